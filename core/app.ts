@@ -1,0 +1,161 @@
+import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import type { Logger } from 'pino';
+import type { AuctionPipeline, AuctionResult } from './auction/pipeline.js';
+import { buildTagRequest } from './auction/tag-request.js';
+import { tagScript } from './auction/tag-response.js';
+import type { RtbConfig } from './config/schema.js';
+import type { StagePlan } from './hooks/hook-plan.js';
+import type { HookEnvironment } from './hooks/run-hook.js';
+import { runFirst } from './hooks/runners.js';
+import type { SyncRequest } from './hooks/stages.js';
+import { BodyError, readBody } from './http/read-body.js';
+import { decimalToMicros, microsToCpmNumber } from './money.js';
+import { validateBidRequest } from './openrtb/validate-request.js';
+import type { BidResponse, SeatBid } from './openrtb/types.js';
+
+/** What the HTTP layer needs from the running exchange. */
+export interface AppParts {
+  readonly config: RtbConfig;
+  readonly pipeline: AuctionPipeline;
+  readonly stages: StagePlan;
+  readonly env: HookEnvironment;
+  readonly log: Logger;
+}
+
+/** Answers 400 with a JSON body naming the bad field. */
+function badRequest(ctx: Context, field: string, message: string): void {
+  ctx.status = 400;
+  ctx.body = { error: { field, message } };
+}
+
+/** The OpenRTB BidResponse for a finished auction: one seat per winning bidder, prices at clearing. */
+function bidResponse(result: AuctionResult): BidResponse {
+  const seats = new Map<string, SeatBid>();
+  for (const { award, bidder, markup } of result.deliveries) {
+    const seat = seats.get(bidder.name) ?? { seat: bidder.name, bid: [] };
+    seat.bid.push({ ...award.candidate.bid, price: microsToCpmNumber(award.clearingMicros), adm: markup.adm });
+    seats.set(bidder.name, seat);
+  }
+  return { id: result.ctx.request.id, cur: result.ctx.currency, seatbid: [...seats.values()] };
+}
+
+/**
+ * The Koa application: routes → auction pipeline, nothing else. Errors inside a request become a 500 and a
+ * log line; the process never crashes on input.
+ */
+export function createApp(parts: AppParts): Koa {
+  const { config, pipeline, log } = parts;
+  const app = new Koa({ proxy: config.server.trustProxy });
+  const router = new Router();
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      log.error({ err: error, path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      ctx.body = { error: { field: null, message: 'internal error' } };
+    }
+  });
+
+  router.get('/ad', async (ctx) => {
+    const siteId = typeof ctx.query.site === 'string' ? ctx.query.site : '';
+    if (!siteId) return badRequest(ctx, 'site', 'required');
+    const site = Object.hasOwn(config.sites, siteId) ? config.sites[siteId] : undefined;
+    if (!site) return badRequest(ctx, 'site', `unknown site "${siteId}"`);
+    const rawMin = ctx.query.mincpm;
+    const minFloorMicros = rawMin === undefined ? 0 : typeof rawMin === 'string' ? decimalToMicros(rawMin, 'up') : null;
+    if (minFloorMicros === null) return badRequest(ctx, 'mincpm', 'must be a non-negative decimal CPM');
+    const request = buildTagRequest(site, {
+      siteId,
+      userAgent: ctx.get('user-agent') || undefined,
+      referer: ctx.get('referer') || undefined,
+      language: ctx.get('accept-language').split(/[,;-]/)[0] || undefined,
+      ip: ctx.ip || undefined,
+    });
+    const result = await pipeline.run({ request, origin: 'tag', site: { id: siteId, config: site }, minFloorMicros });
+    ctx.set('cache-control', 'no-store');
+    const [delivery] = result.deliveries;
+    if (!delivery) {
+      ctx.status = 204;
+      return;
+    }
+    ctx.type = 'application/javascript; charset=utf-8';
+    ctx.body = tagScript(delivery.markup);
+  });
+
+  router.post('/openrtb2/auction', async (ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse((await readBody(ctx.req, config.server.maxBodyBytes)).toString('utf8'));
+    } catch (error) {
+      if (error instanceof BodyError) {
+        ctx.status = error.status;
+        ctx.body = { error: { field: '(body)', message: error.message } };
+        return;
+      }
+      return badRequest(ctx, '(body)', 'not valid JSON');
+    }
+    const check = validateBidRequest(parsed);
+    if (!check.ok) return badRequest(ctx, check.problem.field, check.problem.message);
+    const { request } = check;
+    const foreign = request.imp.findIndex((imp) => imp.bidfloorcur !== undefined && imp.bidfloorcur !== config.currency);
+    if (foreign >= 0) return badRequest(ctx, `imp[${foreign}].bidfloorcur`, `only ${config.currency} is traded here`);
+    const siteId = request.site?.id;
+    const site = siteId !== undefined && Object.hasOwn(config.sites, siteId) ? { id: siteId, config: config.sites[siteId] } : undefined;
+    const result = await pipeline.run({ request, origin: 'openrtb', site });
+    if (result.deliveries.length === 0) {
+      ctx.status = 204;
+      return;
+    }
+    ctx.set('x-openrtb-version', '2.6');
+    ctx.body = bidResponse(result);
+  });
+
+  router.get('/sync', async (ctx) => {
+    const request: SyncRequest = {
+      path: ctx.path,
+      query: Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])),
+      headers: ctx.headers,
+      clientIp: ctx.ip,
+      cookies: parseCookies(ctx.get('cookie')),
+    };
+    const answer = await runFirst('sync', parts.stages.sync, { publicUrl: publicUrlOf(config) }, request, {
+      env: parts.env,
+      budgetMs: config.hooks.timeoutMs,
+    });
+    if (!answer) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.status = answer.status;
+    for (const [name, value] of Object.entries(answer.headers ?? {})) ctx.set(name, value);
+    if (answer.setCookies?.length) ctx.append('set-cookie', [...answer.setCookies]);
+    if (answer.body !== undefined) ctx.body = answer.body;
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error) => log.warn({ err: error }, 'connection error'));
+  return app;
+}
+
+/** The exchange's public base URL (for tracker and sync links): `server.publicUrl`, else the local listen address. */
+export function publicUrlOf(config: RtbConfig): string {
+  return (config.server.publicUrl ?? `http://localhost:${config.server.port}`).replace(/\/+$/, '');
+}
+
+/** Parses a `Cookie` header into name → value (values left encoded as sent). */
+function parseCookies(header: string): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return cookies;
+}

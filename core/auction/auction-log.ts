@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { AuctionOutcome, BidderResult } from './bids.js';
+import type { AuctionContext } from './context.js';
+
+/** One bidder's line in the auction log: its outcome, its best declared price and what it pays (micros). */
+export interface AuctionLogBidder {
+  readonly status: BidderResult['status'];
+  readonly priceMicros: number | null;
+  readonly paidMicros: number | null;
+  readonly detail?: string;
+}
+
+/** The auction log record (R6): one JSON line per auction. */
+export interface AuctionLogRecord {
+  readonly auctionId: string;
+  /** The auction's date, `YYYY-MM-DD` (UTC). */
+  readonly day: string;
+  readonly site: string | null;
+  readonly origin: AuctionContext['origin'];
+  readonly durationMs: number;
+  readonly bidders: Readonly<Record<string, AuctionLogBidder>>;
+}
+
+/** Builds the auction log record for one finished auction. */
+export function auctionLogRecord(ctx: AuctionContext, results: readonly BidderResult[], outcome: AuctionOutcome, durationMs: number): AuctionLogRecord {
+  const paid = new Map<string, number>();
+  for (const award of outcome.awards) paid.set(award.candidate.bidder, (paid.get(award.candidate.bidder) ?? 0) + award.clearingMicros);
+  const bidders: Record<string, AuctionLogBidder> = {};
+  for (const result of results) {
+    let best: number | null = null;
+    for (const { priceMicros } of result.bids) if (priceMicros !== null && (best === null || priceMicros > best)) best = priceMicros;
+    bidders[result.bidder] = {
+      status: result.status,
+      priceMicros: best,
+      paidMicros: paid.get(result.bidder) ?? null,
+      ...(result.detail ? { detail: result.detail } : {}),
+    };
+  }
+  return {
+    auctionId: ctx.auctionId,
+    day: new Date(ctx.startedAt).toISOString().slice(0, 10),
+    site: ctx.site?.id ?? ctx.request.site?.id ?? null,
+    origin: ctx.origin,
+    durationMs: Math.round(durationMs * 100) / 100,
+    bidders,
+  };
+}
+
+/** Writes the auction log line through pino (`msg: "auction"`). */
+export function writeAuctionLog(log: Logger, record: AuctionLogRecord): void {
+  log.info(record, 'auction');
+}

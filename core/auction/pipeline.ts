@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { RtbConfig, SiteConfig } from '../config/schema.js';
+import type { StagePlan } from '../hooks/hook-plan.js';
+import type { HookEnvironment } from '../hooks/run-hook.js';
+import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
+import { decimalToMicros, microsToCpmNumber, type Micros } from '../money.js';
+import { LossReason } from '../openrtb/loss-reasons.js';
+import type { BidRequest } from '../openrtb/types.js';
+import { auctionLogRecord, writeAuctionLog } from './auction-log.js';
+import type { BidderPlan } from './bidder-plan.js';
+import type { Award, AuctionOutcome, BidderResult, CandidateBid, Loss, Markup, ValidBid } from './bids.js';
+import type { AuctionContext, AuctionOrigin, BidderStageContext, BidderView } from './context.js';
+
+/** What the exchange was asked to sell. */
+export interface AuctionInputRequest {
+  readonly request: BidRequest;
+  readonly origin: AuctionOrigin;
+  readonly site?: { readonly id: string; readonly config: SiteConfig };
+  /** The publisher's MinCPM from the tag (R1), in micros. */
+  readonly minFloorMicros?: Micros;
+}
+
+/** A winning bid ready for the page: the award and its markup after `admRewrite`. */
+export interface Delivery {
+  readonly award: Award;
+  readonly bidder: BidderView;
+  readonly markup: Markup;
+}
+
+/** A finished auction. */
+export interface AuctionResult {
+  readonly ctx: AuctionContext;
+  readonly outcome: AuctionOutcome;
+  readonly bidders: readonly BidderResult[];
+  readonly deliveries: readonly Delivery[];
+}
+
+/** What the pipeline is built from, once, at start-up. */
+export interface PipelineParts {
+  readonly config: RtbConfig;
+  readonly bidders: readonly BidderPlan[];
+  /** The exchange-wide stage plan (for `auction` and `notices`). */
+  readonly stages: StagePlan;
+  readonly log: Logger;
+  readonly env: HookEnvironment;
+}
+
+/** One bidder's answer inside an auction, before the auction decides. */
+interface BidderAnswerResult {
+  readonly result: Omit<BidderResult, 'status'> & { status: BidderResult['status'] };
+  readonly valid: ValidBid[];
+  readonly rejected: Loss[];
+}
+
+/**
+ * The auction lifecycle, stage by stage: `requestBuild` per bidder → transport (all bidders at once, one
+ * deadline) → `bidValidate` per bid → `auction` → `admRewrite` per winner → auction log → `notices` (not
+ * awaited). Never throws on bidder or plugin failure: each costs only its own contribution.
+ */
+export class AuctionPipeline {
+  private readonly byName: ReadonlyMap<string, BidderPlan>;
+
+  constructor(private readonly parts: PipelineParts) {
+    this.byName = new Map(parts.bidders.map((plan) => [plan.view.name, plan]));
+  }
+
+  /** Runs one auction to the end and returns its result; the caller answers the page from `deliveries`. */
+  async run(input: AuctionInputRequest): Promise<AuctionResult> {
+    const { config } = this.parts;
+    const started = performance.now();
+    const tmax = Math.min(input.request.tmax ?? config.auction.tmaxMs, config.auction.tmaxMs);
+    const floors = effectiveFloors(input);
+    const request = canonicalRequest(input.request, floors, tmax, config);
+    const ctx: AuctionContext = {
+      auctionId: request.id,
+      request,
+      origin: input.origin,
+      site: input.site,
+      floors,
+      currency: config.currency,
+      startedAt: Date.now(),
+      deadline: started + tmax,
+      log: this.parts.log,
+    };
+
+    const answers = await this.fanOut(ctx, tmax);
+    const candidates = answers.flatMap((answer) => answer.valid);
+    const rejected = answers.flatMap((answer) => answer.rejected);
+    const decided = await runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
+    const outcome = completeOutcome(decided, candidates, rejected, floors);
+
+    const winners = new Set(outcome.awards.map((award) => award.candidate.bidder));
+    const bidders: BidderResult[] = answers.map(({ result, valid }) => ({
+      ...result,
+      status: winners.has(result.bidder) ? 'win' : valid.length > 0 ? 'loss' : result.status,
+    }));
+    const deliveries = await Promise.all(outcome.awards.map((award) => this.rewrite(ctx, award)));
+
+    writeAuctionLog(this.parts.log, auctionLogRecord(ctx, bidders, outcome, performance.now() - started));
+    void runParallel('notices', this.parts.stages.notices, ctx, { type: 'auction', outcome, bidders }, this.runOptions(ctx));
+    return { ctx, outcome, bidders, deliveries };
+  }
+
+  /** Asks every bidder at once and resolves at the deadline or when the last one has answered. */
+  private fanOut(ctx: AuctionContext, tmax: number): Promise<BidderAnswerResult[]> {
+    const plans = this.parts.bidders;
+    return new Promise((resolve) => {
+      const answers: (BidderAnswerResult | undefined)[] = new Array(plans.length);
+      const controller = new AbortController();
+      const arrivals = { next: 0 };
+      let pending = plans.length;
+      let open = true;
+      const finish = () => {
+        if (!open) return;
+        open = false;
+        clearTimeout(timer);
+        controller.abort();
+        resolve(plans.map((plan, i) => answers[i] ?? timedOut(plan)));
+      };
+      const timer = setTimeout(finish, tmax);
+      if (pending === 0) finish();
+      plans.forEach((plan, i) => {
+        this.askBidder(plan, ctx, controller.signal, arrivals).then((answer) => {
+          if (!open) return;
+          answers[i] = answer;
+          if (--pending === 0) finish();
+        });
+      });
+    });
+  }
+
+  /** One bidder's whole path: `requestBuild`, encode, POST, decode, `bidValidate`. Never rejects. */
+  private async askBidder(plan: BidderPlan, auction: AuctionContext, deadline: AbortSignal, arrivals: { next: number }): Promise<BidderAnswerResult> {
+    const began = performance.now();
+    const name = plan.view.name;
+    const ctx: BidderStageContext = { auction, bidder: plan.view };
+    const options = this.runOptions(auction, name);
+    const failed = (status: 'error' | 'timeout' | 'nobid', detail: string, latencyMs: number | null = null): BidderAnswerResult =>
+      ({ result: { bidder: name, status, detail, bids: [], latencyMs }, valid: [], rejected: [] });
+    try {
+      const request = await runWaterfall('requestBuild', plan.stages.requestBuild, ctx, auction.request, options);
+      const call = plan.dialect.encode(request, ctx);
+      const timeoutMs = plan.view.config.timeoutMs;
+      const signal = timeoutMs ? AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]) : deadline;
+      const sent = await plan.transport.send(call, signal);
+      const latencyMs = Math.round((performance.now() - began) * 100) / 100;
+      if (!sent.ok) return failed(sent.aborted ? 'timeout' : 'error', sent.reason, sent.aborted ? null : latencyMs);
+      const decoded = plan.dialect.decode(sent.answer, request, ctx);
+      if (decoded.kind === 'error') {
+        if (decoded.ourFault) auction.log.error({ auctionId: auction.auctionId, bidder: name, reason: decoded.reason }, 'bidder refused our bid request as malformed');
+        return failed('error', decoded.reason, latencyMs);
+      }
+      if (decoded.kind === 'nobid') return failed('nobid', decoded.reason, latencyMs);
+      const bids: CandidateBid[] = decoded.bids.map((bid) => ({ ...bid, bidder: name, arrival: arrivals.next++ }));
+      const verdicts = await Promise.all(bids.map((bid) => runBail('bidValidate', plan.stages.bidValidate, ctx, bid, options)));
+      const valid: ValidBid[] = [];
+      const rejected: Loss[] = [];
+      bids.forEach((candidate, i) => {
+        const verdict = verdicts[i];
+        if (verdict) {
+          rejected.push({ candidate, code: verdict.code, reason: verdict.reason, minToWinMicros: null });
+          auction.log.info({ auctionId: auction.auctionId, bidder: name, bidId: candidate.bid.id, code: verdict.code, reason: verdict.reason }, 'bid rejected');
+        } else {
+          valid.push(candidate as ValidBid);
+        }
+      });
+      return { result: { bidder: name, status: 'invalid', bids, latencyMs }, valid, rejected };
+    } catch (error) {
+      auction.log.error({ auctionId: auction.auctionId, bidder: name, err: error }, 'bidder dialect failed');
+      return failed('error', `dialect failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Runs `admRewrite` on one award's markup. */
+  private async rewrite(auction: AuctionContext, award: Award): Promise<Delivery> {
+    const plan = this.byName.get(award.candidate.bidder)!;
+    const markup: Markup = { adm: award.candidate.bid.adm ?? '', format: award.candidate.admFormat };
+    const ctx = { auction, bidder: plan.view, award };
+    const rewritten = await runWaterfall('admRewrite', plan.stages.admRewrite, ctx, markup, this.runOptions(auction, plan.view.name));
+    return { award, bidder: plan.view, markup: rewritten };
+  }
+
+  private runOptions(auction: AuctionContext, bidder?: string): RunOptions {
+    const remaining = auction.deadline - performance.now();
+    const budgetMs = Math.max(1, Math.min(this.parts.config.hooks.timeoutMs, remaining > 0 ? remaining : this.parts.config.hooks.timeoutMs));
+    return { env: this.parts.env, budgetMs, bidder, auctionId: auction.auctionId };
+  }
+}
+
+function timedOut(plan: BidderPlan): BidderAnswerResult {
+  return { result: { bidder: plan.view.name, status: 'timeout', detail: 'no answer by the deadline', bids: [], latencyMs: null }, valid: [], rejected: [] };
+}
+
+/** Each imp's floor: the highest of the site's floor, the tag's MinCPM and the imp's own `bidfloor`. */
+function effectiveFloors(input: AuctionInputRequest): Map<string, Micros> {
+  const base = Math.max(decimalToMicros(input.site?.config.floor ?? 0, 'up') ?? 0, input.minFloorMicros ?? 0);
+  return new Map(input.request.imp.map((imp) => [imp.id, Math.max(base, decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0)]));
+}
+
+/** The request every bidder starts from: the deadline as `tmax`, the effective floors, currency and auction type. */
+function canonicalRequest(request: BidRequest, floors: ReadonlyMap<string, Micros>, tmax: number, config: RtbConfig): BidRequest {
+  return {
+    ...request,
+    id: request.id || randomUUID(),
+    tmax,
+    at: config.auction.type === 'first-price' ? 1 : 2,
+    cur: [config.currency],
+    imp: request.imp.map((imp) => {
+      const floor = floors.get(imp.id) ?? 0;
+      return floor > 0 ? { ...imp, bidfloor: microsToCpmNumber(floor), bidfloorcur: config.currency } : imp;
+    }),
+  };
+}
+
+/**
+ * Completes the auction stage's answer with the bids validation rejected. A bid rejected for being below
+ * the floor still learns the price that would have won (OpenRTB §4.4.1); other rejections do not.
+ */
+function completeOutcome(decided: AuctionOutcome | undefined, candidates: ValidBid[], rejected: Loss[], floors: ReadonlyMap<string, Micros>): AuctionOutcome {
+  const outcome = decided ?? {
+    awards: [],
+    losses: candidates.map((candidate) => ({ candidate, code: LossReason.internalError, reason: 'no auction plugin decided', minToWinMicros: null })),
+  };
+  const clearing = new Map(outcome.awards.map((award) => [award.candidate.bid.impid, award.clearingMicros]));
+  const belowFloor = (loss: Loss): Loss => ({ ...loss, minToWinMicros: clearing.get(loss.candidate.bid.impid) ?? floors.get(loss.candidate.bid.impid) ?? null });
+  return { awards: outcome.awards, losses: [...outcome.losses, ...rejected.map((loss) => (loss.code === LossReason.belowFloor ? belowFloor(loss) : loss))] };
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { SiteConfig } from '../config/schema.js';
+import type { BidRequest, Imp } from '../openrtb/types.js';
+
+/** What the publisher's tag request (`GET /ad`) tells about the page and the browser. */
+export interface TagVisit {
+  readonly siteId: string;
+  readonly userAgent?: string;
+  readonly ip?: string;
+  readonly referer?: string;
+  readonly language?: string;
+}
+
+/** The single imp a configured site's placement offers. */
+function placementImp(site: SiteConfig): Imp {
+  if (site.banner) return { id: '1', banner: { w: site.banner.w, h: site.banner.h, format: [{ w: site.banner.w, h: site.banner.h }] } };
+  if (site.video) {
+    const { mimes, protocols, w, h, ...rest } = site.video;
+    return { id: '1', video: { ...rest, mimes, protocols, w, h } };
+  }
+  const request = site.native!.request;
+  return { id: '1', native: { request: typeof request === 'string' ? request : JSON.stringify(request), ver: '1.2' } };
+}
+
+/**
+ * Builds the canonical OpenRTB 2.6 request for a tag request (R1): one imp from the site's placement, the
+ * page from the Referer, the browser from User-Agent and the client address. Floors are set by the pipeline.
+ */
+export function buildTagRequest(site: SiteConfig, visit: TagVisit): BidRequest {
+  let domain = site.domain;
+  if (!domain && visit.referer) {
+    try {
+      domain = new URL(visit.referer).hostname;
+    } catch {
+      domain = undefined;
+    }
+  }
+  const isV6 = visit.ip?.includes(':') ?? false;
+  return {
+    id: randomUUID(),
+    imp: [placementImp(site)],
+    site: { id: visit.siteId, page: visit.referer ?? site.page, ...(domain ? { domain } : {}) },
+    device: {
+      ...(visit.userAgent ? { ua: visit.userAgent } : {}),
+      ...(visit.ip ? (isV6 ? { ipv6: visit.ip } : { ip: visit.ip }) : {}),
+      ...(visit.language ? { language: visit.language } : {}),
+    },
+    user: {},
+  };
+}

@@ -1,0 +1,81 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Pool } from 'undici';
+import type { BidderAnswer, OutboundCall } from '../plugin/dialect.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** A bid request's transport outcome: an answer, or why there is none. */
+export type TransportResult =
+  | { readonly ok: true; readonly answer: BidderAnswer }
+  | { readonly ok: false; readonly aborted: boolean; readonly reason: string };
+
+/** Connection settings for one bidder. */
+export interface TransportOptions {
+  readonly connections: number;
+  readonly maxResponseBytes: number;
+}
+
+/**
+ * One bidder's HTTP client: a pool of keep-alive connections to its origin, built once at start-up. It POSTs
+ * an encoded bid request, reads the answer within the size cap, and gunzips it (gzip answers are always
+ * accepted). It never throws: every failure is a result.
+ */
+export class BidderTransport {
+  private readonly pool: Pool;
+  /** Path and query of the configured endpoint, partner URL macros left as written. */
+  readonly endpointPath: string;
+
+  constructor(endpoint: string, private readonly options: TransportOptions) {
+    const origin = new URL(endpoint.replace(/%%[A-Z_]+%%/g, 'x')).origin;
+    const pathStart = endpoint.indexOf('/', endpoint.indexOf('//') + 2);
+    this.endpointPath = pathStart < 0 ? '/' : endpoint.slice(pathStart);
+    this.pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  /** Sends one bid request; `signal` aborts it at the auction's deadline. */
+  async send(call: OutboundCall, signal: AbortSignal): Promise<TransportResult> {
+    const cap = this.options.maxResponseBytes;
+    try {
+      const response = await this.pool.request({
+        method: 'POST',
+        path: call.path ?? this.endpointPath,
+        headers: call.headers,
+        body: call.body,
+        signal,
+      });
+      const { statusCode, headers, body } = response;
+      if (Number(headers['content-length'] ?? 0) > cap) {
+        body.destroy();
+        return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > cap) {
+          body.destroy();
+          return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
+        }
+        chunks.push(chunk as Buffer);
+      }
+      let payload = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      if (String(headers['content-encoding'] ?? '').toLowerCase() === 'gzip' && payload.length > 0) {
+        try {
+          payload = await gunzipAsync(payload, { maxOutputLength: cap });
+        } catch (error) {
+          return { ok: false, aborted: false, reason: `bad gzip answer: ${(error as Error).message}` };
+        }
+      }
+      return { ok: true, answer: { status: statusCode, headers, body: payload } };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, aborted: true, reason: 'deadline passed' };
+      return { ok: false, aborted: false, reason: (error as Error).message || String(error) };
+    }
+  }
+
+  /** Closes the pool's connections (after the last auction). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { builtinRegistry } from '../plugins/builtin.js';
+import { RtbStartupError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
+
+const USAGE = `usage:
+  rtb start [--config FILE] [--port N]   run the exchange
+  rtb check [--config FILE]              validate the config and print the resolved plan
+  rtb plan  [--config FILE]              same as check`;
+
+/** Prints the resolved plan: bidders with their dialect and pricing, then the plugins of each stage in order. */
+function printPlan(plan: ExchangePlan, file: string): void {
+  const lines = [`config: ${file}`, 'bidders:'];
+  for (const b of plan.bidders) lines.push(`  ${b.name}: ${b.endpoint} dialect=${b.dialect} pricing=${b.pricing} openrtb=${b.openrtbVersion} gzip=${b.gzip}`);
+  if (plan.bidders.length === 0) lines.push('  (none)');
+  lines.push('stages:');
+  for (const [stage, plugins] of Object.entries(plan.stages)) lines.push(`  ${stage}: ${plugins.join(' → ') || '(none)'}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || !command || !['start', 'check', 'plan'].includes(command)) {
+    process.stderr.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const { config, filepath } = await loadConfig(values.config);
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RtbStartupError('RTB_ERR_ARGS', [`--port: not a port number: ${values.port}`]);
+    config.server.port = port;
+  }
+  if (command !== 'start') {
+    const dispatcher = new Agent();
+    printPlan(resolveExchange(config, builtinRegistry(), pino({ level: 'silent' }), dispatcher).plan, filepath);
+    await dispatcher.close();
+    return 0;
+  }
+  const exchange = await Exchange.start(config, { registry: builtinRegistry() });
+  await new Promise<void>((resolve) => {
+    const shutdown = () => resolve();
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+  await exchange.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof RtbStartupError) {
+      for (const problem of error.problems) process.stderr.write(`${error.code} ${problem}\n`);
+    } else {
+      process.stderr.write(`rtb: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);

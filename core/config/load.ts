@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import type { z } from 'zod';
+import { RtbStartupError } from './errors.js';
+import { configSchema, type RtbConfig } from './schema.js';
+
+const SEARCH_PLACES = ['rtb.config.ts', 'rtb.config.js', 'rtb.config.mjs', 'rtb.config.json'];
+
+/** A loaded, validated config and the file it came from. */
+export interface LoadedConfig { config: RtbConfig; filepath: string }
+
+/**
+ * Finds and loads the exchange config with cosmiconfig: `file` when given (`.ts`, `.mts`, `.js`, `.mjs`,
+ * `.json`), else `rtb.config.*` in `cwd`. A `defineConfig(...)` export and a plain object export both work.
+ * Throws {@link RtbStartupError} naming every bad key.
+ */
+export async function loadConfig(file?: string, cwd = process.cwd()): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('rtb', { searchPlaces: SEARCH_PLACES, stopDir: cwd, cache: false });
+  let found: { config: unknown; filepath: string } | null;
+  try {
+    found = file ? await explorer.load(path.resolve(cwd, file)) : await explorer.search(cwd);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new RtbStartupError('RTB_ERR_CONFIG_LOAD', [`${file ?? 'rtb.config.ts'}: cannot load: ${reason}`]);
+  }
+  if (!found) throw new RtbStartupError('RTB_ERR_CONFIG_MISSING', [`no ${SEARCH_PLACES.join(' / ')} in ${cwd}`]);
+  return { config: parseConfig(found.config), filepath: found.filepath };
+}
+
+/** Validates a config object and fills in defaults; throws {@link RtbStartupError} naming every bad key. */
+export function parseConfig(input: unknown): RtbConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', result.error.issues.flatMap(describeIssue));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const at = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key`);
+  return [`${at || '(config)'}: ${issue.message}`];
+}

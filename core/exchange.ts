@@ -1,0 +1,178 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { Agent } from 'undici';
+import { createApp, publicUrlOf } from './app.js';
+import type { BidderPlan } from './auction/bidder-plan.js';
+import { AuctionPipeline } from './auction/pipeline.js';
+import { BidderTransport } from './auction/transport.js';
+import type { PluginEntry, RtbConfig } from './config/schema.js';
+import { RtbStartupError } from './config/errors.js';
+import { planForBidder, planStages, type PlannedPlugin, type StagePlan } from './hooks/hook-plan.js';
+import type { HookEnvironment, HookObserver } from './hooks/run-hook.js';
+import { STAGE_NAMES, type StageName } from './hooks/stages.js';
+import { createLog } from './log.js';
+import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
+import type { PluginRegistry } from './plugin/registry.js';
+
+/** The plugins every exchange runs unless its config lists them itself: bid validation first, the auction type last. */
+export const DEFAULT_VALIDATION_PLUGIN = 'core-bid-validation';
+
+/** How to start an exchange. */
+export interface ExchangeOptions {
+  /** Names → plugin, dialect and pricing classes (the CLI passes the built-ins). */
+  readonly registry: PluginRegistry;
+  /** A logger to use instead of one built from `config.log` (tests capture lines this way). */
+  readonly log?: Logger;
+  /** Told of every hook outcome (metrics). */
+  readonly observeHooks?: HookObserver;
+}
+
+/** The resolved plan of an exchange: what `rtb check` prints. */
+export interface ExchangePlan {
+  readonly bidders: ReadonlyArray<{ name: string; endpoint: string; dialect: string; pricing: string; openrtbVersion: string; gzip: boolean }>;
+  readonly stages: Readonly<Record<StageName, string[]>>;
+}
+
+/**
+ * The plugin entries an exchange runs, in order, each with the config key it comes from: default
+ * validation, the config's plugins, then the plugin of `auction.type` (unless the config lists them itself).
+ */
+export function pluginEntries(config: RtbConfig): Array<{ entry: PluginEntry; at: string }> {
+  const listed = new Set(config.plugins.map((entry) => entry.name));
+  const builtin = (name: string, at: string) => ({ entry: { name, options: {}, bidders: undefined }, at });
+  return [
+    ...(listed.has(DEFAULT_VALIDATION_PLUGIN) ? [] : [builtin(DEFAULT_VALIDATION_PLUGIN, 'plugins (default)')]),
+    ...config.plugins.map((entry, i) => ({ entry, at: `plugins.${i}` })),
+    ...(listed.has(config.auction.type) ? [] : [builtin(config.auction.type, 'auction.type')]),
+  ];
+}
+
+/** A running exchange: its HTTP server, its pipeline, and a way to stop it gracefully. */
+export class Exchange {
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly config: RtbConfig,
+    readonly plan: ExchangePlan,
+    readonly log: Logger,
+    private readonly server: Server,
+    private readonly closers: ReadonlyArray<() => Promise<void> | void>,
+    private readonly flushLog: () => Promise<void>,
+  ) {}
+
+  /** The local address the server listens on (`http://127.0.0.1:PORT`). */
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://${this.config.server.host === '0.0.0.0' ? '127.0.0.1' : this.config.server.host}:${port}`;
+  }
+
+  /**
+   * Builds everything once (plugins, bidder plans, pools), starts sidecars and plugins, then listens.
+   * Throws {@link RtbStartupError} for an unknown plugin, dialect or pricing name.
+   */
+  static async start(config: RtbConfig, options: ExchangeOptions): Promise<Exchange> {
+    const owned = options.log ? undefined : createLog(config.log);
+    const log = options.log ?? owned!.log;
+    const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+    const resolved = resolveExchange(config, options.registry, log, dispatcher);
+    const env: HookEnvironment = { log, observe: options.observeHooks ?? (() => undefined) };
+
+    const sidecars = [];
+    for (const start of config.sidecars) sidecars.push(await start());
+    for (const { instance } of resolved.plugins) await instance.start?.();
+
+    const bidders: BidderPlan[] = resolved.bidders.map((bidder) => ({
+      ...bidder,
+      transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
+    }));
+    const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
+    const app = createApp({ config, pipeline, stages: resolved.stages, env, log });
+    const server = app.listen({ port: config.server.port, host: config.server.host });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (error) => reject(new RtbStartupError('RTB_ERR_LISTEN', [`server.port: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`])));
+    });
+    server.keepAliveTimeout = 5_000;
+
+    const closers = [
+      ...resolved.plugins.map(({ instance }) => () => instance.stop?.()),
+      ...bidders.map((bidder) => () => bidder.transport.close()),
+      () => dispatcher.close(),
+      ...sidecars.map((sidecar) => () => sidecar.close()),
+    ];
+    const exchange = new Exchange(config, resolved.plan, log, server, closers, owned?.flush ?? (async () => undefined));
+    log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
+    return exchange;
+  }
+
+  /**
+   * Stops gracefully: no new connections, in-flight auctions finish (within `server.shutdownTimeoutMs`),
+   * then plugins stop, pools close, sidecars stop and the log is flushed. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('exchange stopping: finishing in-flight auctions');
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      const grace = setTimeout(() => this.server.closeAllConnections(), this.config.server.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(grace);
+      for (const close of this.closers) {
+        try {
+          await close();
+        } catch (error) {
+          this.log.warn({ err: error }, 'error while stopping');
+        }
+      }
+      this.log.info('exchange stopped');
+      await this.flushLog();
+    })();
+    return this.stopping;
+  }
+}
+
+/** Resolves plugins and bidder strategies without opening any connection (what `rtb check` needs). */
+export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log: Logger, dispatcher = new Agent()) {
+  const root = createRootContainer(config, log, dispatcher);
+  const problems: string[] = [];
+  const attempt = <T>(make: () => T): T | undefined => {
+    try {
+      return make();
+    } catch (error) {
+      if (error instanceof RtbStartupError) problems.push(...error.problems);
+      else problems.push(`${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const plugins: PlannedPlugin[] = [];
+  for (const { entry, at } of pluginEntries(config)) {
+    for (const bidder of entry.bidders ?? []) {
+      if (!Object.hasOwn(config.bidders, bidder)) problems.push(`${at}.bidders: unknown bidder "${bidder}"`);
+    }
+    const instance = attempt(() => resolvePlugin(root, registry, entry, config, at));
+    if (instance) plugins.push({ name: entry.name, instance, bidders: entry.bidders });
+  }
+  const stages: StagePlan = planStages(plugins);
+  const bidders: Omit<BidderPlan, 'transport'>[] = [];
+  for (const [name, bidderConfig] of Object.entries(config.bidders)) {
+    if (!bidderConfig.enabled) continue;
+    const strategies = attempt(() => resolveBidderStrategies(root, registry, name, bidderConfig, config));
+    if (!strategies) continue;
+    bidders.push({ view: { name, config: bidderConfig, pricing: strategies.pricing }, dialect: strategies.dialect, stages: planForBidder(stages, name) });
+  }
+  if (problems.length) throw new RtbStartupError('RTB_ERR_PLAN', problems);
+  const plan: ExchangePlan = {
+    bidders: bidders.map(({ view }) => ({
+      name: view.name,
+      endpoint: view.config.endpoint,
+      dialect: view.config.dialect,
+      pricing: view.config.pricing,
+      openrtbVersion: view.config.openrtbVersion,
+      gzip: view.config.gzip,
+    })),
+    stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
+      entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,
+  };
+  return { plugins, stages, bidders, plan };
+}

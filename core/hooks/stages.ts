@@ -1,0 +1,83 @@
+import type { AuctionContext, BidderStageContext } from '../auction/context.js';
+import type { Award, AuctionOutcome, BidderResult, CandidateBid, Markup, ValidBid } from '../auction/bids.js';
+import type { BidRequest } from '../openrtb/types.js';
+import type { Noop, Reject, Update } from './results.js';
+
+/**
+ * How a stage combines its plugins' results:
+ * - `waterfall`: each plugin may replace the value; the next sees the replacement.
+ * - `bail`: the first `reject` wins and ends the stage.
+ * - `first`: the first `update` wins and ends the stage.
+ * - `parallel`: every plugin runs at once; results are ignored.
+ */
+export type HookKind = 'waterfall' | 'bail' | 'first' | 'parallel';
+
+/** Input of the `auction` stage: every valid bid of the auction, in arrival order. */
+export interface AuctionInput { readonly candidates: readonly ValidBid[] }
+
+/** An event the `notices` stage reacts to. Delivery must never block the ad response. */
+export type NoticeEvent = {
+  readonly type: 'auction';
+  readonly outcome: AuctionOutcome;
+  readonly bidders: readonly BidderResult[];
+};
+
+/** Context of `admRewrite`: the bidder and the award whose markup is rewritten. */
+export interface RewriteContext extends BidderStageContext { readonly award: Award }
+
+/** An inbound sync (user-id binding) request, without Koa types. */
+export interface SyncRequest {
+  readonly path: string;
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client's address (socket, or `X-Forwarded-For` when `server.trustProxy` is set). */
+  readonly clientIp: string;
+  readonly cookies: Readonly<Record<string, string>>;
+}
+
+/** Context of the `sync` stage. */
+export interface SyncContext { readonly publicUrl: string }
+
+/** The answer a `sync` plugin gives to the browser. */
+export interface SyncAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** `Set-Cookie` header values. */
+  readonly setCookies?: readonly string[];
+}
+
+/**
+ * The typed contract of every lifecycle stage: the context a hook gets, the value it gets, and what it may
+ * return. Adding a stage here without a kind in {@link STAGES} is a compile error.
+ */
+export interface StageContracts {
+  requestBuild: { ctx: BidderStageContext; input: BidRequest; result: Noop | Update<BidRequest> };
+  bidValidate: { ctx: BidderStageContext; input: CandidateBid; result: Noop | Reject };
+  auction: { ctx: AuctionContext; input: AuctionInput; result: Noop | Update<AuctionOutcome> };
+  notices: { ctx: AuctionContext; input: NoticeEvent; result: void };
+  admRewrite: { ctx: RewriteContext; input: Markup; result: Noop | Update<Markup> };
+  sync: { ctx: SyncContext; input: SyncRequest; result: Noop | Update<SyncAnswer> };
+}
+
+/** A lifecycle stage's name. */
+export type StageName = keyof StageContracts;
+
+/** Every stage and its kind, in lifecycle order. */
+export const STAGES = {
+  requestBuild: 'waterfall',
+  bidValidate: 'bail',
+  auction: 'first',
+  notices: 'parallel',
+  admRewrite: 'waterfall',
+  sync: 'first',
+} as const satisfies Record<StageName, HookKind>;
+
+/** The stage names in lifecycle order. */
+export const STAGE_NAMES = Object.keys(STAGES) as StageName[];
+
+/** A hook function for stage `S`. */
+export type StageHook<S extends StageName> = (
+  ctx: StageContracts[S]['ctx'],
+  input: StageContracts[S]['input'],
+) => StageContracts[S]['result'] | Promise<StageContracts[S]['result']>;

@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import type { Logger } from 'pino';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import type { Dispatcher } from 'undici';
+import type { BidderConfig, PluginEntry, RtbConfig } from '../config/schema.js';
+import { RtbStartupError } from '../config/errors.js';
+import type { Pricing } from '../pricing.js';
+import type { Plugin, PluginScope } from './contract.js';
+import type { BidderScope, Dialect } from './dialect.js';
+import type { PluginRegistry } from './registry.js';
+import { Tokens } from './tokens.js';
+
+/** The exchange's DI root: config, logger and the shared HTTP dispatcher. One per running exchange. */
+export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: Dispatcher): DependencyContainer {
+  const root = globalContainer.createChildContainer();
+  root.register(Tokens.Config, { useValue: config });
+  root.register(Tokens.Logger, { useValue: log });
+  root.register(Tokens.HttpDispatcher, { useValue: dispatcher });
+  return root;
+}
+
+/** Resolves a configured plugin in its own child container, with its options and a logger tagged with its name. */
+export function resolvePlugin(
+  root: DependencyContainer,
+  registry: PluginRegistry,
+  entry: PluginEntry,
+  config: RtbConfig,
+  at: string,
+): Plugin {
+  const cls = registry.plugins.get(entry.name);
+  if (!cls) throw unknownName('plugin', entry.name, [...registry.plugins.keys()], `${at}: `);
+  const scope: PluginScope = {
+    name: entry.name,
+    options: entry.options,
+    log: root.resolve<Logger>(Tokens.Logger).child({ plugin: entry.name }),
+    config,
+  };
+  const child = root.createChildContainer();
+  child.register(Tokens.PluginScope, { useValue: scope });
+  return child.resolve(cls);
+}
+
+/** Resolves a bidder's pricing units and dialect, both in the bidder's own child container. */
+export function resolveBidderStrategies(
+  root: DependencyContainer,
+  registry: PluginRegistry,
+  name: string,
+  config: BidderConfig,
+  exchange: RtbConfig,
+): { dialect: Dialect; pricing: Pricing } {
+  const dialectClass = registry.dialects.get(config.dialect);
+  if (!dialectClass) throw unknownName('dialect', config.dialect, [...registry.dialects.keys()], `bidders.${name}.dialect: `);
+  const pricingClass = registry.pricing.get(config.pricing);
+  if (!pricingClass) throw unknownName('pricing', config.pricing, [...registry.pricing.keys()], `bidders.${name}.pricing: `);
+  const scope: BidderScope = { name, config, exchange, log: root.resolve<Logger>(Tokens.Logger).child({ bidder: name }) };
+  const child = root.createChildContainer();
+  child.register(Tokens.BidderScope, { useValue: scope });
+  const pricing = child.resolve(pricingClass);
+  child.register(Tokens.Pricing, { useValue: pricing });
+  return { dialect: child.resolve(dialectClass), pricing };
+}
+
+function unknownName(kind: string, name: string, known: string[], at: string): RtbStartupError {
+  return new RtbStartupError('RTB_ERR_UNKNOWN_NAME', [`${at}unknown ${kind} "${name}" (known: ${known.join(', ') || 'none'})`]);
+}

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { RtbConfig } from '../config/schema.js';
+import type { StageHook, StageName } from '../hooks/stages.js';
+
+/** The hooks a plugin may implement: a method named after each stage it takes part in. */
+export type PluginHooks = { [S in StageName]?: StageHook<S> };
+
+/**
+ * A plugin: a class registered under a name, resolved through DI, whose methods named after stages
+ * (`requestBuild`, `bidValidate`, `auction`, `notices`, `admRewrite`, `sync`) are its hooks.
+ */
+export interface Plugin extends PluginHooks {
+  /** Called once before the server accepts requests. */
+  start?(): void | Promise<void>;
+  /** Called once on shutdown, after the last auction. */
+  stop?(): void | Promise<void>;
+}
+
+/** What DI gives each plugin instance: its name, its options from config, and a logger tagged with its name. */
+export interface PluginScope {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly log: Logger;
+  readonly config: RtbConfig;
+}
+
+/** A plugin class. Its constructor parameters are injected with explicit `@inject(Tokens.X)` tokens. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PluginClass = new (...args: any[]) => Plugin;

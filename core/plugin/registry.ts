@@ -1,0 +1,44 @@
+import type { Pricing } from '../pricing.js';
+import type { PluginClass } from './contract.js';
+import type { DialectClass } from './dialect.js';
+
+/** A pricing class; its constructor gets `@inject(Tokens.BidderScope)`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PricingClass = new (...args: any[]) => Pricing;
+
+/**
+ * Names → classes: the plugins, dialects and pricing units an exchange can select in config. The
+ * composition root (the CLI) fills it with the built-ins; embedders and tests add their own.
+ */
+export class PluginRegistry {
+  readonly plugins = new Map<string, PluginClass>();
+  readonly dialects = new Map<string, DialectClass>();
+  readonly pricing = new Map<string, PricingClass>();
+
+  /** Registers a hook plugin under `name`. */
+  plugin(name: string, cls: PluginClass): this {
+    this.plugins.set(name, cls);
+    return this;
+  }
+
+  /** Registers a dialect (a bidder's wire format) under `name`. */
+  dialect(name: string, cls: DialectClass): this {
+    this.dialects.set(name, cls);
+    return this;
+  }
+
+  /** Registers a pricing unit strategy under `name`. */
+  pricingUnits(name: string, cls: PricingClass): this {
+    this.pricing.set(name, cls);
+    return this;
+  }
+
+  /** A copy, for adding to without touching the original. */
+  clone(): PluginRegistry {
+    const copy = new PluginRegistry();
+    for (const [name, cls] of this.plugins) copy.plugin(name, cls);
+    for (const [name, cls] of this.dialects) copy.dialect(name, cls);
+    for (const [name, cls] of this.pricing) copy.pricingUnits(name, cls);
+    return copy;
+  }
+}

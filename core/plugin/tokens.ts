@@ -1,0 +1,18 @@
+/**
+ * DI tokens. Plugins and strategies name what they need with `@inject(Tokens.X)`: explicit tokens work the
+ * same under tsc, tsx and vitest, none of which needs decorator metadata.
+ */
+export const Tokens = {
+  /** The validated {@link RtbConfig}. */
+  Config: Symbol.for('rtb.Config'),
+  /** The exchange's root pino logger. */
+  Logger: Symbol.for('rtb.Logger'),
+  /** The {@link PluginScope} of the plugin being resolved. */
+  PluginScope: Symbol.for('rtb.PluginScope'),
+  /** The {@link BidderScope} of the bidder whose strategy is being resolved. */
+  BidderScope: Symbol.for('rtb.BidderScope'),
+  /** The bidder's {@link Pricing}, for its dialect. */
+  Pricing: Symbol.for('rtb.Pricing'),
+  /** The shared undici dispatcher for outbound calls other than bid requests (notices, wrapper fetches). */
+  HttpDispatcher: Symbol.for('rtb.HttpDispatcher'),
+} as const;

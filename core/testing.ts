@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { parseConfig } from './config/load.js';
+import type { RtbConfigInput } from './config/schema.js';
+import { Exchange } from './exchange.js';
+import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
+import type { PluginRegistry } from './plugin/registry.js';
+
+/** A log line captured by the test harness, parsed. */
+export type LogLine = Record<string, unknown> & { msg?: string; level: number };
+
+/** Log lines kept in memory, for assertions on what the exchange logged. */
+export class LogCapture {
+  readonly lines: LogLine[] = [];
+  readonly log: Logger;
+
+  constructor(level = 'debug') {
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        for (const text of chunk.toString('utf8').split('\n')) if (text) this.lines.push(JSON.parse(text) as LogLine);
+        done();
+      },
+    });
+    this.log = pino({ level }, sink);
+  }
+
+  /** Lines whose `msg` is `msg`. */
+  withMessage(msg: string): LogLine[] {
+    return this.lines.filter((line) => line.msg === msg);
+  }
+}
+
+/** A running exchange for a test: its URL, its captured log, the hook outcomes it recorded. */
+export interface TestExchange {
+  readonly exchange: Exchange;
+  readonly url: string;
+  readonly logs: LogCapture;
+  readonly hookOutcomes: Array<HookCallTags & { outcome: HookOutcomeKind }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real exchange on a free loopback port with the same wiring as `rtb start`, logging into memory.
+ * For plugin authors: register your plugin in `registry` and list it in `config.plugins`.
+ */
+export async function startTestExchange(config: RtbConfigInput, registry: PluginRegistry): Promise<TestExchange> {
+  const parsed = parseConfig({ ...config, server: { port: 0, host: '127.0.0.1', ...config.server } });
+  const logs = new LogCapture();
+  const hookOutcomes: TestExchange['hookOutcomes'] = [];
+  const exchange = await Exchange.start(parsed, {
+    registry,
+    log: logs.log,
+    observeHooks: (tags, outcome) => hookOutcomes.push({ ...tags, outcome }),
+  });
+  return { exchange, url: exchange.url, logs, hookOutcomes, stop: () => exchange.stop() };
+}

@@ -1,0 +1,34 @@
+import { injectable } from 'tsyringe';
+import type { BidderStageContext } from '../../core/auction/context.js';
+import type { CandidateBid } from '../../core/auction/bids.js';
+import { noop, reject } from '../../core/hooks/results.js';
+import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { markupTypeOf, offeredMarkupTypes } from '../../core/openrtb/media.js';
+import type { Plugin } from '../../core/plugin/contract.js';
+
+/**
+ * `core-bid-validation` (on by default, first in `bidValidate`): the checks every exchange makes before a bid
+ * may take part. Each rejection carries its OpenRTB loss reason: 3 unknown imp / wrong currency / unreadable
+ * price, 9 missing or zero price, 100 below the effective floor, 7 no markup (ad served in the bid only, K6),
+ * 204 markup type the imp did not offer.
+ */
+@injectable()
+export class CoreBidValidation implements Plugin {
+  bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
+    const { bid } = candidate;
+    if (candidate.invalid) return reject(candidate.invalid.code, candidate.invalid.reason);
+    const imp = ctx.auction.request.imp.find((i) => i.id === bid.impid);
+    if (!imp) return reject(LossReason.invalidBidResponse, `impid "${String(bid.impid)}" is not in the request`);
+    if (candidate.currency !== ctx.auction.currency) {
+      return reject(LossReason.invalidBidResponse, `currency ${candidate.currency} is not the exchange's ${ctx.auction.currency}`);
+    }
+    if (candidate.priceMicros === null || candidate.priceMicros <= 0) return reject(LossReason.missingPrice, 'price must be above zero');
+    const floor = ctx.auction.floors.get(imp.id) ?? 0;
+    if (candidate.priceMicros < floor) return reject(LossReason.belowFloor, `price below the floor of ${floor} micros`);
+    if (typeof bid.adm !== 'string' || bid.adm.trim() === '') return reject(LossReason.missingMarkup, 'no adm: only ad served in the bid is supported');
+    const mtype = markupTypeOf(ctx.auction.request, imp.id, bid.mtype);
+    if (mtype === undefined) return reject(LossReason.incorrectCreativeFormat, 'mtype required: the imp offers several formats');
+    if (!offeredMarkupTypes(imp).includes(mtype)) return reject(LossReason.incorrectCreativeFormat, `mtype ${mtype} not offered by imp ${imp.id}`);
+    return noop();
+  }
+}

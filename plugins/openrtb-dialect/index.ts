@@ -1,0 +1,92 @@
+import { gzipSync } from 'node:zlib';
+import { inject, injectable } from 'tsyringe';
+import type { AdmFormat, DecodedBid } from '../../core/auction/bids.js';
+import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
+import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { markupTypeOf } from '../../core/openrtb/media.js';
+import { MarkupType, type BidRequest, type BidResponse } from '../../core/openrtb/types.js';
+import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { Pricing } from '../../core/pricing.js';
+
+const FORMAT_BY_MTYPE: Record<number, AdmFormat> = {
+  [MarkupType.banner]: 'html',
+  [MarkupType.video]: 'vast',
+  [MarkupType.audio]: 'vast',
+  [MarkupType.native]: 'native',
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `openrtb` dialect: OpenRTB 2.5/2.6 JSON over HTTP POST (§2.1–2.5). Sends `x-openrtb-version` per bidder
+ * (2.6-only fields moved or dropped for 2.5), always accepts gzip answers, and gzips the request only for
+ * bidders that agreed (`gzip: true`). Reads 200 as bids, 204 or an `nbr`/empty answer as no-bid, 400 as
+ * our own malformed request, anything else as an error. Other JSON dialects extend this class.
+ */
+@injectable()
+export class OpenRtbDialect implements Dialect {
+  /** Headers sent with every request to this bidder, computed once. */
+  protected readonly headers: Record<string, string>;
+
+  constructor(
+    @inject(Tokens.BidderScope) protected readonly scope: BidderScope,
+    @inject(Tokens.Pricing) protected readonly pricing: Pricing,
+  ) {
+    this.headers = {
+      'content-type': 'application/json',
+      'x-openrtb-version': scope.config.openrtbVersion,
+      'accept-encoding': 'gzip',
+      ...(scope.config.gzip ? { 'content-encoding': 'gzip' } : {}),
+    };
+  }
+
+  encode(request: BidRequest): OutboundCall {
+    const body = JSON.stringify(this.scope.config.openrtbVersion === '2.5' ? downgradeTo25(request) : request);
+    return { headers: this.headers, body: this.scope.config.gzip ? gzipSync(body) : body };
+  }
+
+  decode(answer: BidderAnswer, request: BidRequest): DecodedAnswer {
+    if (answer.status === 204) return { kind: 'nobid', reason: '204' };
+    if (answer.status === 400) return { kind: 'error', reason: 'bidder answered 400: it says our request is malformed', ourFault: true };
+    if (answer.status !== 200) return { kind: 'error', reason: `HTTP ${answer.status}` };
+    if (answer.body.length === 0) return { kind: 'nobid', reason: 'empty 200' };
+    let response: unknown;
+    try {
+      response = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      return { kind: 'error', reason: 'answer is not JSON' };
+    }
+    if (!isObject(response)) return { kind: 'error', reason: 'answer is not a BidResponse object' };
+    return this.decodeResponse(response as BidResponse, request);
+  }
+
+  /** Reads a parsed BidResponse into canonical bids. */
+  protected decodeResponse(response: BidResponse, request: BidRequest): DecodedAnswer {
+    if (response.seatbid === undefined || (Array.isArray(response.seatbid) && response.seatbid.length === 0)) {
+      return { kind: 'nobid', reason: response.nbr === undefined ? 'no seatbid' : `nbr ${response.nbr}` };
+    }
+    if (!Array.isArray(response.seatbid)) return { kind: 'error', reason: 'seatbid is not an array' };
+    if (response.id !== undefined && response.id !== request.id) return { kind: 'error', reason: `answer id "${String(response.id)}" is not the request's` };
+    const currency = typeof response.cur === 'string' ? response.cur : 'USD';
+    const bids: DecodedBid[] = [];
+    for (const seatbid of response.seatbid) {
+      if (!isObject(seatbid) || !Array.isArray(seatbid.bid)) continue;
+      for (const bid of seatbid.bid) {
+        if (!isObject(bid)) continue;
+        bids.push(this.decodeBid(bid as DecodedBid['bid'], request, typeof seatbid.seat === 'string' ? seatbid.seat : undefined, currency));
+      }
+    }
+    return bids.length ? { kind: 'bids', bids } : { kind: 'nobid', reason: 'no bid in seatbid' };
+  }
+
+  /** Reads one bid: its price into micros through the bidder's pricing, its markup format from `mtype`. */
+  protected decodeBid(bid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
+    const price = this.pricing.toMicros(bid.price);
+    const format = FORMAT_BY_MTYPE[markupTypeOf(request, bid.impid, bid.mtype) ?? MarkupType.banner] ?? 'html';
+    if (!price.ok) return { bid, seat, currency, priceMicros: null, admFormat: format, invalid: { code: price.code, reason: price.reason } };
+    if (typeof bid.impid !== 'string') return { bid, seat, currency, priceMicros: price.micros, admFormat: format, invalid: { code: LossReason.invalidBidResponse, reason: 'impid missing' } };
+    return { bid, seat, currency, priceMicros: price.micros, admFormat: format };
+  }
+}

@@ -1,0 +1,27 @@
+import { inject, injectable } from 'tsyringe';
+import type { AuctionContext } from '../../core/auction/context.js';
+import { priceAuction } from '../../core/auction/ranking.js';
+import { update } from '../../core/hooks/results.js';
+import type { AuctionInput } from '../../core/hooks/stages.js';
+import { decimalToMicros, type Micros } from '../../core/money.js';
+import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+
+/**
+ * `second-price` auction (R5): bids at or above the floor, highest first, ties to the earlier answer; the
+ * winner pays `min(own bid, max(floor, second price + step))`, so a lone bidder pays the floor.
+ */
+@injectable()
+export class SecondPriceAuction implements Plugin {
+  private readonly stepMicros: Micros;
+
+  constructor(@inject(Tokens.PluginScope) scope: PluginScope) {
+    this.stepMicros = decimalToMicros(scope.options.step ?? scope.config.auction.step, 'up') ?? 0;
+  }
+
+  auction(ctx: AuctionContext, input: AuctionInput) {
+    const step = this.stepMicros;
+    return update(priceAuction(input.candidates, ctx.floors, (_, runnerUp, floor) =>
+      runnerUp === undefined ? floor : Math.max(floor, runnerUp + step)));
+  }
+}
