@@ -21,6 +21,8 @@ export interface AppParts {
   readonly stages: StagePlan;
   readonly env: HookEnvironment;
   readonly log: Logger;
+  /** True once shutdown has begun: answers then close their connections. */
+  readonly draining: () => boolean;
 }
 
 /** Answers 400 with a JSON body naming the bad field. */
@@ -52,6 +54,7 @@ export function createApp(parts: AppParts): Koa {
   app.use(async (ctx, next) => {
     try {
       await next();
+      if (parts.draining()) ctx.set('connection', 'close');
     } catch (error) {
       log.error({ err: error, path: ctx.path }, 'request failed');
       ctx.status = 500;

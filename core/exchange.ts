@@ -57,6 +57,7 @@ export class Exchange {
     readonly plan: ExchangePlan,
     readonly log: Logger,
     private readonly server: Server,
+    private readonly beginDraining: () => void,
     private readonly closers: ReadonlyArray<() => Promise<void> | void>,
     private readonly flushLog: () => Promise<void>,
   ) {}
@@ -87,7 +88,8 @@ export class Exchange {
       transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
     }));
     const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
-    const app = createApp({ config, pipeline, stages: resolved.stages, env, log });
+    let draining = false;
+    const app = createApp({ config, pipeline, stages: resolved.stages, env, log, draining: () => draining });
     const server = app.listen({ port: config.server.port, host: config.server.host });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -101,7 +103,7 @@ export class Exchange {
       () => dispatcher.close(),
       ...sidecars.map((sidecar) => () => sidecar.close()),
     ];
-    const exchange = new Exchange(config, resolved.plan, log, server, closers, owned?.flush ?? (async () => undefined));
+    const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined));
     log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
     return exchange;
   }
@@ -113,6 +115,7 @@ export class Exchange {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('exchange stopping: finishing in-flight auctions');
+      this.beginDraining();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
       const grace = setTimeout(() => this.server.closeAllConnections(), this.config.server.shutdownTimeoutMs);

@@ -11,8 +11,8 @@ export interface ReceivedRequest {
   readonly headers: IncomingHttpHeaders;
   /** The body after gunzip. */
   readonly raw: Buffer;
-  /** The body parsed as JSON, when it is JSON. */
-  readonly json?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The body parsed as JSON (undefined when it is not JSON). */
+  readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** A fully custom answer. */

@@ -8,6 +8,17 @@ import type { Pricing } from '../pricing.js';
 export type AuctionOrigin = 'tag' | 'openrtb';
 
 /**
+ * Who the browser behind a tag request is, as the `sync` stage read it from the exchange's cookie. The core
+ * sends `userId` to every bidder as `user.id`; a `requestBuild` hook sends each bidder only its own `bound` data.
+ */
+export interface BrowserIdentity {
+  /** The exchange's own stable, random id for this browser. */
+  readonly userId: string;
+  /** The data each bidder bound to this browser (R9), by bidder name. */
+  readonly bound: Readonly<Record<string, string>>;
+}
+
+/**
  * What every hook of one auction may read. Built once per auction by the pipeline; hooks never mutate it.
  */
 export interface AuctionContext {
@@ -27,6 +38,8 @@ export interface AuctionContext {
   readonly deadline: number;
   /** The auction log (tagged with the auction id). */
   readonly log: Logger;
+  /** The browser's identity, for tag auctions whose `sync` stage identified it. */
+  readonly identity?: BrowserIdentity;
 }
 
 /** What a per-bidder hook sees of its bidder. */

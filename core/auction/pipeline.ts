@@ -11,7 +11,7 @@ import type { BidRequest } from '../openrtb/types.js';
 import { auctionLogRecord, writeAuctionLog } from './auction-log.js';
 import type { BidderPlan } from './bidder-plan.js';
 import type { Award, AuctionOutcome, BidderResult, CandidateBid, Loss, Markup, ValidBid } from './bids.js';
-import type { AuctionContext, AuctionOrigin, BidderStageContext, BidderView } from './context.js';
+import type { AuctionContext, AuctionOrigin, BidderStageContext, BidderView, BrowserIdentity } from './context.js';
 
 /** What the exchange was asked to sell. */
 export interface AuctionInputRequest {
@@ -20,6 +20,8 @@ export interface AuctionInputRequest {
   readonly site?: { readonly id: string; readonly config: SiteConfig };
   /** The publisher's MinCPM from the tag (R1), in micros. */
   readonly minFloorMicros?: Micros;
+  /** The browser's identity read by the `sync` stage (tag requests). */
+  readonly identity?: BrowserIdentity;
 }
 
 /** A winning bid ready for the page: the award and its markup after `admRewrite`. */
@@ -83,6 +85,7 @@ export class AuctionPipeline {
       startedAt: Date.now(),
       deadline: started + tmax,
       log: this.parts.log,
+      ...(input.identity ? { identity: input.identity } : {}),
     };
 
     const answers = await this.fanOut(ctx, tmax);

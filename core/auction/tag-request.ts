@@ -9,6 +9,8 @@ export interface TagVisit {
   readonly ip?: string;
   readonly referer?: string;
   readonly language?: string;
+  /** The exchange's id for this browser (from the `sync` stage), sent as `user.id`. */
+  readonly userId?: string;
 }
 
 /** The single imp a configured site's placement offers. */
@@ -24,7 +26,8 @@ function placementImp(site: SiteConfig): Imp {
 
 /**
  * Builds the canonical OpenRTB 2.6 request for a tag request (R1): one imp from the site's placement, the
- * page from the Referer, the browser from User-Agent and the client address. Floors are set by the pipeline.
+ * page from the Referer, the browser from User-Agent and the client address, the exchange's user id when the
+ * browser was identified. Floors are set by the pipeline.
  */
 export function buildTagRequest(site: SiteConfig, visit: TagVisit): BidRequest {
   let domain = site.domain;
@@ -45,6 +48,6 @@ export function buildTagRequest(site: SiteConfig, visit: TagVisit): BidRequest {
       ...(visit.ip ? (isV6 ? { ipv6: visit.ip } : { ip: visit.ip }) : {}),
       ...(visit.language ? { language: visit.language } : {}),
     },
-    user: {},
+    user: visit.userId ? { id: visit.userId } : {},
   };
 }

@@ -1,4 +1,4 @@
-import type { AuctionContext, BidderStageContext } from '../auction/context.js';
+import type { AuctionContext, BidderStageContext, BrowserIdentity } from '../auction/context.js';
 import type { Award, AuctionOutcome, BidderResult, CandidateBid, Markup, ValidBid } from '../auction/bids.js';
 import type { BidRequest } from '../openrtb/types.js';
 import type { Noop, Reject, Update } from './results.js';
@@ -25,8 +25,15 @@ export type NoticeEvent = {
 /** Context of `admRewrite`: the bidder and the award whose markup is rewritten. */
 export interface RewriteContext extends BidderStageContext { readonly award: Award }
 
+/**
+ * Why the `sync` stage runs: `bind` for a request to the sync endpoint (`GET /sync`, a partner binding its id
+ * to the browser), `identify` before a tag auction (`GET /ad`), to read the browser's identity from its cookie.
+ */
+export type SyncPurpose = 'bind' | 'identify';
+
 /** An inbound sync (user-id binding) request, without Koa types. */
 export interface SyncRequest {
+  readonly purpose: SyncPurpose;
   readonly path: string;
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -38,13 +45,18 @@ export interface SyncRequest {
 /** Context of the `sync` stage. */
 export interface SyncContext { readonly publicUrl: string }
 
-/** The answer a `sync` plugin gives to the browser. */
+/**
+ * The answer a `sync` plugin gives. For `bind`, the whole answer goes to the browser. For `identify`, only
+ * `identity` (handed to the auction) and `setCookies` (added to the ad response) are used.
+ */
 export interface SyncAnswer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | Buffer;
   /** `Set-Cookie` header values. */
   readonly setCookies?: readonly string[];
+  /** The browser's identity (`identify`): the exchange user id and the data partners bound to it. */
+  readonly identity?: BrowserIdentity;
 }
 
 /**

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { LogCapture } from '../testing.js';
+import type { HookEntry } from './hook-plan.js';
+import { planForBidder, planStages } from './hook-plan.js';
+import { noop, reject, update } from './results.js';
+import type { HookCallTags, HookOutcomeKind } from './run-hook.js';
+import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from './runners.js';
+import type { StageName } from './stages.js';
+
+function rig(budgetMs = 50) {
+  const logs = new LogCapture();
+  const outcomes: Array<[string, HookOutcomeKind]> = [];
+  const options: RunOptions = {
+    env: { log: logs.log, observe: (tags: HookCallTags, outcome) => outcomes.push([tags.plugin, outcome]) },
+    budgetMs,
+    bidder: 'dsp-a',
+    auctionId: 'auction-1',
+  };
+  return { logs, outcomes, options };
+}
+
+const entry = <S extends StageName>(plugin: string, hook: HookEntry<S>['hook']): HookEntry<S> => ({ plugin, hook });
+// The runners only pass the context through; these tests do not read it.
+const ctx = {} as never;
+
+describe('hook runners', () => {
+  it('waterfall: runs in config order, each hook sees the previous replacement', async () => {
+    const { options } = rig();
+    const calls: string[] = [];
+    const result = await runWaterfall('requestBuild', [
+      entry('a', (_c, req) => (calls.push(`a:${req.id}`), update({ ...req, id: `${req.id}+a` }))),
+      entry('b', (_c, req) => (calls.push(`b:${req.id}`), noop())),
+      entry('c', async (_c, req) => (calls.push(`c:${req.id}`), update({ ...req, id: `${req.id}+c` }))),
+    ], ctx, { id: 'r', imp: [] }, options);
+    expect(calls).toEqual(['a:r', 'b:r+a', 'c:r+a']);
+    expect(result.id).toBe('r+a+c');
+  });
+
+  it('bail: the first rejection wins and later hooks do not run', async () => {
+    const { options } = rig();
+    const calls: string[] = [];
+    const verdict = await runBail('bidValidate', [
+      entry('a', () => (calls.push('a'), noop())),
+      entry('b', () => (calls.push('b'), reject(210, 'attribute'))),
+      entry('c', () => (calls.push('c'), reject(3, 'never'))),
+    ], ctx, {} as never, options);
+    expect(calls).toEqual(['a', 'b']);
+    expect(verdict).toEqual({ action: 'reject', code: 210, reason: 'attribute' });
+  });
+
+  it('bail: no rejection gives null', async () => {
+    const { options } = rig();
+    expect(await runBail('bidValidate', [entry('a', () => noop())], ctx, {} as never, options)).toBeNull();
+  });
+
+  it('first: the first answer wins; a noop passes to the next', async () => {
+    const { options } = rig();
+    const calls: string[] = [];
+    const outcome = { awards: [], losses: [] };
+    const answer = await runFirst('auction', [
+      entry('custom', () => (calls.push('custom'), noop())),
+      entry('second-price', () => (calls.push('second-price'), update(outcome))),
+      entry('first-price', () => (calls.push('first-price'), update({ awards: [], losses: [] }))),
+    ], ctx, { candidates: [] }, options);
+    expect(calls).toEqual(['custom', 'second-price']);
+    expect(answer).toBe(outcome);
+  });
+
+  it('parallel: every hook runs even when one fails', async () => {
+    const { options, outcomes } = rig();
+    const calls: string[] = [];
+    await runParallel('notices', [
+      entry('a', () => void calls.push('a')),
+      entry('b', () => {
+        throw new Error('boom');
+      }),
+      entry('c', async () => void calls.push('c')),
+    ], ctx, {} as never, options);
+    expect(calls).toEqual(['a', 'c']);
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes).toEqual(expect.arrayContaining([['a', 'success'], ['b', 'error'], ['c', 'success']]));
+  });
+
+  it('a throwing hook costs only its own contribution, logged with plugin, stage, bidder and auction id', async () => {
+    const { options, logs, outcomes } = rig();
+    const result = await runWaterfall('requestBuild', [
+      entry('good', (_c, req) => update({ ...req, tmax: 100 })),
+      entry('broken', () => {
+        throw new Error('plugin bug');
+      }),
+      entry('later', (_c, req) => update({ ...req, test: 1 as const })),
+    ], ctx, { id: 'r', imp: [] }, options);
+    expect(result).toEqual({ id: 'r', imp: [], tmax: 100, test: 1 });
+    const [line] = logs.withMessage('plugin hook failed; its contribution is dropped');
+    expect(line).toMatchObject({ plugin: 'broken', stage: 'requestBuild', bidder: 'dsp-a', auctionId: 'auction-1' });
+    expect(outcomes).toEqual([['good', 'success'], ['broken', 'error'], ['later', 'success']]);
+  });
+
+  it('a hanging hook is cut off at its budget and the stage carries on', async () => {
+    const { options, logs, outcomes } = rig(20);
+    const verdict = await runBail('bidValidate', [
+      entry('hangs', () => new Promise(() => undefined)),
+      entry('rejects', () => reject(7, 'no markup')),
+    ], ctx, {} as never, options);
+    expect(verdict?.code).toBe(7);
+    expect(outcomes).toEqual([['hangs', 'timeout'], ['rejects', 'success']]);
+    expect(logs.withMessage('plugin hook timed out; its contribution is dropped')[0]).toMatchObject({ plugin: 'hangs', stage: 'bidValidate', budgetMs: 20 });
+  });
+
+  it('a hook returning a rejected promise is an error, not a crash', async () => {
+    const { options, outcomes } = rig();
+    const answer = await runFirst('auction', [entry('async-broken', async () => Promise.reject(new Error('nope')))], ctx, { candidates: [] }, options);
+    expect(answer).toBeUndefined();
+    expect(outcomes).toEqual([['async-broken', 'error']]);
+  });
+});
+
+describe('stage plan', () => {
+  it('keeps config order per stage and restricts hooks to their bidders', () => {
+    const plan = planStages([
+      { name: 'v1', instance: { bidValidate: () => noop() } },
+      { name: 'only-b', instance: { bidValidate: () => noop(), requestBuild: () => noop() }, bidders: ['b'] },
+      { name: 'v2', instance: { bidValidate: () => noop(), notices: () => undefined } },
+    ]);
+    expect(plan.bidValidate.map((e) => e.plugin)).toEqual(['v1', 'only-b', 'v2']);
+    expect(plan.notices.map((e) => e.plugin)).toEqual(['v2']);
+    expect(plan.auction).toEqual([]);
+    expect(planForBidder(plan, 'a').bidValidate.map((e) => e.plugin)).toEqual(['v1', 'v2']);
+    expect(planForBidder(plan, 'b').requestBuild.map((e) => e.plugin)).toEqual(['only-b']);
+  });
+});

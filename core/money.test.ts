@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { decimalToMicros, microsToCpmNumber, microsToDecimal, scaleMicros } from './money.js';
+
+describe('decimalToMicros', () => {
+  it.each([
+    [0, 0],
+    [1, 1_000_000],
+    [0.29, 290_000],
+    [1.2, 1_200_000],
+    [0.000001, 1],
+    [1e-6, 1],
+    ['2.5', 2_500_000],
+    ['.5', 500_000],
+    ['5.', 5_000_000],
+    ['1e3', 1_000_000_000],
+    [123456.789012, 123_456_789_012],
+    [9_000_000_000, 9_000_000_000_000_000],
+  ])('reads %s exactly as %i micros', (input, micros) => {
+    expect(decimalToMicros(input)).toBe(micros);
+  });
+
+  it.each([
+    [0.0000009, 'down', 0],
+    [0.0000009, 'up', 1],
+    [1.0000005, 'down', 1_000_000],
+    [1.0000005, 'up', 1_000_001],
+    [1.000001, 'up', 1_000_001],
+    ['0.1234564999', 'down', 123_456],
+    ['0.1234560000', 'up', 123_456],
+  ] as const)('rounds %s %s to %i', (input, rounding, micros) => {
+    expect(decimalToMicros(input, rounding)).toBe(micros);
+  });
+
+  it.each([-1, -0.000001, Number.NaN, Number.POSITIVE_INFINITY, '', 'abc', '1,5', '-2', '1.2.3', null, undefined, {}, [], 1e300])(
+    'refuses %s',
+    (input) => {
+      expect(decimalToMicros(input)).toBeNull();
+    },
+  );
+});
+
+describe('microsToDecimal', () => {
+  it.each([
+    [0, '0'],
+    [1, '0.000001'],
+    [1_200_000, '1.2'],
+    [3_000_000, '3'],
+    [1_010_000, '1.01'],
+    [123_456_789, '123.456789'],
+    [-1_500_000, '-1.5'],
+  ])('writes %i as %s', (micros, text) => {
+    expect(microsToDecimal(micros)).toBe(text);
+  });
+
+  it('never writes float artefacts (0.1 + 0.2 in micros)', () => {
+    expect(microsToDecimal(100_000 + 200_000)).toBe('0.3');
+    expect(microsToCpmNumber(100_000 + 200_000)).toBe(0.3);
+  });
+
+  it('refuses a float: a fractional micro is a bug inside the exchange', () => {
+    expect(() => microsToDecimal(1.5)).toThrow(TypeError);
+  });
+
+  it('round-trips every micro of a range', () => {
+    for (let micros = 0; micros < 3_000; micros += 7) expect(decimalToMicros(microsToDecimal(micros))).toBe(micros);
+  });
+});
+
+describe('scaleMicros', () => {
+  it.each([
+    [1_000_000, 100, 1_000_000, 'down', 100],
+    [1, 100, 1_000_000, 'down', 0],
+    [1, 100, 1_000_000, 'up', 1],
+    [10_000, 100, 1_000_000, 'up', 1],
+    [10_001, 100, 1_000_000, 'up', 2],
+    [0, 3, 7, 'up', 0],
+  ] as const)('%i × %i / %i rounded %s = %i', (amount, numerator, denominator, rounding, expected) => {
+    expect(scaleMicros(amount, numerator, denominator, rounding)).toBe(expected);
+  });
+
+  it('refuses results beyond safe integers', () => {
+    expect(() => scaleMicros(Number.MAX_SAFE_INTEGER, 10, 1, 'down')).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
+import { http } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'core/bin.mjs');
+const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cli-'));
+
+/** Runs `rtb ARGS` to the end and collects its output. */
+function rtb(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function file(name: string, text: string): string {
+  const at = path.join(dir, name);
+  writeFileSync(at, text);
+  return at;
+}
+
+describe('rtb check', () => {
+  it('a config with errors exits non-zero with one line per problem naming its key, no stack trace', async () => {
+    const bad = file('bad.json', JSON.stringify({
+      server: { port: 'eighty' },
+      auction: { type: 'third-price', tmaxMs: -5 },
+      currency: 'dollars',
+      sites: { s1: { floor: 1 } },
+      bidders: { 'dsp-a': { endpoint: 'not a url' }, 'dsp-b': { endpoint: 'ftp://x.example/bid', openrtbVersion: '3.0' } },
+      surprise: true,
+    }));
+    const { code, stdout, stderr } = await rtb(['check', '--config', bad]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    for (const key of ['server.port:', 'auction.type:', 'auction.tmaxMs:', 'currency:', 'sites.s1:', 'bidders.dsp-a.endpoint: not a URL', 'bidders.dsp-b.endpoint: not a URL', 'bidders.dsp-b.openrtbVersion:', 'surprise: unknown key']) {
+      expect(lines.some((line) => line.includes(key)), `a line for ${key} in:\n${stderr}`).toBe(true);
+    }
+    expect(lines.every((line) => line.startsWith('RTB_ERR_CONFIG_INVALID '))).toBe(true);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('unknown plugin, dialect and pricing names are named with their keys', async () => {
+    const bad = file('names.json', JSON.stringify({
+      bidders: { d: { endpoint: 'http://127.0.0.1:1/bid', dialect: 'martian', pricing: 'beads' } },
+      plugins: ['no-such-plugin', { name: 'second-price', bidders: ['ghost'] }],
+    }));
+    const { code, stderr } = await rtb(['check', '--config', bad]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('plugins.0: unknown plugin "no-such-plugin"');
+    expect(stderr).toContain('plugins.1.bidders: unknown bidder "ghost"');
+    expect(stderr).toContain('bidders.d.dialect: unknown dialect "martian"');
+  });
+
+  it('a missing config file is one clear line', async () => {
+    const { code, stderr } = await rtb(['check', '--config', path.join(dir, 'nope.ts')]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('RTB_ERR_CONFIG_LOAD');
+  });
+
+  it.each([
+    ['plain.ts', `export default { bidders: { x: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'openrtb' } }, plugins: [{ name: 'first-price' }] };`],
+    ['defined.ts', `import { defineConfig } from '${path.join(root, 'core/index.js')}';\nexport default defineConfig({ bidders: { x: { endpoint: 'http://127.0.0.1:9/bid' } }, plugins: ['first-price'] });`],
+    ['plain.mjs', `export default { bidders: { x: { endpoint: 'http://127.0.0.1:9/bid' } }, plugins: ['first-price'] };`],
+    ['plain.json', JSON.stringify({ bidders: { x: { endpoint: 'http://127.0.0.1:9/bid' } }, plugins: ['first-price'] })],
+  ])('loads %s and prints the resolved plan', async (name, text) => {
+    const { code, stdout, stderr } = await rtb(['check', '--config', file(name, text)]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('x: http://127.0.0.1:9/bid dialect=openrtb pricing=decimal-cpm openrtb=2.6 gzip=false');
+    expect(stdout).toContain('bidValidate: core-bid-validation');
+    expect(stdout).toContain('auction: first-price → second-price');
+  });
+});
+
+describe('rtb start', () => {
+  let bidder: MockBidder;
+  beforeAll(async () => {
+    bidder = await startMockBidder({ price: 1.5, delayMs: 400 });
+  });
+  afterAll(() => bidder.close());
+
+  it('serves auctions, and on SIGTERM finishes the in-flight auction and exits 0', async () => {
+    const config = file('live.json', JSON.stringify({
+      server: { port: 0 },
+      auction: { tmaxMs: 1_000 },
+      sites: { s: { banner: { w: 300, h: 250 } } },
+      bidders: { slow: { endpoint: `${bidder.url}/bid` } },
+    }));
+    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--port', '0'], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(stdout);
+        if (match) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`exited early: ${stdout}`)));
+    });
+    const inFlight = http(`${url}/ad?site=s`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    child.kill('SIGTERM');
+    const answer = await inFlight;
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(answer.status).toBe(200);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.msg)).toEqual(['exchange listening', 'exchange stopping: finishing in-flight auctions', 'auction', 'exchange stopped']);
+  });
+});

@@ -1,0 +1,74 @@
+import { request } from 'undici';
+import type { RtbConfigInput } from '../core/config/schema.js';
+import { startTestExchange, type TestExchange } from '../core/testing.js';
+import type { PluginRegistry } from '../core/plugin/registry.js';
+import { startMockBidder, type MockBidder, type MockBidderOptions } from '../examples/mock-bidder.js';
+import { builtinRegistry } from '../plugins/builtin.js';
+
+/** An HTTP answer read whole. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: () => any;
+}
+
+/** Sends one HTTP request over a real connection and reads the whole answer. */
+export async function http(url: string, options: { method?: 'GET' | 'POST'; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const response = await request(url, { method: options.method ?? 'GET', body: options.body, headers: options.headers });
+  const text = await response.body.text();
+  return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+/** POSTs an OpenRTB request as JSON. */
+export function postAuction(exchange: TestExchange, body: unknown): Promise<HttpAnswer> {
+  return http(`${exchange.url}/openrtb2/auction`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+}
+
+/** A running exchange with named mock bidders, and a way to stop them all. */
+export interface Rig {
+  exchange: TestExchange;
+  bidders: Record<string, MockBidder>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts mock bidders (name → options) and an exchange that asks all of them, in the order given.
+ * `config` is merged over a one-site default (`site=s`, banner 300×250, no floor).
+ */
+export async function startRig(
+  bidders: Record<string, MockBidderOptions & { bidderConfig?: Record<string, unknown> }>,
+  config: Partial<RtbConfigInput> = {},
+  registry: PluginRegistry = builtinRegistry(),
+): Promise<Rig> {
+  const mocks: Record<string, MockBidder> = {};
+  const bidderConfigs: Record<string, Record<string, unknown>> = {};
+  for (const [name, { bidderConfig, ...options }] of Object.entries(bidders)) {
+    mocks[name] = await startMockBidder(options);
+    bidderConfigs[name] = { endpoint: `${mocks[name].url}/bid`, ...bidderConfig };
+  }
+  const exchange = await startTestExchange({
+    sites: { s: { banner: { w: 300, h: 250 }, floor: 0 } },
+    ...config,
+    bidders: { ...bidderConfigs, ...(config.bidders as object | undefined) } as RtbConfigInput['bidders'],
+  }, registry);
+  return {
+    exchange,
+    bidders: mocks,
+    stop: async () => {
+      await exchange.stop();
+      await Promise.all(Object.values(mocks).map((mock) => mock.close()));
+    },
+  };
+}
+
+/** The auction log lines the exchange wrote. */
+export function auctionLines(exchange: TestExchange) {
+  return exchange.logs.withMessage('auction') as unknown as Array<{
+    auctionId: string;
+    day: string;
+    site: string | null;
+    bidders: Record<string, { status: string; priceMicros: number | null; paidMicros: number | null; detail?: string }>;
+  }>;
+}
