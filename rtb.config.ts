@@ -1,27 +1,35 @@
 import { defineConfig } from './core/index.js';
+import { startDemoSyncBidder } from './examples/demo-sync-bidder.js';
 import { startMockBidder } from './examples/mock-bidder.js';
 
 // The embedded demo exchange that `npm start` runs: the exchange on :8080 and two local demo bidders
 // (mock DSPs from examples/) that it starts beside itself. Try:
 //   curl -i 'http://localhost:8080/ad?site=demo&mincpm=0.5'
+// User sync: demo-dsp-a's ad carries a sync pixel for browsers it does not know; load it with the cookie
+// and demo-dsp-a receives its id as user.buyeruid from the next ad request on (steps in
+// plugins/user-sync/README.md, "Try it on the demo").
+const PUBLIC_URL = 'http://localhost:8080';
+// Demo values only: a real exchange reads secrets from the environment, e.g. `syncKey: { env: 'DSP_A_SYNC_KEY' }`.
+const DEMO_A_SYNC = { tag: 'demo-a', key: 'demo-a-sync-key' };
+const DEMO_COOKIE_SECRET = 'demo-only-cookie-secret-change-me';
 const creative = (name: string, color: string) =>
   `<a href="https://example.com/?from=${name}" target="_blank"><div style="width:300px;height:250px;background:${color};color:#fff;font:20px sans-serif;display:flex;align-items:center;justify-content:center">${name}</div></a>`;
 
 export default defineConfig({
-  server: { port: 8080, publicUrl: 'http://localhost:8080' },
+  server: { port: 8080, publicUrl: PUBLIC_URL },
   currency: 'USD',
   auction: { type: 'second-price', step: 0.01, tmaxMs: 300 },
   sites: {
     demo: { banner: { w: 300, h: 250 }, floor: 0.1 },
   },
   bidders: {
-    'demo-dsp-a': { endpoint: 'http://127.0.0.1:9101/openrtb', dialect: 'openrtb', openrtbVersion: '2.6' },
+    'demo-dsp-a': { endpoint: 'http://127.0.0.1:9101/openrtb', dialect: 'openrtb', openrtbVersion: '2.6', syncTag: DEMO_A_SYNC.tag, syncKey: DEMO_A_SYNC.key },
     'demo-dsp-b': { endpoint: 'http://127.0.0.1:9102/openrtb', dialect: 'openrtb', openrtbVersion: '2.5', gzip: true },
   },
-  plugins: [],
+  plugins: [{ name: 'user-sync', options: { cookieSecret: DEMO_COOKIE_SECRET } }],
   log: { level: 'info' },
   sidecars: [
-    () => startMockBidder({ port: 9101, price: 1.2, delayMs: 15, markup: creative('demo-dsp-a', '#2a6') }),
+    () => startDemoSyncBidder({ name: 'demo-dsp-a', port: 9101, price: 1.2, delayMs: 15, markup: creative('demo-dsp-a', '#2a6'), syncUrl: `${PUBLIC_URL}/sync`, ...DEMO_A_SYNC }),
     () => startMockBidder({ port: 9102, price: 0.8, delayMs: 25, markup: creative('demo-dsp-b', '#26a'), gzip: true }),
   ],
 });

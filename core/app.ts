@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import type { Logger } from 'pino';
+import type { BrowserIdentity } from './auction/context.js';
 import type { AuctionPipeline, AuctionResult } from './auction/pipeline.js';
 import { buildTagRequest } from './auction/tag-request.js';
 import { tagScript } from './auction/tag-response.js';
@@ -8,7 +9,7 @@ import type { RtbConfig } from './config/schema.js';
 import type { StagePlan } from './hooks/hook-plan.js';
 import type { HookEnvironment } from './hooks/run-hook.js';
 import { runFirst } from './hooks/runners.js';
-import type { SyncRequest } from './hooks/stages.js';
+import type { SyncPurpose, SyncRequest } from './hooks/stages.js';
 import { BodyError, readBody } from './http/read-body.js';
 import { decimalToMicros, microsToCpmNumber } from './money.js';
 import { validateBidRequest } from './openrtb/validate-request.js';
@@ -70,14 +71,16 @@ export function createApp(parts: AppParts): Koa {
     const rawMin = ctx.query.mincpm;
     const minFloorMicros = rawMin === undefined ? 0 : typeof rawMin === 'string' ? decimalToMicros(rawMin, 'up') : null;
     if (minFloorMicros === null) return badRequest(ctx, 'mincpm', 'must be a non-negative decimal CPM');
+    const identity = await identifyBrowser(ctx, parts);
     const request = buildTagRequest(site, {
       siteId,
+      userId: identity?.userId,
       userAgent: ctx.get('user-agent') || undefined,
       referer: ctx.get('referer') || undefined,
       language: ctx.get('accept-language').split(/[,;-]/)[0] || undefined,
       ip: ctx.ip || undefined,
     });
-    const result = await pipeline.run({ request, origin: 'tag', site: { id: siteId, config: site }, minFloorMicros });
+    const result = await pipeline.run({ request, origin: 'tag', site: { id: siteId, config: site }, minFloorMicros, identity });
     ctx.set('cache-control', 'no-store');
     const [delivery] = result.deliveries;
     if (!delivery) {
@@ -117,17 +120,7 @@ export function createApp(parts: AppParts): Koa {
   });
 
   router.get('/sync', async (ctx) => {
-    const request: SyncRequest = {
-      path: ctx.path,
-      query: Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])),
-      headers: ctx.headers,
-      clientIp: ctx.ip,
-      cookies: parseCookies(ctx.get('cookie')),
-    };
-    const answer = await runFirst('sync', parts.stages.sync, { publicUrl: publicUrlOf(config) }, request, {
-      env: parts.env,
-      budgetMs: config.hooks.timeoutMs,
-    });
+    const answer = await runSync(ctx, parts, 'bind');
     if (!answer) {
       ctx.status = 404;
       return;
@@ -151,6 +144,29 @@ export function createApp(parts: AppParts): Koa {
 /** The exchange's public base URL (for tracker and sync links): `server.publicUrl`, else the local listen address. */
 export function publicUrlOf(config: RtbConfig): string {
   return (config.server.publicUrl ?? `http://localhost:${config.server.port}`).replace(/\/+$/, '');
+}
+
+/** Runs the `sync` stage on a browser request; the first plugin that answers wins. */
+function runSync(ctx: Context, parts: AppParts, purpose: SyncPurpose) {
+  const request: SyncRequest = {
+    purpose,
+    path: ctx.path,
+    query: Object.fromEntries(Object.entries(ctx.query).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value])),
+    headers: ctx.headers,
+    clientIp: ctx.ip,
+    cookies: parseCookies(ctx.get('cookie')),
+  };
+  return runFirst('sync', parts.stages.sync, { publicUrl: publicUrlOf(parts.config) }, request, {
+    env: parts.env,
+    budgetMs: parts.config.hooks.timeoutMs,
+  });
+}
+
+/** Identifies the browser of a tag request through the `sync` stage, adding any cookie the plugin sets to the answer. */
+async function identifyBrowser(ctx: Context, parts: AppParts): Promise<BrowserIdentity | undefined> {
+  const answer = await runSync(ctx, parts, 'identify');
+  if (answer?.setCookies?.length) ctx.append('set-cookie', [...answer.setCookies]);
+  return answer?.identity;
 }
 
 /** Parses a `Cookie` header into name → value (values left encoded as sent). */

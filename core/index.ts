@@ -12,8 +12,8 @@ export type { Dialect, DialectClass, BidderScope, OutboundCall, BidderAnswer, De
 export { PluginRegistry } from './plugin/registry.js';
 export { Tokens } from './plugin/tokens.js';
 export { noop, update, reject, type HookResult } from './hooks/results.js';
-export { STAGES, type StageName, type StageContracts, type NoticeEvent, type SyncRequest, type SyncAnswer } from './hooks/stages.js';
-export type { AuctionContext, BidderStageContext, BidderView } from './auction/context.js';
+export { STAGES, type StageName, type StageContracts, type NoticeEvent, type SyncPurpose, type SyncRequest, type SyncAnswer } from './hooks/stages.js';
+export type { AuctionContext, BidderStageContext, BidderView, BrowserIdentity } from './auction/context.js';
 export type { AdmFormat, Award, AuctionOutcome, BidderResult, BidderStatus, CandidateBid, DecodedBid, Loss, Markup, ValidBid } from './auction/bids.js';
 export { priceAuction, rankByImp } from './auction/ranking.js';
 export * from './money.js';

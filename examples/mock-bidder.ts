@@ -1,18 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
 
 /** A bid request as the mock bidder received it. */
 export interface ReceivedRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /** The body as it came over the wire (gzipped when the exchange gzipped it). */
+  readonly wire: Buffer;
   /** The body after gunzip. */
   readonly raw: Buffer;
   /** The body parsed as JSON (undefined when it is not JSON). */
   readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** `adx` mocks: the body decoded as Google's BidRequest (proto field names, 64-bit ints as strings). */
+  readonly adx?: Record<string, unknown>;
 }
 
 /** A fully custom answer. */
@@ -26,8 +32,23 @@ export interface MockAnswer {
 export interface MockBidderOptions {
   /** Port to listen on (0: any free port). Always on 127.0.0.1. */
   port?: number;
-  /** Decimal CPM bid on every imp (OpenRTB answer). */
+  /**
+   * Which wire format to answer in (default `openrtb`): `openrtb` JSON BidResponse (also what `kakao` bidders
+   * answer), `rtb-host` JSON `{ bidset: [{ bid: [...] }], units }`, or `adx` protobuf BidResponse (Google's
+   * doubleclick.proto). Requests are read in the same format.
+   */
+  dialect?: 'openrtb' | 'rtb-host' | 'adx';
+  /**
+   * The bid on every imp, in the dialect's own units: decimal CPM (`openrtb`), integer chips (`rtb-host`, see
+   * `units`), `max_cpm_micros` (`adx`). No price: a no-bid in the dialect's form.
+   */
   price?: number;
+  /** `rtb-host`: the answer's top-level `units` (omitted when unset; put `units` in `bidFields` for per-bid units). */
+  units?: number;
+  /** `adx`: what each ad declares and which adgroup it names. */
+  adx?: MockAdxAd;
+  /** Extra headers on every answer (e.g. an `x-openrtb-version` echo). */
+  answerHeaders?: Record<string, string>;
   /** Milliseconds to wait before answering. */
   delayMs?: number;
   /** Answer with this HTTP status and no body (e.g. 204, 400, 500). */
@@ -50,6 +71,18 @@ export interface MockBidderOptions {
   respond?: (request: ReceivedRequest) => MockAnswer;
 }
 
+/** What a mock `adx` bidder's ad declares. */
+export interface MockAdxAd {
+  /** `adslot.adgroup_id`: by default the slot's first `matching_ad_data.adgroup_id`; `null` leaves it out. */
+  adgroupId?: string | number | null;
+  /** `adslot.min_cpm_micros`. */
+  minCpmMicros?: number;
+  clickThroughUrl?: string[];
+  vendorType?: number[];
+  attribute?: number[];
+  category?: number[];
+}
+
 /** A running mock bidder. */
 export interface MockBidder {
   readonly url: string;
@@ -62,6 +95,61 @@ export interface MockBidder {
 }
 
 const DEFAULT_MARKUP = '<div class="ad"><a href="https://advertiser.example/landing">Ad</a></div>';
+const DEFAULT_SCRIPT = `document.write(${JSON.stringify(DEFAULT_MARKUP)});`;
+
+/** Google's AdX messages, from the proto file the `adx` dialect ships (loaded on the first `adx` request). */
+function loadAdxTypes() {
+  const text = readFileSync(new URL('../plugins/adx-dialect/doubleclick.proto', import.meta.url), 'utf8');
+  const { root } = protobuf.parse(text, { keepCase: true });
+  return { BidRequest: root.lookupType('com.google.doubleclick.BidRequest'), BidResponse: root.lookupType('com.google.doubleclick.BidResponse') };
+}
+
+/** The `rtb-host` answer the options describe: integer chips and JavaScript markup under `bidset[].bid[]`. */
+function rtbHostAnswer(options: MockBidderOptions, request: ReceivedRequest): MockAnswer {
+  if (options.status !== undefined) return { status: options.status };
+  const bidRequest = request.json as { id: string; imp: Array<{ id: string }> };
+  if (options.nbr !== undefined) return { status: 200, body: JSON.stringify({ id: bidRequest.id, nbr: options.nbr }) };
+  if (options.price === undefined) return { status: 204 };
+  const bid = bidRequest.imp.map((imp) => ({
+    ...(bidRequest.imp.length > 1 ? { impid: imp.id } : {}),
+    price: options.price,
+    adm: options.markup ?? DEFAULT_SCRIPT,
+    ...(options.nurl ? { nurl: options.nurl } : {}),
+    ...(options.lurl ? { lurl: options.lurl } : {}),
+    ...options.bidFields,
+  }));
+  const body = { bidset: [{ bid }], ...(options.units !== undefined ? { units: options.units } : {}) };
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+type AdxTypes = ReturnType<typeof loadAdxTypes>;
+interface AdxRequestView { adslot?: Array<{ id: number; matching_ad_data?: Array<{ adgroup_id?: string }> }> }
+
+/** The `adx` answer the options describe: one ad on every slot, or a no-bid (`processing_time_ms` only). */
+function adxAnswer(options: MockBidderOptions, request: ReceivedRequest, types: AdxTypes): MockAnswer {
+  if (options.status !== undefined) return { status: options.status };
+  const bidRequest = request.adx as AdxRequestView;
+  const ad = options.adx ?? {};
+  const ads = options.price === undefined ? [] : [{
+    buyer_creative_id: 'creative-1',
+    html_snippet: options.markup ?? DEFAULT_MARKUP,
+    click_through_url: ad.clickThroughUrl ?? ['https://advertiser.example/landing'],
+    vendor_type: ad.vendorType ?? [],
+    attribute: ad.attribute ?? [],
+    category: ad.category ?? [],
+    adslot: (bidRequest.adslot ?? []).map((slot) => {
+      const adgroup = ad.adgroupId === undefined ? slot.matching_ad_data?.[0]?.adgroup_id : ad.adgroupId;
+      return {
+        id: slot.id,
+        max_cpm_micros: String(options.price),
+        ...(ad.minCpmMicros !== undefined ? { min_cpm_micros: String(ad.minCpmMicros) } : {}),
+        ...(adgroup !== undefined && adgroup !== null ? { adgroup_id: String(adgroup) } : {}),
+      };
+    }),
+  }];
+  const message = types.BidResponse.fromObject({ ad: ads, processing_time_ms: 3 });
+  return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(types.BidResponse.encode(message).finish()) };
+}
 
 /** The OpenRTB answer the options describe for `request`. */
 function openRtbAnswer(options: MockBidderOptions, request: ReceivedRequest): MockAnswer {
@@ -91,26 +179,41 @@ function openRtbAnswer(options: MockBidderOptions, request: ReceivedRequest): Mo
  */
 export async function startMockBidder(initial: MockBidderOptions = {}): Promise<MockBidder> {
   let options = { ...initial };
+  let adxTypes: AdxTypes | undefined;
   const requests: ReceivedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      let raw = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      const wire = Buffer.concat(chunks);
+      const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(wire) : wire;
       let json: unknown;
       try {
         json = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
       } catch {
         json = undefined;
       }
-      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, json };
+      const dialect = options.dialect ?? 'openrtb';
+      let adx: Record<string, unknown> | undefined;
+      if (dialect === 'adx') {
+        adxTypes ??= loadAdxTypes();
+        try {
+          adx = adxTypes.BidRequest.toObject(adxTypes.BidRequest.decode(raw), { longs: String, arrays: true });
+        } catch {
+          adx = undefined;
+        }
+      }
+      const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, wire, raw, json, ...(adx ? { adx } : {}) };
       requests.push(received);
-      const answer = options.respond ? options.respond(received) : openRtbAnswer(options, received);
+      const answer = options.respond
+        ? options.respond(received)
+        : dialect === 'adx'
+          ? adx ? adxAnswer(options, received, adxTypes!) : { status: 400 }
+          : dialect === 'rtb-host' ? rtbHostAnswer(options, received) : openRtbAnswer(options, received);
       const send = () => {
         if (res.destroyed) return;
         let body = answer.body === undefined ? undefined : Buffer.from(answer.body);
-        const headers: Record<string, string> = { ...answer.headers };
+        const headers: Record<string, string> = { ...answer.headers, ...options.answerHeaders };
         if (body && options.gzip) {
           body = gzipSync(body);
           headers['content-encoding'] = 'gzip';
@@ -141,10 +244,12 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
 }
 
 // Run on its own (benchmarks start bidders in separate processes):
-//   tsx examples/mock-bidder.ts --port 9101 --price 1.5 --delay 20
+//   tsx examples/mock-bidder.ts --port 9101 --price 1.5 --delay 20 [--dialect openrtb|rtb-host|adx]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, price: { type: 'string' }, delay: { type: 'string' } } });
-  const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0) });
+  const { values } = parseArgs({ options: { port: { type: 'string' }, price: { type: 'string' }, delay: { type: 'string' }, dialect: { type: 'string' } } });
+  const dialect = (values.dialect ?? 'openrtb') as NonNullable<MockBidderOptions['dialect']>;
+  if (!['openrtb', 'rtb-host', 'adx'].includes(dialect)) throw new Error(`--dialect: openrtb, rtb-host or adx, not ${dialect}`);
+  const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0), dialect });
   process.stdout.write(`mock bidder listening on ${bidder.url}\n`);
   process.once('SIGTERM', () => void bidder.close().then(() => process.exit(0)));
 }

@@ -1,9 +1,14 @@
 import { DecimalCpmPricing } from '../core/pricing.js';
 import { PluginRegistry } from '../core/plugin/registry.js';
+import { AdxDialect, AdxWinningPrice } from './adx-dialect/index.js';
+import { ChipsPricing } from './chips-pricing/index.js';
 import { CoreBidValidation } from './core-bid-validation/index.js';
 import { FirstPriceAuction } from './first-price-auction/index.js';
+import { KakaoDialect } from './kakao-dialect/index.js';
 import { OpenRtbDialect } from './openrtb-dialect/index.js';
+import { RtbHostDialect } from './rtb-host-dialect/index.js';
 import { SecondPriceAuction } from './second-price-auction/index.js';
+import { UserSync } from './user-sync/index.js';
 
 /**
  * The composition root's list of built-in plugins, dialects and pricing units, by the names config uses.
@@ -14,6 +19,12 @@ export function builtinRegistry(): PluginRegistry {
     .plugin('core-bid-validation', CoreBidValidation)
     .plugin('second-price', SecondPriceAuction)
     .plugin('first-price', FirstPriceAuction)
+    .plugin('user-sync', UserSync)
+    .plugin('adx-winning-price', AdxWinningPrice)
     .dialect('openrtb', OpenRtbDialect)
-    .pricingUnits('decimal-cpm', DecimalCpmPricing);
+    .dialect('kakao', KakaoDialect)
+    .dialect('rtb-host', RtbHostDialect)
+    .dialect('adx', AdxDialect)
+    .pricingUnits('decimal-cpm', DecimalCpmPricing)
+    .pricingUnits('chips', ChipsPricing);
 }

@@ -85,7 +85,7 @@ export class AuctionPipeline {
       startedAt: Date.now(),
       deadline: started + tmax,
       log: this.parts.log,
-      ...(input.identity ? { identity: input.identity } : {}),
+      identity: input.identity,
     };
 
     const answers = await this.fanOut(ctx, tmax);
@@ -119,7 +119,7 @@ export class AuctionPipeline {
         if (!open) return;
         open = false;
         clearTimeout(timer);
-        controller.abort();
+        if (pending > 0) controller.abort();
         resolve(plans.map((plan, i) => answers[i] ?? timedOut(plan)));
       };
       const timer = setTimeout(finish, tmax);

@@ -10,6 +10,15 @@ export type TransportResult =
   | { readonly ok: true; readonly answer: BidderAnswer }
   | { readonly ok: false; readonly aborted: boolean; readonly reason: string };
 
+/**
+ * Path and query of a bidder's configured endpoint, partner URL macros (`%%GOOGLE_USER_ID%%`) left as
+ * written: what the transport POSTs to unless the dialect sets {@link OutboundCall.path} itself.
+ */
+export function endpointPathOf(endpoint: string): string {
+  const pathStart = endpoint.indexOf('/', endpoint.indexOf('//') + 2);
+  return pathStart < 0 ? '/' : endpoint.slice(pathStart);
+}
+
 /** Connection settings for one bidder. */
 export interface TransportOptions {
   readonly connections: number;
@@ -28,8 +37,7 @@ export class BidderTransport {
 
   constructor(endpoint: string, private readonly options: TransportOptions) {
     const origin = new URL(endpoint.replace(/%%[A-Z_]+%%/g, 'x')).origin;
-    const pathStart = endpoint.indexOf('/', endpoint.indexOf('//') + 2);
-    this.endpointPath = pathStart < 0 ? '/' : endpoint.slice(pathStart);
+    this.endpointPath = endpointPathOf(endpoint);
     this.pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 

@@ -1,10 +1,26 @@
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { pathToFileURL } from 'node:url';
+import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import type { z } from 'zod';
 import { RtbStartupError } from './errors.js';
 import { configSchema, type RtbConfig } from './schema.js';
 
 const SEARCH_PLACES = ['rtb.config.ts', 'rtb.config.js', 'rtb.config.mjs', 'rtb.config.json'];
+
+/**
+ * TypeScript configs are imported through the runtime's own loader (tsx under `rtb`, vite under vitest), so
+ * a config compiles exactly like the framework it imports, and the TypeScript compiler that cosmiconfig's
+ * default loader would keep in memory (tens of MB) is loaded only when that import fails (e.g. a `.ts`
+ * file outside any `"type": "module"` package).
+ */
+async function importTypeScript(filepath: string, content: string): Promise<unknown> {
+  try {
+    const loaded = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+    return loaded.default ?? loaded;
+  } catch {
+    return defaultLoaders['.ts'](filepath, content);
+  }
+}
 
 /** A loaded, validated config and the file it came from. */
 export interface LoadedConfig { config: RtbConfig; filepath: string }
@@ -15,7 +31,7 @@ export interface LoadedConfig { config: RtbConfig; filepath: string }
  * Throws {@link RtbStartupError} naming every bad key.
  */
 export async function loadConfig(file?: string, cwd = process.cwd()): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('rtb', { searchPlaces: SEARCH_PLACES, stopDir: cwd, cache: false });
+  const explorer = cosmiconfig('rtb', { searchPlaces: SEARCH_PLACES, stopDir: cwd, cache: false, loaders: { '.ts': importTypeScript } });
   let found: { config: unknown; filepath: string } | null;
   try {
     found = file ? await explorer.load(path.resolve(cwd, file)) : await explorer.search(cwd);

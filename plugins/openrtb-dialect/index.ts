@@ -4,6 +4,7 @@ import type { AdmFormat, DecodedBid } from '../../core/auction/bids.js';
 import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import { markupTypeOf } from '../../core/openrtb/media.js';
+import { requestJson } from '../../core/openrtb/serialize.js';
 import { MarkupType, type BidRequest, type BidResponse } from '../../core/openrtb/types.js';
 import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
 import { Tokens } from '../../core/plugin/tokens.js';
@@ -43,7 +44,7 @@ export class OpenRtbDialect implements Dialect {
   }
 
   encode(request: BidRequest): OutboundCall {
-    const body = JSON.stringify(this.scope.config.openrtbVersion === '2.5' ? downgradeTo25(request) : request);
+    const body = this.scope.config.openrtbVersion === '2.5' ? JSON.stringify(downgradeTo25(request)) : requestJson(request);
     return { headers: this.headers, body: this.scope.config.gzip ? gzipSync(body) : body };
   }
 

@@ -1,0 +1,126 @@
+import { gzipSync } from 'node:zlib';
+import { inject, injectable } from 'tsyringe';
+import type { DecodedBid } from '../../core/auction/bids.js';
+import { RtbStartupError } from '../../core/config/errors.js';
+import { decimalToMicros } from '../../core/money.js';
+import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
+import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import type { Bid, BidRequest } from '../../core/openrtb/types.js';
+import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { Pricing } from '../../core/pricing.js';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The RTB host's answer (R7, R8): `bidset[].bid[]` with integer chip prices and JavaScript `adm`. */
+export interface RtbHostAnswer {
+  id?: string;
+  bidset?: Array<{ bid?: RtbHostBid[]; [field: string]: unknown }>;
+  /** What a chip is worth for every bid of the answer (0 default, 1, 2). */
+  units?: number;
+  nbr?: number;
+  [field: string]: unknown;
+}
+
+/** One bid of an RTB-host answer. */
+export interface RtbHostBid {
+  /** Integer chips. */
+  price?: unknown;
+  /** JavaScript that the tag runs as is. */
+  adm?: unknown;
+  /** What a chip is worth for this bid; overrides the answer's `units`. */
+  units?: number;
+  impid?: string;
+  id?: string;
+  [field: string]: unknown;
+}
+
+/**
+ * `rtb-host` dialect (R2, R7, R8): the RTB host's JSON protocol to its DSPs. The request is the canonical
+ * OpenRTB request as JSON (2.5 form when `openrtbVersion: '2.5'`) POSTed to the DSP's agreed URL, with every
+ * `imp.bidfloor` written in the DSP's integer chips (rounded up) and a top-level `units` naming the chip unit.
+ * The answer is `{ "bidset": [ { "bid": [ { "price": <integer chips>, "adm": "<JavaScript>" } ] } ], "units": 0 }`
+ * (`units` may also be set per bid); the winner's `adm` is the tag answer as is (`admFormat: 'javascript'`).
+ * Prices are read by the bidder's pricing, which must be chip-based (`pricing: 'chips'`).
+ */
+@injectable()
+export class RtbHostDialect implements Dialect {
+  private readonly headers: Record<string, string>;
+  private readonly units: unknown;
+
+  constructor(
+    @inject(Tokens.BidderScope) private readonly scope: BidderScope,
+    @inject(Tokens.Pricing) private readonly pricing: Pricing,
+  ) {
+    if (scope.config.pricing === 'decimal-cpm') {
+      throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [
+        `bidders.${scope.name}.pricing: the rtb-host dialect prices in integer chips; set pricing: 'chips' (and units: 0, 1 or 2)`,
+      ]);
+    }
+    this.units = scope.config.units ?? 0;
+    this.headers = {
+      'content-type': 'application/json',
+      ...(scope.config.gzip ? { 'accept-encoding': 'gzip', 'content-encoding': 'gzip' } : {}),
+    };
+  }
+
+  /** The canonical request as JSON, floors in chips (rounded up so a bid at the sent floor clears the real one). */
+  encode(request: BidRequest): OutboundCall {
+    const base = this.scope.config.openrtbVersion === '2.5' ? downgradeTo25(request) : request;
+    const body = JSON.stringify({
+      ...base,
+      units: this.units,
+      imp: base.imp.map((imp) => {
+        const floor = decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0;
+        if (floor <= 0) return imp;
+        return { ...imp, bidfloor: Number(this.pricing.fromMicros(floor, 'up')), bidfloorcur: this.scope.exchange.currency };
+      }),
+    });
+    return { headers: this.headers, body: this.scope.config.gzip ? gzipSync(body) : body };
+  }
+
+  /** Reads 200 `bidset` answers into bids; 204, an empty body or an empty `bidset` is a no-bid; 400 is our fault. */
+  decode(answer: BidderAnswer, request: BidRequest): DecodedAnswer {
+    if (answer.status === 204) return { kind: 'nobid', reason: '204' };
+    if (answer.status === 400) return { kind: 'error', reason: 'bidder answered 400: it says our request is malformed', ourFault: true };
+    if (answer.status !== 200) return { kind: 'error', reason: `HTTP ${answer.status}` };
+    if (answer.body.length === 0) return { kind: 'nobid', reason: 'empty 200' };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      return { kind: 'error', reason: 'answer is not JSON' };
+    }
+    if (!isObject(parsed)) return { kind: 'error', reason: 'answer is not a JSON object' };
+    const response = parsed as RtbHostAnswer;
+    if (response.bidset === undefined || (Array.isArray(response.bidset) && response.bidset.length === 0)) {
+      return { kind: 'nobid', reason: response.nbr === undefined ? 'no bidset' : `nbr ${response.nbr}` };
+    }
+    if (!Array.isArray(response.bidset)) return { kind: 'error', reason: 'bidset is not an array' };
+    if (response.id !== undefined && response.id !== request.id) return { kind: 'error', reason: `answer id "${String(response.id)}" is not the request's` };
+    const bids: DecodedBid[] = [];
+    response.bidset.forEach((set, i) => {
+      if (!isObject(set) || !Array.isArray(set.bid)) return;
+      set.bid.forEach((bid, j) => {
+        if (isObject(bid)) bids.push(this.decodeBid(bid as RtbHostBid, request, response.units, `${i}-${j}`));
+      });
+    });
+    return bids.length ? { kind: 'bids', bids } : { kind: 'nobid', reason: 'no bid in bidset' };
+  }
+
+  /** One bid: its chips into micros (bid `units`, else the answer's, else the config's), its JavaScript markup. */
+  private decodeBid(wire: RtbHostBid, request: BidRequest, answerUnits: unknown, position: string): DecodedBid {
+    const impid = typeof wire.impid === 'string' ? wire.impid : request.imp.length === 1 ? request.imp[0].id : undefined;
+    const bid = { ...wire, id: typeof wire.id === 'string' ? wire.id : position, impid: impid ?? '', price: wire.price } as Bid;
+    const common = { bid, currency: this.scope.exchange.currency, admFormat: 'javascript' as const };
+    const units = wire.units ?? answerUnits;
+    const price = this.pricing.toMicros(wire.price, units === undefined ? undefined : { units });
+    if (!price.ok) return { ...common, priceMicros: null, invalid: { code: price.code, reason: price.reason } };
+    if (impid === undefined) return { ...common, priceMicros: price.micros, invalid: { code: LossReason.invalidBidResponse, reason: 'impid required: the request has several imps' } };
+    if (typeof wire.adm !== 'string' || wire.adm.trim() === '') {
+      return { ...common, priceMicros: price.micros, invalid: { code: LossReason.missingMarkup, reason: 'no adm: the tag answer is the bid\'s JavaScript' } };
+    }
+    return { ...common, priceMicros: price.micros };
+  }
+}

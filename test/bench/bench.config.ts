@@ -1,0 +1,12 @@
+// The exchange the benchmark drives: 4 OpenRTB bidders whose endpoints come from BENCH_BIDDERS.
+import { defineConfig } from '../../core/index.js';
+
+const endpoints = (process.env.BENCH_BIDDERS ?? 'http://127.0.0.1:1/bid').split(',');
+
+export default defineConfig({
+  server: { port: 0 },
+  auction: { type: 'second-price', step: 0.01, tmaxMs: 300 },
+  sites: { bench: { banner: { w: 300, h: 250 }, floor: 0.1 } },
+  bidders: Object.fromEntries(endpoints.map((endpoint, i) => [`dsp-${i + 1}`, { endpoint }])),
+  log: { level: 'info', file: process.env.BENCH_LOG_FILE ?? '/dev/null' },
+});
