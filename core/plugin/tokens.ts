@@ -15,4 +15,6 @@ export const Tokens = {
   Pricing: Symbol.for('rtb.Pricing'),
   /** The shared undici dispatcher for outbound calls other than bid requests (notices, wrapper fetches). */
   HttpDispatcher: Symbol.for('rtb.HttpDispatcher'),
+  /** The exchange's signed tracker URLs ({@link TrackerUrls}), for `admRewrite` plugins. */
+  TrackerUrls: Symbol.for('rtb.TrackerUrls'),
 } as const;
