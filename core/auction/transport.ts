@@ -38,7 +38,7 @@ export class BidderTransport {
   constructor(endpoint: string, private readonly options: TransportOptions) {
     const origin = new URL(endpoint.replace(/%%[A-Z_]+%%/g, 'x')).origin;
     this.endpointPath = endpointPathOf(endpoint);
-    this.pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, maxResponseSize: options.maxResponseBytes });
   }
 
   /** Sends one bid request; `signal` aborts it at the auction's deadline. */
@@ -53,21 +53,7 @@ export class BidderTransport {
         signal,
       });
       const { statusCode, headers, body } = response;
-      if (Number(headers['content-length'] ?? 0) > cap) {
-        body.destroy();
-        return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length;
-        if (size > cap) {
-          body.destroy();
-          return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
-        }
-        chunks.push(chunk as Buffer);
-      }
-      let payload = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      let payload = Buffer.from(await body.arrayBuffer());
       if (String(headers['content-encoding'] ?? '').toLowerCase() === 'gzip' && payload.length > 0) {
         try {
           payload = await gunzipAsync(payload, { maxOutputLength: cap });
@@ -78,6 +64,7 @@ export class BidderTransport {
       return { ok: true, answer: { status: statusCode, headers, body: payload } };
     } catch (error) {
       if (signal.aborted) return { ok: false, aborted: true, reason: 'deadline passed' };
+      if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
       return { ok: false, aborted: false, reason: (error as Error).message || String(error) };
     }
   }
