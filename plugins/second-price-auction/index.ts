@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { AuctionContext } from '../../core/auction/context.js';
 import { priceAuction } from '../../core/auction/ranking.js';
+import { RtbStartupError } from '../../core/config/errors.js';
 import { update } from '../../core/hooks/results.js';
 import type { AuctionInput } from '../../core/hooks/stages.js';
 import { decimalToMicros, type Micros } from '../../core/money.js';
@@ -16,7 +17,10 @@ export class SecondPriceAuction implements Plugin {
   private readonly stepMicros: Micros;
 
   constructor(@inject(Tokens.PluginScope) scope: PluginScope) {
-    this.stepMicros = decimalToMicros(scope.options.step ?? scope.config.auction.step, 'up') ?? 0;
+    const step = decimalToMicros(scope.options.step ?? scope.config.auction.step, 'up');
+    // A mistyped step must stop start-up, not silently make every winner pay the bare second price.
+    if (step === null) throw new RtbStartupError('RTB_ERR_PLUGIN_OPTIONS', [`plugins[${scope.name}].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)`]);
+    this.stepMicros = step;
   }
 
   auction(ctx: AuctionContext, input: AuctionInput) {
