@@ -61,10 +61,15 @@ export interface MockBidderOptions {
   mtype?: number;
   /** Answer `{ id, nbr }` (a no-bid with a reason) instead of bids. */
   nbr?: number;
-  /** Notice URLs to put in each bid. */
+  /** Notice URLs to put in each bid (macros and all: the exchange expands them). */
   nurl?: string;
   lurl?: string;
   burl?: string;
+  /**
+   * How to answer notices (every `GET`: win, loss and billing notices, whatever the path): the statuses of the
+   * successive notices, then `200` for the rest. E.g. `[500, 500]`: the first two notices fail.
+   */
+  noticeStatuses?: number[];
   /** Anything else to merge into each bid. */
   bidFields?: Record<string, unknown>;
   /** Full control: compute the answer from the request (overrides everything above but `delayMs`). */
@@ -87,8 +92,10 @@ export interface MockAdxAd {
 export interface MockBidder {
   readonly url: string;
   readonly port: number;
-  /** Every request received, in order. */
+  /** Every request received, in order (bid requests and notices). */
   readonly requests: ReceivedRequest[];
+  /** The notices received (every `GET`), in order, each with the status it was answered. */
+  readonly notices: ReadonlyArray<ReceivedRequest & { readonly status: number }>;
   /** Changes how it answers from now on. */
   set(options: Partial<MockBidderOptions>): void;
   close(): Promise<void>;
@@ -181,6 +188,12 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
   let options = { ...initial };
   let adxTypes: AdxTypes | undefined;
   const requests: ReceivedRequest[] = [];
+  const notices: Array<ReceivedRequest & { status: number }> = [];
+  const noticeAnswer = (received: ReceivedRequest): MockAnswer => {
+    const status = options.noticeStatuses?.[notices.length] ?? 200;
+    notices.push({ ...received, status });
+    return { status };
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -207,7 +220,9 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
       requests.push(received);
       const answer = options.respond
         ? options.respond(received)
-        : dialect === 'adx'
+        : received.method === 'GET'
+          ? noticeAnswer(received)
+          : dialect === 'adx'
           ? adx ? adxAnswer(options, received, adxTypes!) : { status: 400 }
           : dialect === 'rtb-host' ? rtbHostAnswer(options, received) : openRtbAnswer(options, received);
       const send = () => {
@@ -232,6 +247,7 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    notices,
     set: (change) => {
       options = { ...options, ...change };
     },
@@ -245,11 +261,19 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
 
 // Run on its own (benchmarks start bidders in separate processes):
 //   tsx examples/mock-bidder.ts --port 9101 --price 1.5 --delay 20 [--dialect openrtb|rtb-host|adx]
+//     [--nurl URL] [--lurl URL] [--burl URL]   notice URLs put in every bid (SELF in them: this bidder's own URL)
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, price: { type: 'string' }, delay: { type: 'string' }, dialect: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' }, price: { type: 'string' }, delay: { type: 'string' }, dialect: { type: 'string' },
+      nurl: { type: 'string' }, lurl: { type: 'string' }, burl: { type: 'string' },
+    },
+  });
   const dialect = (values.dialect ?? 'openrtb') as NonNullable<MockBidderOptions['dialect']>;
   if (!['openrtb', 'rtb-host', 'adx'].includes(dialect)) throw new Error(`--dialect: openrtb, rtb-host or adx, not ${dialect}`);
   const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0), dialect });
+  const self = (url: string | undefined) => url?.replaceAll('SELF', bidder.url);
+  bidder.set({ nurl: self(values.nurl), lurl: self(values.lurl), burl: self(values.burl) });
   process.stdout.write(`mock bidder listening on ${bidder.url}\n`);
   process.once('SIGTERM', () => void bidder.close().then(() => process.exit(0)));
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 
-/**
- * The AdX wire contract, loaded once from `doubleclick.proto` beside this file (Google's protocol v.50) with
- * Google's field names kept as written (`html_snippet`, `max_cpm_micros`). Every `DEPRECATED_` field is
- * removed from the message types before use, so the dialect cannot send one (G6) and ignores one it receives.
- */
+// The AdX wire contract, loaded once from `doubleclick.proto` beside this file (Google's protocol v.50) with
+// Google's field names kept as written (`html_snippet`, `max_cpm_micros`). Every `DEPRECATED_` field is
+// removed from the message types before use, so the dialect cannot send one (G6) and ignores one it receives.
+
+/** Where the AdX wire contract (Google's `doubleclick.proto`, v.50) lives: beside this file. */
 export const ADX_PROTO_PATH = new URL('./doubleclick.proto', import.meta.url);
 
 /** The decoded form of 64-bit fields: decimal strings (exact beyond 2^53). */
