@@ -12,6 +12,9 @@ const PUBLIC_URL = 'http://localhost:8080';
 // Demo values only: a real exchange reads secrets from the environment, e.g. `syncKey: { env: 'DSP_A_SYNC_KEY' }`.
 const DEMO_A_SYNC = { tag: 'demo-a', key: 'demo-a-sync-key' };
 const DEMO_COOKIE_SECRET = 'demo-only-cookie-secret-change-me';
+// Keys the exchange's tracker tokens (impression → burl, click → redirect); a real exchange sets
+// `trackers: { secret: { env: 'RTB_TRACKER_SECRET' } }` or just the RTB_TRACKER_SECRET variable.
+const DEMO_TRACKER_SECRET = 'demo-only-tracker-secret-change-me';
 const creative = (name: string, color: string) =>
   `<a href="https://example.com/?from=${name}" target="_blank"><div style="width:300px;height:250px;background:${color};color:#fff;font:20px sans-serif;display:flex;align-items:center;justify-content:center">${name}</div></a>`;
 
@@ -27,9 +30,18 @@ export default defineConfig({
     'demo-dsp-b': { endpoint: 'http://127.0.0.1:9102/openrtb', dialect: 'openrtb', openrtbVersion: '2.5', gzip: true },
   },
   plugins: [{ name: 'user-sync', options: { cookieSecret: DEMO_COOKIE_SECRET } }],
+  trackers: { secret: DEMO_TRACKER_SECRET },
+  // Win/loss/billing notices are journaled here (the default) and delivered even across restarts.
+  notices: { journalDir: '.rtb/notices' },
   log: { level: 'info' },
   sidecars: [
     () => startDemoSyncBidder({ name: 'demo-dsp-a', port: 9101, price: 1.2, delayMs: 15, markup: creative('demo-dsp-a', '#2a6'), syncUrl: `${PUBLIC_URL}/sync`, ...DEMO_A_SYNC }),
-    () => startMockBidder({ port: 9102, price: 0.8, delayMs: 25, markup: creative('demo-dsp-b', '#26a'), gzip: true }),
+    () => startMockBidder({
+      port: 9102, price: 0.8, delayMs: 25, markup: creative('demo-dsp-b', '#26a'), gzip: true,
+      // Notices the exchange sends back (the mock records them): it loses to demo-dsp-a, so it gets its lurl.
+      nurl: 'http://127.0.0.1:9102/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}',
+      lurl: 'http://127.0.0.1:9102/loss?auction=${AUCTION_ID}&reason=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}',
+      burl: 'http://127.0.0.1:9102/bill?auction=${AUCTION_ID}&price=${AUCTION_PRICE}&ts=${AUCTION_IMP_TS}',
+    }),
   ],
 });

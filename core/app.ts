@@ -14,6 +14,8 @@ import { BodyError, readBody } from './http/read-body.js';
 import { decimalToMicros, microsToCpmNumber } from './money.js';
 import { validateBidRequest } from './openrtb/validate-request.js';
 import type { BidResponse, SeatBid } from './openrtb/types.js';
+import { clickTracker, impressionTracker } from './trackers/endpoints.js';
+import { CLICK_TRACKER_PATH, IMPRESSION_TRACKER_PATH, type SignedTrackerUrls } from './trackers/signed-tracker-urls.js';
 
 /** What the HTTP layer needs from the running exchange. */
 export interface AppParts {
@@ -22,6 +24,8 @@ export interface AppParts {
   readonly stages: StagePlan;
   readonly env: HookEnvironment;
   readonly log: Logger;
+  /** The exchange's tracker URLs, whose tokens the tracker endpoints read. */
+  readonly trackers: SignedTrackerUrls;
   /** True once shutdown has begun: answers then close their connections. */
   readonly draining: () => boolean;
 }
@@ -130,6 +134,11 @@ export function createApp(parts: AppParts): Koa {
     if (answer.setCookies?.length) ctx.append('set-cookie', [...answer.setCookies]);
     if (answer.body !== undefined) ctx.body = answer.body;
   });
+
+  // At least 1 s: a billing is journaled (and fsynced) before the pixel is answered, and no page waits on a pixel.
+  const trackerParts = { trackers: parts.trackers, stages: parts.stages, env: parts.env, log, budgetMs: Math.max(config.hooks.timeoutMs, 1_000) };
+  router.get(IMPRESSION_TRACKER_PATH, (ctx) => impressionTracker(ctx, trackerParts));
+  router.get(CLICK_TRACKER_PATH, (ctx) => clickTracker(ctx, trackerParts));
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

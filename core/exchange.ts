@@ -14,9 +14,22 @@ import { STAGE_NAMES, type StageName } from './hooks/stages.js';
 import { createLog } from './log.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
 import type { PluginRegistry } from './plugin/registry.js';
+import type { Pricing } from './pricing.js';
+import { SignedTrackerUrls } from './trackers/signed-tracker-urls.js';
+import { resolveTrackerSecret } from './trackers/tracker-secret.js';
 
 /** The plugins every exchange runs unless its config lists them itself: bid validation first, the auction type last. */
 export const DEFAULT_VALIDATION_PLUGIN = 'core-bid-validation';
+
+/**
+ * The markup rewriters run by default, in this order, after the config's plugins (unless the config lists them
+ * itself): `admRewrite` of HTML/JavaScript (trackers, click strategy), VAST (trackers; wrapper chains in
+ * `bidValidate`) and Native (trackers). Each leaves other formats alone.
+ */
+export const DEFAULT_REWRITE_PLUGINS = ['adm-banner', 'adm-vast', 'adm-native'] as const;
+
+/** The notices plugin (`nurl`, `lurl`, `burl` delivery), run by default unless `notices.enabled` is false. */
+export const DEFAULT_NOTICES_PLUGIN = 'notices';
 
 /** How to start an exchange. */
 export interface ExchangeOptions {
@@ -36,7 +49,8 @@ export interface ExchangePlan {
 
 /**
  * The plugin entries an exchange runs, in order, each with the config key it comes from: default
- * validation, the config's plugins, then the plugin of `auction.type` (unless the config lists them itself).
+ * validation, the config's plugins, the markup rewriters, the plugin of `auction.type`, then `notices` (unless
+ * the config lists them itself, or `notices.enabled` is false).
  */
 export function pluginEntries(config: RtbConfig): Array<{ entry: PluginEntry; at: string }> {
   const listed = new Set(config.plugins.map((entry) => entry.name));
@@ -44,7 +58,9 @@ export function pluginEntries(config: RtbConfig): Array<{ entry: PluginEntry; at
   return [
     ...(listed.has(DEFAULT_VALIDATION_PLUGIN) ? [] : [builtin(DEFAULT_VALIDATION_PLUGIN, 'plugins (default)')]),
     ...config.plugins.map((entry, i) => ({ entry, at: `plugins.${i}` })),
+    ...DEFAULT_REWRITE_PLUGINS.filter((name) => !listed.has(name)).map((name) => builtin(name, 'plugins (default)')),
     ...(listed.has(config.auction.type) ? [] : [builtin(config.auction.type, 'auction.type')]),
+    ...(listed.has(DEFAULT_NOTICES_PLUGIN) || !config.notices.enabled ? [] : [builtin(DEFAULT_NOTICES_PLUGIN, 'notices (default)')]),
   ];
 }
 
@@ -89,7 +105,7 @@ export class Exchange {
     }));
     const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
     let draining = false;
-    const app = createApp({ config, pipeline, stages: resolved.stages, env, log, draining: () => draining });
+    const app = createApp({ config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, draining: () => draining });
     const server = app.listen({ port: config.server.port, host: config.server.host });
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -103,6 +119,7 @@ export class Exchange {
       () => dispatcher.close(),
       ...sidecars.map((sidecar) => () => sidecar.close()),
     ];
+    resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
     const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined));
     log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
     return exchange;
@@ -135,10 +152,24 @@ export class Exchange {
   }
 }
 
+/** The base of tracker URLs: `server.publicUrl`, else (port 0 included) the address the server will listen on. */
+function trackerBase(config: RtbConfig): string | undefined {
+  return config.server.publicUrl?.replace(/\/+$/, '');
+}
+
 /** Resolves plugins and bidder strategies without opening any connection (what `rtb check` needs). */
 export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log: Logger, dispatcher = new Agent()) {
-  const root = createRootContainer(config, log, dispatcher);
   const problems: string[] = [];
+  const bidderPricing = new Map<string, Pricing>();
+  let trackers: SignedTrackerUrls | undefined;
+  try {
+    trackers = new SignedTrackerUrls(resolveTrackerSecret(config.trackers, log), trackerBase(config), config.trackers.ttlSeconds, bidderPricing);
+  } catch (error) {
+    if (!(error instanceof RtbStartupError)) throw error;
+    problems.push(...error.problems);
+    trackers = new SignedTrackerUrls('unused: the exchange will not start', trackerBase(config), 1, bidderPricing);
+  }
+  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing });
   const attempt = <T>(make: () => T): T | undefined => {
     try {
       return make();
@@ -162,6 +193,7 @@ export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log
     if (!bidderConfig.enabled) continue;
     const strategies = attempt(() => resolveBidderStrategies(root, registry, name, bidderConfig, config));
     if (!strategies) continue;
+    bidderPricing.set(name, strategies.pricing);
     bidders.push({ view: { name, config: bidderConfig, pricing: strategies.pricing }, dialect: strategies.dialect, stages: planForBidder(stages, name) });
   }
   if (problems.length) throw new RtbStartupError('RTB_ERR_PLAN', problems);
@@ -177,5 +209,5 @@ export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log
     stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
       entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,
   };
-  return { plugins, stages, bidders, plan };
+  return { plugins, stages, bidders, plan, trackers };
 }

@@ -12,7 +12,13 @@ export type { Dialect, DialectClass, BidderScope, OutboundCall, BidderAnswer, De
 export { PluginRegistry } from './plugin/registry.js';
 export { Tokens } from './plugin/tokens.js';
 export { noop, update, reject, type HookResult } from './hooks/results.js';
-export { STAGES, type StageName, type StageContracts, type NoticeEvent, type SyncPurpose, type SyncRequest, type SyncAnswer } from './hooks/stages.js';
+export {
+  STAGES, type StageName, type StageContracts, type NoticeEvent, type NoticeContext, type AuctionNoticeEvent, type TrackerNoticeEvent,
+  type SyncPurpose, type SyncRequest, type SyncAnswer,
+} from './hooks/stages.js';
+export { expandMacros, auctionMacroValues, marketBidRatio, OPENRTB_MACROS, type MacroValues, type MacroSubject, type ExpandOptions, type OpenRtbMacro } from './macros.js';
+export type { TrackerUrls } from './trackers/contract.js';
+export type { TrackerClaim } from './trackers/token-codec.js';
 export type { AuctionContext, BidderStageContext, BidderView, BrowserIdentity } from './auction/context.js';
 export type { AdmFormat, Award, AuctionOutcome, BidderResult, BidderStatus, CandidateBid, DecodedBid, Loss, Markup, ValidBid } from './auction/bids.js';
 export { priceAuction, rankByImp } from './auction/ranking.js';

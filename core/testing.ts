@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { parseConfig } from './config/load.js';
@@ -40,11 +43,18 @@ export interface TestExchange {
 }
 
 /**
- * Starts a real exchange on a free loopback port with the same wiring as `rtb start`, logging into memory.
+ * Starts a real exchange on a free loopback port with the same wiring as `rtb start`, logging into memory, with
+ * the notices journal in a temporary directory unless `config.notices.journalDir` names one.
  * For plugin authors: register your plugin in `registry` and list it in `config.plugins`.
  */
 export async function startTestExchange(config: RtbConfigInput, registry: PluginRegistry): Promise<TestExchange> {
-  const parsed = parseConfig({ ...config, server: { port: 0, host: '127.0.0.1', ...config.server } });
+  // A journal directory of its own unless the test names one (restart tests do), removed when it stops.
+  const scratch = config.notices?.journalDir === undefined ? mkdtempSync(path.join(tmpdir(), 'rtb-test-notices-')) : undefined;
+  const parsed = parseConfig({
+    ...config,
+    server: { port: 0, host: '127.0.0.1', ...config.server },
+    ...(scratch ? { notices: { ...config.notices, journalDir: scratch } } : {}),
+  });
   const logs = new LogCapture();
   const hookOutcomes: TestExchange['hookOutcomes'] = [];
   const exchange = await Exchange.start(parsed, {
@@ -52,5 +62,9 @@ export async function startTestExchange(config: RtbConfigInput, registry: Plugin
     log: logs.log,
     observeHooks: (tags, outcome) => hookOutcomes.push({ ...tags, outcome }),
   });
-  return { exchange, url: exchange.url, logs, hookOutcomes, stop: () => exchange.stop() };
+  const stop = async () => {
+    await exchange.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  };
+  return { exchange, url: exchange.url, logs, hookOutcomes, stop };
 }

@@ -1,10 +1,14 @@
 import { DecimalCpmPricing } from '../core/pricing.js';
 import { PluginRegistry } from '../core/plugin/registry.js';
+import { AdmBanner } from './adm-banner/index.js';
+import { AdmNative } from './adm-native/index.js';
+import { AdmVast } from './adm-vast/index.js';
 import { AdxDialect, AdxWinningPrice } from './adx-dialect/index.js';
 import { ChipsPricing } from './chips-pricing/index.js';
 import { CoreBidValidation } from './core-bid-validation/index.js';
 import { FirstPriceAuction } from './first-price-auction/index.js';
 import { KakaoDialect } from './kakao-dialect/index.js';
+import { NoticesPlugin } from './notices/index.js';
 import { OpenRtbDialect } from './openrtb-dialect/index.js';
 import { RtbHostDialect } from './rtb-host-dialect/index.js';
 import { SecondPriceAuction } from './second-price-auction/index.js';
@@ -17,9 +21,13 @@ import { UserSync } from './user-sync/index.js';
 export function builtinRegistry(): PluginRegistry {
   return new PluginRegistry()
     .plugin('core-bid-validation', CoreBidValidation)
+    .plugin('adm-banner', AdmBanner)
+    .plugin('adm-vast', AdmVast)
+    .plugin('adm-native', AdmNative)
     .plugin('second-price', SecondPriceAuction)
     .plugin('first-price', FirstPriceAuction)
     .plugin('user-sync', UserSync)
+    .plugin('notices', NoticesPlugin)
     .plugin('adx-winning-price', AdxWinningPrice)
     .dialect('openrtb', OpenRtbDialect)
     .dialect('kakao', KakaoDialect)

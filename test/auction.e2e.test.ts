@@ -26,7 +26,9 @@ describe('second-price auction over real bidders', () => {
     const { answer, line } = await tagAuction(rig);
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toContain('application/javascript');
-    expect(answer.text).toContain('advertiser.example/landing');
+    // The winner's markup, its link sent through the exchange's click tracker (adm-banner's default redirect-wrap).
+    expect(answer.text).toContain('class=\\"ad\\"');
+    expect(answer.text).toContain('/t/click?t=');
     expect(line.bidders).toEqual({
       a: { status: 'win', priceMicros: 2_000_000, paidMicros: 1_510_000 },
       b: { status: 'loss', priceMicros: 1_500_000, paidMicros: null },
@@ -167,12 +169,14 @@ describe('dialect openrtb on the wire', () => {
   });
 });
 
+const VAST_INLINE = '<VAST version="3.0"><Ad id="v"><InLine><AdSystem>dsp</AdSystem><AdTitle>v</AdTitle><Impression>https://dsp.example/imp</Impression><Creatives/></InLine></Ad></VAST>';
+
 describe('POST /openrtb2/auction', () => {
   it('answers one winning bid per imp at its clearing price', async () => {
     const perImp = (prices: Record<string, number>) => ({
       respond: (r: { json: { id: string; imp: Array<{ id: string }> } }) => ({
         status: 200,
-        body: JSON.stringify({ id: r.json.id, seatbid: [{ bid: r.json.imp.filter((imp) => prices[imp.id]).map((imp) => ({ id: `b-${imp.id}`, impid: imp.id, price: prices[imp.id], adm: `<i>${imp.id}</i>`, mtype: imp.id === 'v' ? 2 : 1 })) }] }),
+        body: JSON.stringify({ id: r.json.id, seatbid: [{ bid: r.json.imp.filter((imp) => prices[imp.id]).map((imp) => ({ id: `b-${imp.id}`, impid: imp.id, price: prices[imp.id], adm: imp.id === 'v' ? VAST_INLINE : `<i>${imp.id}</i>`, mtype: imp.id === 'v' ? 2 : 1 })) }] }),
       }),
     });
     rig = await startRig({ a: perImp({ b1: 3, b2: 1, v: 2 }), b: perImp({ b1: 2, b2: 1.2 }) }, { auction: { step: 0.05 } });

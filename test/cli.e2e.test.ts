@@ -97,6 +97,7 @@ describe('rtb start', () => {
       auction: { tmaxMs: 1_000 },
       sites: { s: { banner: { w: 300, h: 250 } } },
       bidders: { slow: { endpoint: `${bidder.url}/bid` } },
+      notices: { journalDir: path.join(dir, 'notices') },
     }));
     const child = spawn(process.execPath, [bin, 'start', '--config', config, '--port', '0'], { cwd: root });
     let stdout = '';
@@ -116,6 +117,7 @@ describe('rtb start', () => {
     expect(answer.status).toBe(200);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.msg)).toEqual(['exchange listening', 'exchange stopping: finishing in-flight auctions', 'auction', 'exchange stopped']);
+    const lifecycle = ['exchange listening', 'exchange stopping: finishing in-flight auctions', 'auction', 'win', 'exchange stopped'];
+    expect(lines.map((line) => line.msg).filter((msg) => lifecycle.includes(msg))).toEqual(lifecycle);
   });
 });

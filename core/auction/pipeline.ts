@@ -102,7 +102,7 @@ export class AuctionPipeline {
     const deliveries = await Promise.all(outcome.awards.map((award) => this.rewrite(ctx, award)));
 
     writeAuctionLog(this.parts.log, auctionLogRecord(ctx, bidders, outcome, performance.now() - started));
-    void runParallel('notices', this.parts.stages.notices, ctx, { type: 'auction', outcome, bidders }, this.runOptions(ctx));
+    void runParallel('notices', this.parts.stages.notices, ctx, { type: 'auction', auction: ctx, outcome, bidders }, this.runOptions(ctx));
     return { ctx, outcome, bidders, deliveries };
   }
 

@@ -62,6 +62,69 @@ const pluginEntry = z.union([
   }),
 ]);
 
+/**
+ * A secret as written in config: the value itself, or `{ env: 'NAME' }` to read it from the environment
+ * variable NAME at start-up.
+ */
+const secret = z.union([z.string().min(16, 'must be at least 16 characters'), z.strictObject({ env: z.string().min(1) })]);
+
+/**
+ * The exchange's own tracker URLs (impression/render → `burl`, click → redirect): `secret` keys the AES-256-GCM
+ * tokens they carry (when unset, the `RTB_TRACKER_SECRET` environment variable, else a random key per process
+ * with a warning); a token expires `ttlSeconds` after its auction.
+ */
+const trackers = z
+  .strictObject({
+    secret: secret.optional(),
+    ttlSeconds: z.int().positive().max(30 * 24 * 3600).default(3600),
+  })
+  .prefault({});
+
+/**
+ * Durable delivery of `nurl`, `lurl` and `burl` by the `notices` plugin (on by default): a journal directory,
+ * retry bounds (attempts, age, backoff), per-bidder concurrency and the shutdown drain bound.
+ */
+const notices = z
+  .strictObject({
+    /** Run the built-in `notices` plugin without listing it in `plugins`. */
+    enabled: z.boolean().default(true),
+    /** Where the append-only journal lives (relative to the working directory). */
+    journalDir: z.string().min(1).default('.rtb/notices'),
+    /** Attempts per notice, the first included. */
+    maxAttempts: z.int().positive().default(8),
+    /** A notice not delivered this long after it was accepted is given up (also across restarts). */
+    maxAgeMs: z.int().positive().default(15 * 60_000),
+    /** The first retry's delay; each next one doubles, up to `retryMaxMs`, with jitter. */
+    retryBaseMs: z.int().positive().default(1_000),
+    retryMaxMs: z.int().positive().default(60_000),
+    /** One attempt's time limit. */
+    timeoutMs: z.int().positive().default(5_000),
+    /** Notices in flight to one bidder at once. */
+    concurrencyPerBidder: z.int().positive().default(16),
+    /** On shutdown, how long to keep delivering before leaving the rest in the journal for the next start. */
+    drainTimeoutMs: z.int().nonnegative().default(5_000),
+    /** fsync the journal before a billing is fired or acknowledged (survives power loss, not only a crash). */
+    fsyncBilling: z.boolean().default(true),
+  })
+  .prefault({});
+
+/**
+ * VAST wrapper chains (T7), checked by the `adm-vast` plugin in `bidValidate`: a chain of more than
+ * `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder) discards the bid.
+ * Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the auction deadline
+ * and the hook budget), at most `maxDocumentBytes`, never from a private or loopback address unless
+ * `allowPrivateNetworks`; fetched documents are reused for `cacheTtlMs`.
+ */
+const vast = z
+  .strictObject({
+    maxWrapperDepth: z.int().min(0).max(20).default(5),
+    wrapperTimeoutMs: z.int().positive().optional(),
+    allowPrivateNetworks: z.boolean().default(false),
+    maxDocumentBytes: z.int().positive().default(256 * 1024),
+    cacheTtlMs: z.int().min(0).default(30_000),
+  })
+  .prefault({});
+
 /** The schema of `rtb.config.ts`, with every default. */
 export const configSchema = z.strictObject({
   server: z
@@ -83,6 +146,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   hooks: z.strictObject({ timeoutMs: z.int().positive().default(50) }).prefault({}),
+  trackers,
+  notices,
+  vast,
   sites: z.record(z.string(), site).default({}),
   bidders: z.record(z.string(), bidder).default({}),
   plugins: z.array(pluginEntry).default([]),
@@ -104,5 +170,11 @@ export type RtbConfig = z.output<typeof configSchema>;
 export type BidderConfig = RtbConfig['bidders'][string];
 /** One site's validated config. */
 export type SiteConfig = RtbConfig['sites'][string];
+/** The validated `notices` section. */
+export type NoticesConfig = RtbConfig['notices'];
+/** The validated `trackers` section. */
+export type TrackersConfig = RtbConfig['trackers'];
 /** One plugin entry of a validated config. */
 export type PluginEntry = RtbConfig['plugins'][number];
+/** The validated `vast` section. */
+export type VastConfig = RtbConfig['vast'];

@@ -1,6 +1,8 @@
 import type { AuctionContext, BidderStageContext, BrowserIdentity } from '../auction/context.js';
 import type { Award, AuctionOutcome, BidderResult, CandidateBid, Markup, ValidBid } from '../auction/bids.js';
+import type { Logger } from 'pino';
 import type { BidRequest } from '../openrtb/types.js';
+import type { TrackerClaim } from '../trackers/token-codec.js';
 import type { Noop, Reject, Update } from './results.js';
 
 /**
@@ -15,12 +17,41 @@ export type HookKind = 'waterfall' | 'bail' | 'first' | 'parallel';
 /** Input of the `auction` stage: every valid bid of the auction, in arrival order. */
 export interface AuctionInput { readonly candidates: readonly ValidBid[] }
 
-/** An event the `notices` stage reacts to. Delivery must never block the ad response. */
-export type NoticeEvent = {
+/**
+ * An event the `notices` stage reacts to. Delivery must never block the ad response.
+ * - `auction`: an auction was decided (after the auction log line): winners get `nurl`, losers `lurl`.
+ * - `impression`: the exchange's impression tracker of a won impression was hit: its winner's `burl` (T2).
+ * - `click`: the exchange's click tracker was hit.
+ */
+export type NoticeEvent = AuctionNoticeEvent | TrackerNoticeEvent;
+
+/** An auction was decided: its awards, its losses and every bidder's result. */
+export interface AuctionNoticeEvent {
   readonly type: 'auction';
+  readonly auction: AuctionContext;
   readonly outcome: AuctionOutcome;
   readonly bidders: readonly BidderResult[];
-};
+}
+
+/** A hit on one of the exchange's own tracker endpoints, with a token that verified. */
+export interface TrackerNoticeEvent {
+  readonly type: 'impression' | 'click';
+  /** What the token says about the won impression (authenticated, not expired). */
+  readonly claim: TrackerClaim;
+  /** When the hit arrived, ms since the epoch (`${AUCTION_IMP_TS}` for an impression). */
+  readonly at: number;
+  /** The device that made the hit, for server-side notices on its behalf (implementation guide §7.8). */
+  readonly client: { readonly ip?: string; readonly userAgent?: string };
+}
+
+/**
+ * Context of the `notices` stage: the auction an event belongs to and the exchange log. For an `auction` event
+ * the whole {@link AuctionContext} is in the event; tracker events come long after the auction.
+ */
+export interface NoticeContext {
+  readonly auctionId: string;
+  readonly log: Logger;
+}
 
 /** Context of `admRewrite`: the bidder and the award whose markup is rewritten. */
 export interface RewriteContext extends BidderStageContext { readonly award: Award }
@@ -67,7 +98,7 @@ export interface StageContracts {
   requestBuild: { ctx: BidderStageContext; input: BidRequest; result: Noop | Update<BidRequest> };
   bidValidate: { ctx: BidderStageContext; input: CandidateBid; result: Noop | Reject };
   auction: { ctx: AuctionContext; input: AuctionInput; result: Noop | Update<AuctionOutcome> };
-  notices: { ctx: AuctionContext; input: NoticeEvent; result: void };
+  notices: { ctx: NoticeContext; input: NoticeEvent; result: void };
   admRewrite: { ctx: RewriteContext; input: Markup; result: Noop | Update<Markup> };
   sync: { ctx: SyncContext; input: SyncRequest; result: Noop | Update<SyncAnswer> };
 }

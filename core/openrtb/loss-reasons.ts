@@ -17,6 +17,16 @@ export const LossReason = {
   notSecure: 207,
   categoryExclusions: 209,
   creativeAttributeExclusions: 210,
+  /** Exchange-specific: the bid's VAST wrapper chain has more Wrappers than `maxWrapperDepth` (VAST error 302). */
+  vastWrapperTooDeep: 1001,
+  /**
+   * Exchange-specific: the bid's VAST wrapper chain ends in an error rather than an InLine ad: a loop, a
+   * non-http(s) or private-network URL, an HTTP error, an oversized, malformed or empty wrapped document, or a
+   * Wrapper where `followAdditionalWrappers` forbids one (VAST errors 300/303).
+   */
+  vastWrapperFailed: 1002,
+  /** Exchange-specific: the bid's VAST wrapper chain did not resolve in time (VAST error 301). */
+  vastWrapperTimeout: 1003,
 } as const;
 
 /** A loss reason code: one of {@link LossReason} or an exchange-specific code (1000+). */

@@ -5,17 +5,33 @@ import type { Dispatcher } from 'undici';
 import type { BidderConfig, PluginEntry, RtbConfig } from '../config/schema.js';
 import { RtbStartupError } from '../config/errors.js';
 import type { Pricing } from '../pricing.js';
+import type { TrackerUrls } from '../trackers/contract.js';
 import type { Plugin, PluginScope } from './contract.js';
 import type { BidderScope, Dialect } from './dialect.js';
 import type { PluginRegistry } from './registry.js';
 import { Tokens } from './tokens.js';
 
-/** The exchange's DI root: config, logger and the shared HTTP dispatcher. One per running exchange. */
-export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: Dispatcher): DependencyContainer {
+/** Exchange-wide services the composition root builds and the DI root hands out. */
+export interface RootServices {
+  /** The exchange's signed tracker URLs (`Tokens.TrackerUrls`). */
+  readonly trackerUrls: TrackerUrls;
+  /** Every bidder's pricing by name (`Tokens.BidderPricing`), filled once bidders are resolved. */
+  readonly bidderPricing: ReadonlyMap<string, Pricing>;
+}
+
+/**
+ * The exchange's DI root: config, logger, the shared HTTP dispatcher, and (when given: the exchange always
+ * gives them) tracker URLs and bidder pricing. One per running exchange.
+ */
+export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: Dispatcher, services?: RootServices): DependencyContainer {
   const root = globalContainer.createChildContainer();
   root.register(Tokens.Config, { useValue: config });
   root.register(Tokens.Logger, { useValue: log });
   root.register(Tokens.HttpDispatcher, { useValue: dispatcher });
+  if (services) {
+    root.register(Tokens.TrackerUrls, { useValue: services.trackerUrls });
+    root.register(Tokens.BidderPricing, { useValue: services.bidderPricing });
+  }
   return root;
 }
 

@@ -17,4 +17,10 @@ export const Tokens = {
   HttpDispatcher: Symbol.for('rtb.HttpDispatcher'),
   /** The exchange's signed tracker URLs ({@link TrackerUrls}), for `admRewrite` plugins. */
   TrackerUrls: Symbol.for('rtb.TrackerUrls'),
+  /**
+   * Every enabled bidder's {@link Pricing} by bidder name (a `ReadonlyMap<string, Pricing>`), for exchange-wide
+   * code that writes prices in a bidder's units outside its bidder scope (notice macros). Filled once the
+   * bidders are resolved, after plugins are constructed: read it when handling events, not in a constructor.
+   */
+  BidderPricing: Symbol.for('rtb.BidderPricing'),
 } as const;

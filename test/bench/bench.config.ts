@@ -8,5 +8,8 @@ export default defineConfig({
   auction: { type: 'second-price', step: 0.01, tmaxMs: 300 },
   sites: { bench: { banner: { w: 300, h: 250 }, floor: 0.1 } },
   bidders: Object.fromEntries(endpoints.map((endpoint, i) => [`dsp-${i + 1}`, { endpoint }])),
-  log: { level: 'info', file: process.env.BENCH_LOG_FILE ?? '/dev/null' },
+  trackers: { secret: 'bench-only-tracker-secret' },
+  // The notices journal in the run's scratch directory; BENCH_NOTICES=off measures the exchange without notices.
+  notices: { journalDir: process.env.BENCH_JOURNAL_DIR ?? '.rtb/bench-notices', enabled: process.env.BENCH_NOTICES !== 'off' },
+  log: { level: (process.env.BENCH_LOG_LEVEL ?? 'info') as 'info', file: process.env.BENCH_LOG_FILE ?? '/dev/null' },
 });

@@ -82,18 +82,21 @@ function row(name: string, f: Figures): string {
 
 async function main(): Promise<void> {
   const bidderPorts = await Promise.all([1, 2, 3, 4].map(() => freePort()));
-  await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs)], {}, /listening/)));
+  // Every bid carries a win and a loss notice URL (back to its own bidder), so each auction fires one nurl and
+  // three lurls through the notices plugin (BENCH_NOTICES=off: the same bids, notices not fired).
+  const noticeFlags = ['--nurl', 'SELF/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}', '--lurl', 'SELF/loss?auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}'];
+  await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
 
   const exchangePort = await freePort();
   const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
-  const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(exchangePort)], { BENCH_BIDDERS: endpoints, BENCH_LOG_FILE: path.join(logDir, 'exchange.log') }, exchangePort);
+  const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(exchangePort)], { BENCH_BIDDERS: endpoints, BENCH_LOG_FILE: path.join(logDir, 'exchange.log'), BENCH_JOURNAL_DIR: path.join(logDir, 'notices') }, exchangePort);
   const baselinePort = await freePort();
   const baseline = await launch(['--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
 
   const exchangeUrl = `http://127.0.0.1:${exchangePort}/ad?site=bench&mincpm=0.5`;
   const baselineUrl = `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`;
-  process.stdout.write(`bench: 4 mock bidders (delay ${bidderDelayMs} ms), ${seconds} s per phase, 2 cores shared by everything\n`);
+  process.stdout.write(`bench: 4 mock bidders (delay ${bidderDelayMs} ms), ${seconds} s per phase, 2 cores shared by everything, notices ${process.env.BENCH_NOTICES === 'off' ? 'off' : 'on (nurl + 3 lurl per auction)'}\n`);
   await drive(exchangeUrl, exchange.pid!, { connections: 16 }); // warm-up (JIT, pools)
   await drive(baselineUrl, baseline.pid!, { connections: 16 });
 

@@ -1,0 +1,97 @@
+import { inject, injectable } from 'tsyringe';
+import type { Markup } from '../../core/auction/bids.js';
+import { noop, update } from '../../core/hooks/results.js';
+import type { RewriteContext } from '../../core/hooks/stages.js';
+import { auctionMacroValues, expandMacros, type MacroValues } from '../../core/macros.js';
+import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { TrackerUrls } from '../../core/trackers/contract.js';
+import { clickMacroStrategy } from './click-macro.js';
+import { htmlWrapStrategy } from './html-wrap.js';
+import { addImpressionPixel } from './impression-pixel.js';
+import { noClickStrategy } from './none.js';
+import { redirectWrapStrategy } from './redirect-wrap.js';
+import { DEFAULT_CLICK_MACROS, resolveClickSettings, type ClickSettings, type ClickStrategyName } from './settings.js';
+import type { ClickStrategy } from './strategy.js';
+
+export { CLICK_STRATEGIES, type ClickSettings, type ClickStrategyName, type ClickMacro, type MacroEncoding } from './settings.js';
+
+/** The click strategies by the names config uses. */
+export const CLICK_STRATEGY_BY_NAME: Readonly<Record<ClickStrategyName, ClickStrategy>> = {
+  'click-macro': clickMacroStrategy,
+  'redirect-wrap': redirectWrapStrategy,
+  'html-wrap': htmlWrapStrategy,
+  none: noClickStrategy,
+};
+
+/** What {@link rewriteBanner} needs besides the markup. */
+export interface BannerRewriteInput {
+  readonly settings: ClickSettings;
+  /** The winner's OpenRTB macro values, in its own units (core/macros.ts). */
+  readonly macros: MacroValues;
+  readonly impressionUrl: string;
+  readonly clickUrl: (destination?: string) => string;
+}
+
+/** A rewritten banner, with the click strategy that applied and why the ones before it did not. */
+export interface BannerRewrite {
+  readonly adm: string;
+  readonly strategy: ClickStrategyName;
+  readonly detail: string;
+  readonly skipped: ReadonlyArray<{ readonly strategy: ClickStrategyName; readonly reason: string }>;
+}
+
+/**
+ * Rewrites winning HTML or JavaScript markup: OpenRTB macros expanded (T4), the first click strategy of the
+ * bidder's chain that applies (T6), then the exchange's impression tracker (T5).
+ */
+export function rewriteBanner(adm: string, format: 'html' | 'javascript', input: BannerRewriteInput): BannerRewrite {
+  const expanded = expandMacros(adm, input.macros);
+  const skipped: Array<{ strategy: ClickStrategyName; reason: string }> = [];
+  for (const name of input.settings.chain) {
+    const outcome = CLICK_STRATEGY_BY_NAME[name].apply({ adm: expanded, format, macros: input.settings.macros, clickUrl: input.clickUrl });
+    if (!outcome.applied) {
+      skipped.push({ strategy: name, reason: outcome.reason });
+      continue;
+    }
+    return { adm: addImpressionPixel(outcome.adm, format, input.impressionUrl), strategy: name, detail: outcome.detail, skipped };
+  }
+  // Unreachable with a resolved chain (it always ends with `none`), kept for hand-made settings.
+  return { adm: addImpressionPixel(expanded, format, input.impressionUrl), strategy: 'none', detail: 'no strategy applied', skipped };
+}
+
+const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap', 'none'], macros: DEFAULT_CLICK_MACROS };
+
+/**
+ * `adm-banner` (`admRewrite`, on by default): the winner's HTML markup, or a tag dialect's JavaScript markup,
+ * gets its OpenRTB macros expanded, its clicks sent through the exchange by the bidder's click strategy
+ * (`click`, then `clickFallback`; see README) and the exchange's 1×1 impression tracker. Which strategy applied
+ * is logged (`debug`, or `info` when a fallback did). VAST and Native markup are left to their own plugins.
+ */
+@injectable()
+export class AdmBanner implements Plugin {
+  private readonly settings: ReadonlyMap<string, ClickSettings>;
+
+  constructor(
+    @inject(Tokens.PluginScope) private readonly scope: PluginScope,
+    @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,
+  ) {
+    this.settings = resolveClickSettings(scope.options, scope.config, `plugins[${scope.name}]`);
+  }
+
+  /** Rewrites HTML and JavaScript winners; other formats pass through untouched. */
+  admRewrite(ctx: RewriteContext, markup: Markup) {
+    if (markup.format !== 'html' && markup.format !== 'javascript') return noop();
+    const { auction, award, bidder } = ctx;
+    const result = rewriteBanner(markup.adm, markup.format, {
+      settings: this.settings.get(bidder.name) ?? FALLBACK_SETTINGS,
+      macros: auctionMacroValues(auction, { award }, bidder.pricing),
+      impressionUrl: this.trackers.impression(auction, award),
+      clickUrl: (destination) => this.trackers.click(auction, award, destination),
+    });
+    const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };
+    if (result.skipped.length) this.scope.log.info(line, 'click strategy fell back');
+    else this.scope.log.debug(line, 'click strategy applied');
+    return update({ ...markup, adm: result.adm });
+  }
+}

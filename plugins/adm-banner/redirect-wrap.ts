@@ -1,0 +1,25 @@
+import { applySplices, escapeAttribute, isHttpUrl, outlineHtml, type Splice } from './html-source.js';
+import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
+
+/**
+ * `redirect-wrap` (T6.2): every `<a href>` and `<area href>` holding an absolute http(s) URL becomes the
+ * exchange's click URL carrying the original as its signed destination. Links are found with a real HTML
+ * parser and only their `href` attributes are spliced, so every other byte of the markup is unchanged;
+ * `javascript:`, `mailto:`, `#…`, relative and empty hrefs are left alone, and so are links written by
+ * scripts. Click path: user → exchange → bidder's URL → landing page. Cannot apply to JavaScript markup or
+ * to markup without such a link.
+ */
+export const redirectWrapStrategy: ClickStrategy = {
+  name: 'redirect-wrap',
+  apply(input: ClickInput): ClickOutcome {
+    if (input.format !== 'html') return { applied: false, reason: 'JavaScript markup: its links are not in the source as HTML' };
+    const splices: Splice[] = [];
+    for (const link of outlineHtml(input.adm).links) {
+      if (!isHttpUrl(link.href)) continue;
+      const { start, end, name } = link.attribute;
+      splices.push({ start, end, text: `${name}="${escapeAttribute(input.clickUrl(link.href))}"` });
+    }
+    if (splices.length === 0) return { applied: false, reason: 'no http(s) link in the markup' };
+    return { applied: true, adm: applySplices(input.adm, splices), detail: `${splices.length} link(s) wrapped` };
+  },
+};

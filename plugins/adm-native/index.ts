@@ -1,0 +1,55 @@
+import { inject, injectable } from 'tsyringe';
+import type { CandidateBid, Markup } from '../../core/auction/bids.js';
+import type { BidderStageContext } from '../../core/auction/context.js';
+import { noop, reject, update } from '../../core/hooks/results.js';
+import type { RewriteContext } from '../../core/hooks/stages.js';
+import { auctionMacroValues, expandMacros } from '../../core/macros.js';
+import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { TrackerUrls } from '../../core/trackers/contract.js';
+import { readNative, requestAllowsImageEventTracker, rewriteNative } from './native-markup.js';
+
+export { readNative, requestAllowsImageEventTracker, rewriteNative, type NativeReading, type NativeShape, type NativeTrackers } from './native-markup.js';
+
+/**
+ * `adm-native` (on by default) for Native 1.0–1.2 markup (`bid.mtype` 4), as a JSON string or object, with or
+ * without the pre-1.1 `{"native": …}` root:
+ * - `bidValidate`: markup that is not a Native response is rejected (loss reason 3 not JSON, 204 not a
+ *   response), so the auction can pick another bid;
+ * - `admRewrite`: macros, the exchange's impression tracker (in `eventtrackers` as event 1 / method 1 when the
+ *   imp's Native request lists that tracker, else in `imptrackers`) and click tracker (`link.clicktrackers`),
+ *   in the shape the bidder sent.
+ */
+@injectable()
+export class AdmNative implements Plugin {
+  constructor(
+    @inject(Tokens.PluginScope) private readonly scope: PluginScope,
+    @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,
+  ) {}
+
+  /** Rejects Native bids whose markup is not a Native response. */
+  bidValidate(_ctx: BidderStageContext, candidate: CandidateBid) {
+    if (candidate.admFormat !== 'native' || candidate.bid.adm === undefined) return noop();
+    const reading = readNative(candidate.bid.adm);
+    return reading.ok ? noop() : reject(reading.code, reading.reason);
+  }
+
+  /** Adds the exchange's trackers to a Native winner; other formats pass through untouched. */
+  admRewrite(ctx: RewriteContext, markup: Markup) {
+    if (markup.format !== 'native') return noop();
+    const { auction, award, bidder } = ctx;
+    const imp = auction.request.imp.find((candidate) => candidate.id === award.candidate.bid.impid);
+    const macros = auctionMacroValues(auction, { award }, bidder.pricing);
+    const result = rewriteNative(markup.adm, macros, {
+      impression: this.trackers.impression(auction, award),
+      click: this.trackers.click(auction, award),
+      useEventTrackers: requestAllowsImageEventTracker(imp?.native?.request),
+    });
+    if (!result.ok) {
+      this.scope.log.error({ auctionId: auction.auctionId, bidder: bidder.name, reason: result.reason }, 'Native winner could not be rewritten: delivered without the exchange trackers');
+      // Macros are still expanded: `${AUCTION_PRICE}` never reaches a client as written (T4).
+      return update({ ...markup, adm: expandMacros(markup.adm, macros) });
+    }
+    return update({ ...markup, adm: typeof result.adm === 'string' ? result.adm : JSON.stringify(result.adm) });
+  }
+}

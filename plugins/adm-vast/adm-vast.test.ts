@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Award, CandidateBid } from '../../core/auction/bids.js';
+import type { AuctionContext, BidderView } from '../../core/auction/context.js';
+import { RtbStartupError } from '../../core/config/errors.js';
+import { parseConfig } from '../../core/config/load.js';
+import type { RtbConfigInput } from '../../core/config/schema.js';
+import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import type { BidRequest } from '../../core/openrtb/types.js';
+import { DecimalCpmPricing } from '../../core/pricing.js';
+import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import { AdmVast, readVast } from './index.js';
+import { allowedDepth, readDepthOverrides } from './settings.js';
+
+const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+const trackers = new SignedTrackerUrls('adm-vast test secret, 32 chars long', 'https://ex.test', 3600, new Map());
+const pricing = new DecimalCpmPricing();
+const dispatcher = new Agent();
+
+const inline = (version = '3.0', extra = '') =>
+  `<VAST version="${version}"><Ad id="in"><InLine><AdSystem>dsp</AdSystem><AdTitle>t</AdTitle><Impression><![CDATA[https://dsp.example/imp?p=\${AUCTION_PRICE}]]></Impression>` +
+  `<Creatives><Creative><Linear><Duration>00:00:15</Duration>${extra}<MediaFiles><MediaFile delivery="progressive" type="video/mp4" width="640" height="360"><![CDATA[https://cdn.example/v.mp4]]></MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>`;
+const wrapper = (uri: string) =>
+  `<VAST version="3.0"><Ad id="w"><Wrapper><AdSystem>dsp</AdSystem><VASTAdTagURI><![CDATA[${uri}]]></VASTAdTagURI><Impression>https://dsp.example/w</Impression><Creatives/></Wrapper></Ad></VAST>`;
+
+let server: Server;
+let base = '';
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chain = /^\/chain\/(\d+)\/(\d+)$/.exec(req.url ?? '');
+    if (!chain) {
+      res.writeHead(404).end();
+      return;
+    }
+    const [n, k] = [Number(chain[1]), Number(chain[2])];
+    res.writeHead(200, { 'content-type': 'application/xml' }).end(k < n ? wrapper(`${base}/chain/${n}/${k + 1}`) : inline());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  await dispatcher.close();
+});
+
+function plugin(config: Partial<RtbConfigInput> = {}) {
+  const parsed = parseConfig({ hooks: { timeoutMs: 5_000 }, bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } }, ...config });
+  return { plugin: new AdmVast({ name: 'adm-vast', options: {}, log: pino({ level: 'silent' }), config: parsed }, trackers, dispatcher), config: parsed };
+}
+
+function bidContext(config: ReturnType<typeof parseConfig>, adm: string, { protocols = [2, 3, 5, 6, 7, 8], site, bidder = 'dsp' }: { protocols?: number[]; site?: string; bidder?: string } = {}) {
+  const request: BidRequest = { id: 'auc-1', imp: [{ id: '1', video: { mimes: ['video/mp4'], protocols } }] };
+  const auction: AuctionContext = {
+    auctionId: 'auc-1', request, origin: 'tag', floors: new Map(), currency: 'USD', startedAt: Date.now(),
+    deadline: performance.now() + 10_000, log: pino({ level: 'silent' }),
+    site: site ? { id: site, config: config.sites[site] } : undefined,
+  };
+  const bidderView: BidderView = { name: bidder, config: config.bidders[bidder], pricing };
+  const candidate: CandidateBid = { bid: { id: 'b1', impid: '1', price: 2, adm, mtype: 2 }, priceMicros: 2_000_000, currency: 'USD', admFormat: 'vast', bidder, arrival: 0 };
+  return { ctx: { auction, bidder: bidderView }, candidate };
+}
+
+describe('bidValidate', () => {
+  const malformed = JSON.parse(readFileSync(`${VECTORS}prebid-openrtb/openrtb2/testdata/bid-response/2.6/vast-xml-document-returned-inline.json`, 'utf8')).seatbid[0].bid[0].adm as string;
+
+  it.each([
+    ['the spec\'s malformed VAST', malformed, LossReason.invalidBidResponse],
+    ['HTML instead of VAST', '<div>not a video</div>', LossReason.incorrectCreativeFormat],
+    ['VAST 1.0', '<VideoAdServingTemplate><Ad><InLine/></Ad></VideoAdServingTemplate>', LossReason.incorrectCreativeFormat],
+    ['VAST without a version', '<VAST><Ad><InLine/></Ad></VAST>', LossReason.incorrectCreativeFormat],
+    ['an empty VAST (no ad)', '<VAST version="3.0"/>', LossReason.incorrectCreativeFormat],
+    ['VAST 4 where the imp takes VAST 2/3 only', inline('4.2'), LossReason.incorrectCreativeFormat],
+    ['a Wrapper where the imp takes InLine only', wrapper('https://dsp.example/vast.xml'), LossReason.incorrectCreativeFormat],
+  ])('rejects %s, so the auction can pick another bid', async (_what, adm, code) => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, adm, { protocols: [2, 3] });
+    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code });
+  });
+
+  it('passes a valid InLine bid and anything that is not VAST', async () => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, inline());
+    expect(await vast.bidValidate(ctx, candidate)).toEqual({ action: 'noop' });
+    expect(await vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } })).toEqual({ action: 'noop' });
+  });
+
+  it('the depth limit: vast.maxWrapperDepth, overridden per site and per bidder (the stricter of both)', async () => {
+    const { plugin: vast, config } = plugin({
+      vast: { maxWrapperDepth: 3, allowPrivateNetworks: true },
+      sites: { shallow: { video: {}, maxWrapperDepth: 1 }, deep: { video: {}, vast: { maxWrapperDepth: 6 } } },
+      bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' }, trusted: { endpoint: 'http://127.0.0.1:1/bid', maxWrapperDepth: 4 } },
+    });
+    const verdict = async (depth: number, options: { site?: string; bidder?: string }) => {
+      const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/${depth}/1`), options);
+      const result = await vast.bidValidate(ctx, candidate);
+      return result.action === 'reject' ? result.code : 'ok';
+    };
+    expect([await verdict(3, {}), await verdict(4, {})]).toEqual(['ok', 1001]);
+    expect([await verdict(1, { site: 'shallow' }), await verdict(2, { site: 'shallow' })]).toEqual(['ok', 1001]);
+    expect([await verdict(6, { site: 'deep' }), await verdict(7, { site: 'deep' })]).toEqual(['ok', 1001]);
+    expect([await verdict(4, { bidder: 'trusted' }), await verdict(5, { bidder: 'trusted' })]).toEqual(['ok', 1001]);
+    expect([await verdict(4, { bidder: 'trusted', site: 'deep' }), await verdict(5, { bidder: 'trusted', site: 'deep' })]).toEqual(['ok', 1001]);
+  });
+
+  it('refuses the loopback test server unless vast.allowPrivateNetworks is true', async () => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/1/1`));
+    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.vastWrapperFailed, reason: expect.stringMatching(/private or loopback/) });
+  });
+
+  it('a chain that cannot finish before the hook budget runs out is rejected (1003), not let through', async () => {
+    const { plugin: vast, config } = plugin({ hooks: { timeoutMs: 4 }, vast: { allowPrivateNetworks: true } });
+    const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/1/1`));
+    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.vastWrapperTimeout });
+  });
+});
+
+describe('admRewrite', () => {
+  it('expands macros, adds the exchange\'s Impression and ClickTracking (real signed tracker URLs)', () => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, inline());
+    const award: Award = { candidate: { ...candidate, priceMicros: 2_000_000 }, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 };
+    const result = vast.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
+    if (result.action !== 'update') throw new Error('expected an update');
+    const reading = readVast(result.value.adm);
+    if (!reading.ok) throw new Error(reading.reason);
+    expect(result.value.adm).toContain('<Impression><![CDATA[https://dsp.example/imp?p=1.25]]></Impression><Impression><![CDATA[https://ex.test/t/imp?t=');
+    const clickUrl = /<VideoClicks><ClickTracking><!\[CDATA\[(.+?)\]\]><\/ClickTracking><\/VideoClicks><MediaFiles>/.exec(result.value.adm)?.[1];
+    const token = new URL(clickUrl!).searchParams.get('t')!;
+    expect(trackers.read(token, 'click')).toMatchObject({ ok: true, claim: { auctionId: 'auc-1', bidder: 'dsp', clearingMicros: 1_250_000 } });
+    expect(vast.admRewrite({ ...ctx, award }, { adm: '<b>x</b>', format: 'html' })).toEqual({ action: 'noop' });
+  });
+});
+
+describe('config', () => {
+  it('the vast section is strict, with defaults', () => {
+    expect(parseConfig({}).vast).toEqual({ maxWrapperDepth: 5, allowPrivateNetworks: false, maxDocumentBytes: 262_144, cacheTtlMs: 30_000 });
+    expect(() => parseConfig({ vast: { maxWrapperDepth: 5, wrapperDepth: 3 } as never })).toThrow(RtbStartupError);
+    expect(() => parseConfig({ vast: { maxWrapperDepth: -1 } })).toThrow(RtbStartupError);
+  });
+
+  it('names bad or conflicting overrides at start-up', () => {
+    const config = parseConfig({
+      sites: { a: { video: {}, maxWrapperDepth: 'deep' }, b: { video: {}, maxWrapperDepth: 2, vast: { maxWrapperDepth: 3 } } },
+      bidders: { x: { endpoint: 'http://127.0.0.1:1/bid', vast: { maxWrapperDepth: 2.5 } } },
+    } as never);
+    try {
+      readDepthOverrides(config);
+      throw new Error('expected a start-up error');
+    } catch (error) {
+      expect((error as RtbStartupError).problems).toEqual([
+        'sites.a.maxWrapperDepth: must be an integer from 0 to 20',
+        'sites.b.maxWrapperDepth, sites.b.vast.maxWrapperDepth: give maxWrapperDepth once',
+        'bidders.x.vast.maxWrapperDepth: must be an integer from 0 to 20',
+      ]);
+    }
+  });
+
+  it('allowedDepth: each override replaces the global limit; both set, the stricter applies', () => {
+    const overrides = { bySite: new Map([['s', 2]]), byBidder: new Map([['b', 7]]) };
+    expect(allowedDepth(5, overrides, undefined, 'other')).toBe(5);
+    expect(allowedDepth(5, overrides, 's', 'other')).toBe(2);
+    expect(allowedDepth(5, overrides, undefined, 'b')).toBe(7);
+    expect(allowedDepth(5, overrides, 's', 'b')).toBe(2);
+  });
+});

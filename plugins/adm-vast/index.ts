@@ -1,0 +1,128 @@
+import { performance } from 'node:perf_hooks';
+import { inject, injectable } from 'tsyringe';
+import type { Dispatcher } from 'undici';
+import type { CandidateBid, Markup } from '../../core/auction/bids.js';
+import type { BidderStageContext } from '../../core/auction/context.js';
+import { noop, reject, update } from '../../core/hooks/results.js';
+import type { RewriteContext } from '../../core/hooks/stages.js';
+import { auctionMacroValues, expandMacros, type MacroValues } from '../../core/macros.js';
+import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import type { Imp } from '../../core/openrtb/types.js';
+import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { TrackerUrls } from '../../core/trackers/contract.js';
+import { insertVastTrackers, type VastTrackerUrls } from './insert-trackers.js';
+import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
+import { protocolProblem, readVast } from './vast-document.js';
+import { WrapperChainResolver } from './wrapper-chain.js';
+
+export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastReading } from './vast-document.js';
+export { insertVastTrackers, type VastTrackerUrls } from './insert-trackers.js';
+export { WrapperChainResolver, type ChainLimits, type ChainVerdict, type ResolverOptions } from './wrapper-chain.js';
+export { fetchVastDocument, isPrivateAddress, type FetchPolicy, type FetchResult } from './safe-fetch.js';
+
+/** Escapes macro values that would break XML (`&`, `<`, `>`); plain values (prices, ids) pass as they are. */
+function xmlSafeValues(values: MacroValues): MacroValues {
+  const safe: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) {
+    safe[name] = value === undefined ? undefined : value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  }
+  return safe;
+}
+
+/** A rewritten VAST document, or (without trackers) why it could not be rewritten. */
+export type VastRewrite =
+  | { readonly ok: true; readonly adm: string; readonly ads: number }
+  | { readonly ok: false; readonly adm: string; readonly reason: string };
+
+/**
+ * Rewrites a winner's VAST: OpenRTB macros expanded (T4), then the exchange's `<Impression>` in every ad and a
+ * `<ClickTracking>` in every `<Linear>` (T5). When the expanded markup no longer parses, the expanded markup is
+ * returned without trackers, with the reason.
+ */
+export function rewriteVast(adm: string, macros: MacroValues, urls: VastTrackerUrls): VastRewrite {
+  const expanded = expandMacros(adm, xmlSafeValues(macros));
+  const reading = readVast(expanded);
+  if (!reading.ok) return { ok: false, adm: expanded, reason: reading.reason };
+  return { ok: true, adm: insertVastTrackers(reading.doc, urls), ads: reading.doc.ads.length };
+}
+
+/** The imp's accepted VAST protocols: `video.protocols` (or 2.5's single `protocol`), else `audio.protocols`. */
+function protocolsOf(imp: Imp | undefined): readonly number[] | undefined {
+  const media = imp?.video ?? imp?.audio;
+  if (!media) return undefined;
+  if (Array.isArray(media.protocols)) return media.protocols;
+  return typeof media.protocol === 'number' ? [media.protocol] : undefined;
+}
+
+/** Time kept back from the hook budget, so that a chain cut short is rejected before the hook wrapper gives up on it. */
+const HOOK_MARGIN_MS = 5;
+
+/**
+ * `adm-vast` (on by default) for VAST markup (`bid.mtype` 2 video, 3 audio):
+ * - `bidValidate`: the markup must parse as VAST 2.0–4.x (else loss reason 3 or 204) of a version and kind the
+ *   imp's `protocols` accept (else 204), and its Wrapper chain must resolve (T7): see
+ *   {@link WrapperChainResolver} for the loss reasons 1001–1003. A rejected bid leaves the auction to the others.
+ * - `admRewrite`: macros, the exchange's `<Impression>` and `<ClickTracking>` (see {@link rewriteVast}).
+ * Limits come from the `vast` config section; `maxWrapperDepth` may be overridden per site and per bidder.
+ */
+@injectable()
+export class AdmVast implements Plugin {
+  private readonly resolver: WrapperChainResolver;
+  private readonly overrides: DepthOverrides;
+
+  constructor(
+    @inject(Tokens.PluginScope) private readonly scope: PluginScope,
+    @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,
+    @inject(Tokens.HttpDispatcher) dispatcher: Dispatcher,
+  ) {
+    const { vast } = scope.config;
+    this.overrides = readDepthOverrides(scope.config);
+    this.resolver = new WrapperChainResolver(dispatcher, {
+      allowPrivateNetworks: vast.allowPrivateNetworks,
+      maxBytes: vast.maxDocumentBytes,
+      maxRedirects: 3,
+      cacheTtlMs: vast.cacheTtlMs,
+      maxCacheEntries: 1_000,
+      maxDocumentsPerBid: 32,
+    });
+  }
+
+  /** Parses VAST bids, checks their version against the imp, and follows their Wrapper chains. */
+  async bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
+    if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
+    const reading = readVast(candidate.bid.adm);
+    if (!reading.ok) return reject(reading.code, reading.reason);
+    const protocols = protocolsOf(ctx.auction.request.imp.find((imp) => imp.id === candidate.bid.impid));
+    const problem = protocolProblem(reading.doc, protocols);
+    if (problem) return reject(LossReason.incorrectCreativeFormat, problem);
+    if (!reading.doc.ads.some((ad) => ad.kind === 'wrapper')) return noop();
+
+    const { config } = this.scope;
+    const hookBudget = config.hooks.timeoutMs - Math.max(HOOK_MARGIN_MS, config.hooks.timeoutMs / 10);
+    const budgetMs = Math.floor(Math.min(config.vast.wrapperTimeoutMs ?? Infinity, hookBudget, ctx.auction.deadline - performance.now() - HOOK_MARGIN_MS));
+    if (budgetMs <= 0) return reject(LossReason.vastWrapperTimeout, 'no time left in the auction to follow the VAST wrapper chain');
+    const maxDepth = allowedDepth(config.vast.maxWrapperDepth, this.overrides, ctx.auction.site?.id, ctx.bidder.name);
+    const verdict = await this.resolver.check(reading.doc, { maxDepth, protocols, signal: AbortSignal.timeout(budgetMs) });
+    if (verdict.ok) return noop();
+    this.scope.log.debug({ auctionId: ctx.auction.auctionId, bidder: ctx.bidder.name, code: verdict.code, reason: verdict.reason }, 'VAST wrapper chain refused');
+    return reject(verdict.code, verdict.reason);
+  }
+
+  /** Adds the exchange's trackers to a VAST winner; other formats pass through untouched. */
+  admRewrite(ctx: RewriteContext, markup: Markup) {
+    if (markup.format !== 'vast') return noop();
+    const { auction, award, bidder } = ctx;
+    const result = rewriteVast(markup.adm, auctionMacroValues(auction, { award }, bidder.pricing), {
+      impression: this.trackers.impression(auction, award),
+      click: this.trackers.click(auction, award),
+    });
+    if (!result.ok) this.scope.log.error({ auctionId: auction.auctionId, bidder: bidder.name, reason: result.reason }, 'VAST winner could not be rewritten: delivered without the exchange trackers');
+    return update({ ...markup, adm: result.adm });
+  }
+
+  /** Drops cached wrapper documents. */
+  stop(): void {
+    this.resolver.clear();
+  }
+}

@@ -1,0 +1,59 @@
+import type { RtbConfig } from '../../core/config/schema.js';
+import { RtbStartupError } from '../../core/config/errors.js';
+
+/** Where a per-site or per-bidder `maxWrapperDepth` may be written, relative to the site or bidder. */
+const DEPTH_KEYS = {
+  bidder: [['maxWrapperDepth'], ['vast', 'maxWrapperDepth']],
+  site: [['maxWrapperDepth'], ['vast', 'maxWrapperDepth']],
+} as const;
+
+/** The `maxWrapperDepth` overrides read from config, by site id and by bidder name. */
+export interface DepthOverrides {
+  readonly bySite: ReadonlyMap<string, number>;
+  readonly byBidder: ReadonlyMap<string, number>;
+}
+
+function readOverride(owner: Record<string, unknown>, paths: ReadonlyArray<readonly string[]>, at: string, problems: string[]): number | undefined {
+  const found: Array<{ key: string; value: number }> = [];
+  for (const path of paths) {
+    let value: unknown = owner;
+    for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    if (value === undefined) continue;
+    const key = `${at}.${path.join('.')}`;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 20) problems.push(`${key}: must be an integer from 0 to 20`);
+    else found.push({ key, value });
+  }
+  if (new Set(found.map((entry) => entry.value)).size > 1) problems.push(`${found.map((entry) => entry.key).join(', ')}: give maxWrapperDepth once`);
+  return found[0]?.value;
+}
+
+/**
+ * Reads the per-site (`sites.ID.maxWrapperDepth` or `sites.ID.vast.maxWrapperDepth`; not under `video`,
+ * whose keys are sent to bidders in `imp.video`) and per-bidder (`bidders.NAME.maxWrapperDepth` or
+ * `bidders.NAME.vast.maxWrapperDepth`) overrides of `vast.maxWrapperDepth`, once at start-up.
+ * Throws {@link RtbStartupError} naming every bad key.
+ */
+export function readDepthOverrides(config: RtbConfig): DepthOverrides {
+  const problems: string[] = [];
+  const bySite = new Map<string, number>();
+  const byBidder = new Map<string, number>();
+  for (const [id, site] of Object.entries(config.sites)) {
+    const depth = readOverride(site, DEPTH_KEYS.site, `sites.${id}`, problems);
+    if (depth !== undefined) bySite.set(id, depth);
+  }
+  for (const [name, bidder] of Object.entries(config.bidders)) {
+    const depth = readOverride(bidder, DEPTH_KEYS.bidder, `bidders.${name}`, problems);
+    if (depth !== undefined) byBidder.set(name, depth);
+  }
+  if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
+  return { bySite, byBidder };
+}
+
+/**
+ * The wrapper depth allowed for one bid: each override (site, bidder) replaces `vast.maxWrapperDepth`; when
+ * both are set, the stricter one applies (the site's player and the bidder's agreement must both hold).
+ */
+export function allowedDepth(global: number, overrides: DepthOverrides, site: string | undefined, bidder: string): number {
+  const set = [site === undefined ? undefined : overrides.bySite.get(site), overrides.byBidder.get(bidder)].filter((value): value is number => value !== undefined);
+  return set.length ? Math.min(...set) : global;
+}

@@ -1,0 +1,34 @@
+import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
+import { auctionMacroValues, expandMacros } from '../../core/macros.js';
+import type { Pricing } from '../../core/pricing.js';
+import type { NoticeKind } from './notice.js';
+
+/** A notice an auction owes, before it is given an id and accepted. */
+export interface OwedNotice {
+  readonly kind: Extract<NoticeKind, 'nurl' | 'lurl'>;
+  readonly bidder: string;
+  readonly url: string;
+}
+
+/**
+ * The notices one decided auction owes (K7): the winner's `nurl` for each award (T1), and the `lurl` of every
+ * bid that lost or was rejected and gave one (T3), with `${AUCTION_LOSS}` and `${AUCTION_MIN_TO_WIN}` from its
+ * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded.
+ */
+export function auctionNotices(event: AuctionNoticeEvent, pricingOf: (bidder: string) => Pricing): OwedNotice[] {
+  const owed: OwedNotice[] = [];
+  const { auction, outcome } = event;
+  for (const award of outcome.awards) {
+    const { nurl } = award.candidate.bid;
+    if (typeof nurl !== 'string' || nurl === '') continue;
+    const values = auctionMacroValues(auction, { award }, pricingOf(award.candidate.bidder));
+    owed.push({ kind: 'nurl', bidder: award.candidate.bidder, url: expandMacros(nurl, values, { urlEncode: true }) });
+  }
+  for (const loss of outcome.losses) {
+    const { lurl } = loss.candidate.bid;
+    if (typeof lurl !== 'string' || lurl === '') continue;
+    const values = auctionMacroValues(auction, { loss }, pricingOf(loss.candidate.bidder));
+    owed.push({ kind: 'lurl', bidder: loss.candidate.bidder, url: expandMacros(lurl, values, { urlEncode: true }) });
+  }
+  return owed;
+}

@@ -1,0 +1,114 @@
+import type { Dispatcher } from 'undici';
+import type { Notice } from './notice.js';
+
+/** How one delivery attempt ended: a 2xx answer, or why not. */
+export type AttemptResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly reason: string };
+
+/** The `user-agent` of every notice the exchange sends. */
+export const NOTICE_USER_AGENT = 'rtb-exchange-notices/1';
+
+/**
+ * Cancels the attempts in flight at once (shutdown). Cheaper than an `AbortSignal` listener per attempt,
+ * which also warns past 10 listeners.
+ */
+export class Cancellation {
+  private readonly live = new Set<Dispatcher.DispatchController>();
+  private reason?: Error;
+
+  /** Whether {@link cancel} was called. */
+  get cancelled(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Aborts every attempt in flight and every later one. */
+  cancel(reason = new Error('aborted: shutting down')): void {
+    this.reason = reason;
+    for (const controller of this.live) controller.abort(reason);
+    this.live.clear();
+  }
+
+  /** @internal An attempt started: abort it now if cancelled, else remember it. */
+  track(controller: Dispatcher.DispatchController): void {
+    if (this.reason) controller.abort(this.reason);
+    else this.live.add(controller);
+  }
+
+  /** @internal An attempt ended. */
+  untrack(controller: Dispatcher.DispatchController | undefined): void {
+    if (controller) this.live.delete(controller);
+  }
+}
+
+/** Answer bytes read (and dropped) before the connection is cut: a notice answer carries nothing we need. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * One attempt to deliver a notice: `GET url` over the exchange's shared undici dispatcher, within `timeoutMs`
+ * (undici's header and body timeouts). Only a 2xx answer counts as delivered; any other status, a network
+ * error or the time limit is a failure for the queue to retry (implementation guide §7.8: anything but 200/204
+ * deserves a retry). `cancellation` aborts it (shutdown). Never throws.
+ *
+ * It speaks undici's low-level `dispatch` API with a handler that drops the answer's body: a notice is the
+ * hot path of every auction, and `request()` would build a body stream per answer only to discard it.
+ */
+export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, timeoutMs: number, cancellation?: Cancellation): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(notice.url);
+    } catch {
+      resolve({ ok: false, reason: 'not a URL' });
+      return;
+    }
+    if (cancellation?.cancelled) {
+      resolve({ ok: false, reason: 'aborted: shutting down' });
+      return;
+    }
+    let status = 0;
+    let bytes = 0;
+    let settled = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    const settle = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      cancellation?.untrack(controller);
+      resolve(result);
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        cancellation?.track(started);
+      },
+      onResponseStart(_controller, statusCode) {
+        status = statusCode;
+      },
+      onResponseData(current, chunk) {
+        bytes += chunk.length;
+        if (bytes > MAX_ANSWER_BYTES) {
+          // The status is known; the rest of a long answer is not worth a connection.
+          settle(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` });
+          current.abort(new Error('notice answer too long'));
+        }
+      },
+      onResponseEnd() {
+        settle(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` });
+      },
+      onResponseError(_controller, error) {
+        const err = error as Error & { code?: string };
+        settle({ ok: false, reason: err.code ? `${err.code}: ${err.message}` : err.message });
+      },
+    };
+    try {
+      dispatcher.dispatch({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: 'GET',
+        headers: notice.headers ? { 'user-agent': NOTICE_USER_AGENT, ...notice.headers } : { 'user-agent': NOTICE_USER_AGENT },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      }, handler);
+    } catch (error) {
+      settle({ ok: false, reason: (error as Error).message });
+    }
+  });
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { Award, Loss } from '../../core/auction/bids.js';
+import type { TrackerClaim } from '../../core/trackers/token-codec.js';
+
+/**
+ * The money events as structured log lines, one per event, each with the auction id, the bidder and a price in
+ * micros (`priceMicros`: what the winner pays, or for a loss what the loser bid):
+ * `win`, `loss`, `impression`, `billing`, `click`.
+ */
+export class EventLog {
+  constructor(private readonly log: Logger) {}
+
+  /** A bid won its impression (T1). */
+  win(auctionId: string, award: Award, nurl: boolean): void {
+    const { candidate } = award;
+    this.log.info({
+      event: 'win', auctionId, bidder: candidate.bidder, bidId: candidate.bid.id, impId: candidate.bid.impid,
+      priceMicros: award.clearingMicros, bidMicros: candidate.priceMicros, minToWinMicros: award.minToWinMicros, nurl,
+    }, 'win');
+  }
+
+  /** A bid lost or was rejected, with its OpenRTB loss reason (T3). */
+  loss(auctionId: string, loss: Loss, lurl: boolean): void {
+    const { candidate } = loss;
+    this.log.info({
+      event: 'loss', auctionId, bidder: candidate.bidder, bidId: candidate.bid.id, impId: candidate.bid.impid,
+      priceMicros: candidate.priceMicros, code: loss.code, minToWinMicros: loss.minToWinMicros, lurl,
+    }, 'loss');
+  }
+
+  /** The impression tracker was hit; `duplicate` when this impression was already billed. */
+  impression(claim: TrackerClaim, duplicate: boolean): void {
+    this.log.info({ event: 'impression', ...ids(claim), priceMicros: claim.clearingMicros, duplicate }, 'impression');
+  }
+
+  /** An impression became billable: recorded once, whether or not the bid had a `burl` (T2). */
+  billing(claim: TrackerClaim, burl: boolean): void {
+    this.log.info({ event: 'billing', ...ids(claim), priceMicros: claim.clearingMicros, burl }, 'billing');
+  }
+
+  /** The click tracker was hit. */
+  click(claim: TrackerClaim): void {
+    this.log.info({ event: 'click', ...ids(claim), priceMicros: claim.clearingMicros, destination: claim.destination }, 'click');
+  }
+}
+
+function ids(claim: TrackerClaim) {
+  return { auctionId: claim.auctionId, bidder: claim.bidder, bidId: claim.bidId, impId: claim.impId };
+}

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { inject, injectable } from 'tsyringe';
+import type { Dispatcher } from 'undici';
+import type { AuctionNoticeEvent, NoticeContext, NoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
+import { expandMacros } from '../../core/macros.js';
+import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
+import { impressionKey } from '../../core/trackers/token-codec.js';
+import { isHttpUrl } from '../../core/trackers/signed-tracker-urls.js';
+import { auctionNotices } from './auction-notices.js';
+import { BilledImpressions } from './billed-impressions.js';
+import { attemptDelivery } from './delivery.js';
+import { EventLog } from './event-log.js';
+import { NoticeJournal, type JournalRecord } from './journal.js';
+import type { Notice, NoticeKind } from './notice.js';
+import { DeliveryQueue } from './queue.js';
+import { readSettings, type NoticesSettings } from './settings.js';
+
+export { BilledImpressions } from './billed-impressions.js';
+export { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';
+export { DeliveryQueue, type QueueHandlers } from './queue.js';
+export type { Notice, NoticeKind } from './notice.js';
+
+const FALLBACK_PRICING = new DecimalCpmPricing();
+/**
+ * New notices wait up to this long to go out together (a few ms are nothing to a notice, and a burst costs
+ * noticeably less CPU per request than the same requests one at a time).
+ */
+const DELIVERY_BATCH_MS = 5;
+/** How often expired billed impressions are forgotten. */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * `notices` (on by default; `notices.enabled: false` turns it off): the exchange's notices to bidders, durable.
+ * - `auction` events: the winner's `nurl` (T1) and each loser's `lurl` (T3), fired after the auction, never in
+ *   the ad response's way; `win` and `loss` log lines.
+ * - `impression` events (the exchange's impression tracker): the winner's `burl` exactly once per impression
+ *   (T2), `${AUCTION_IMP_TS}` set to the hit's time; a bid without `burl` is billed in the log all the same.
+ * - `click` events: a `click` log line.
+ * Every notice is journaled ({@link NoticeJournal}) when accepted and delivered by the {@link DeliveryQueue}
+ * (retries, backoff, per-bidder concurrency) over the shared undici dispatcher; what is owed at shutdown or
+ * lost in a crash is delivered at the next start.
+ */
+@injectable()
+export class NoticesPlugin implements Plugin {
+  private readonly settings: NoticesSettings;
+  private readonly log: Logger;
+  private readonly events: EventLog;
+  /** Notices accepted and neither delivered nor given up: what a journal compaction keeps. */
+  private readonly owed = new Map<string, Notice>();
+  private billed = new BilledImpressions();
+  private journal?: NoticeJournal;
+  private queue?: DeliveryQueue;
+  private pruner?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+  /** Auction events accepted but not yet turned into notices (see `notices`). */
+  private deferred = 0;
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private nextId = 0;
+
+  constructor(
+    @inject(Tokens.PluginScope) scope: PluginScope,
+    @inject(Tokens.HttpDispatcher) private readonly dispatcher: Dispatcher,
+    @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
+  ) {
+    this.settings = readSettings(scope);
+    this.log = scope.log;
+    this.events = new EventLog(scope.log);
+  }
+
+  /** Opens the journal (replaying it) and resumes delivering what it still owes. */
+  async start(): Promise<void> {
+    const { journal, state } = await NoticeJournal.open(this.settings.journalDir, this.log, (replayed) => {
+      for (const [id, notice] of replayed.pending) this.owed.set(id, notice);
+      this.billed = new BilledImpressions(replayed.billed);
+      return () => this.liveRecords();
+    });
+    this.journal = journal;
+    const { settings } = this;
+    this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
+      attempt: (notice, cancellation) => attemptDelivery(this.dispatcher, notice, settings.timeoutMs, cancellation),
+      delivered: (notice, attempts, status) => {
+        this.owed.delete(notice.id);
+        void this.journal?.delivered(notice.id);
+        if (this.log.isLevelEnabled('debug')) this.log.debug({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, status }, 'notice delivered');
+      },
+      failed: (notice, attempts, reason, retryInMs) =>
+        this.log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed'),
+      gaveUp: (notice, attempts, reason) => this.finish(notice, { t: 'x', id: notice.id, why: reason }, () =>
+        this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url, attempts, reason }, 'notice given up')),
+    }, DELIVERY_BATCH_MS);
+    this.pruner = setInterval(() => this.billed.prune(Date.now()), PRUNE_EVERY_MS);
+    this.pruner.unref();
+    if (state.pending.size) this.log.info({ pending: state.pending.size, billed: state.billed.size }, 'notices: resuming delivery of notices owed from the journal');
+    for (const notice of state.pending.values()) this.queue.add(notice);
+  }
+
+  /**
+   * Delivers what it can within `notices.drainTimeoutMs`; the rest stays in the journal for the next start.
+   * Then closes the journal.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.pruner);
+    while (this.deferred > 0) await new Promise((resolve) => setImmediate(resolve));
+    const owedBefore = this.owed.size;
+    await this.queue?.drain(this.settings.drainTimeoutMs);
+    if (this.owed.size) this.log.info({ owed: this.owed.size, delivered: owedBefore - this.owed.size }, 'notices: left in the journal for the next start');
+    await this.journal?.close();
+  }
+
+  /** The `notices` hook. */
+  notices(_ctx: NoticeContext, event: NoticeEvent): void | Promise<void> {
+    if (event.type === 'auction') {
+      // After the ad response is on its way: the hook runs inside the auction's request.
+      this.deferred++;
+      setImmediate(() => {
+        this.deferred--;
+        this.onAuction(event);
+      });
+      return;
+    }
+    if (event.type === 'impression') return this.onImpression(event);
+    this.events.click(event.claim);
+  }
+
+  private onAuction(event: AuctionNoticeEvent): void {
+    const { auctionId } = event.auction;
+    const owed = auctionNotices(event, (bidder) => this.pricing.get(bidder) ?? FALLBACK_PRICING);
+    for (const award of event.outcome.awards) this.events.win(auctionId, award, typeof award.candidate.bid.nurl === 'string' && award.candidate.bid.nurl !== '');
+    for (const loss of event.outcome.losses) this.events.loss(auctionId, loss, typeof loss.candidate.bid.lurl === 'string' && loss.candidate.bid.lurl !== '');
+    // Not awaited: records are written in order, so a delivery's `d` never precedes its `n`.
+    for (const { kind, bidder, url } of owed) this.accept(this.notice(kind, bidder, auctionId, url));
+  }
+
+  /** Bills the impression once: the billed mark (with the `burl` notice) is journaled before anything is fired. */
+  private async onImpression(event: TrackerNoticeEvent): Promise<void> {
+    const { claim } = event;
+    const key = impressionKey(claim);
+    if (!this.billed.claim(key, claim.expiresAt)) {
+      this.events.impression(claim, true);
+      return;
+    }
+    this.events.impression(claim, false);
+    const durable = this.settings.fsyncBilling;
+    if (claim.burl === undefined) {
+      await this.write({ t: 'b', key, exp: claim.expiresAt }, durable);
+      this.events.billing(claim, false);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    if (event.client.ip) headers['x-forwarded-for'] = headers['x-device-ip'] = event.client.ip;
+    if (event.client.userAgent) headers['x-device-user-agent'] = event.client.userAgent;
+    const url = expandMacros(claim.burl, { AUCTION_IMP_TS: String(event.at) }, { urlEncode: true });
+    const notice = this.notice('burl', claim.bidder, claim.auctionId, url, headers);
+    this.owed.set(notice.id, notice);
+    await this.write({ t: 'n', ...notice, bill: key, billExp: claim.expiresAt }, durable);
+    this.events.billing(claim, true);
+    this.dispatch(notice);
+  }
+
+  private notice(kind: NoticeKind, bidder: string, auctionId: string, url: string, headers?: Record<string, string>): Notice {
+    const id = `${this.idPrefix}-${(this.nextId++).toString(36)}`;
+    return { id, kind, bidder, auctionId, url, acceptedAt: Date.now(), ...(headers && Object.keys(headers).length ? { headers } : {}) };
+  }
+
+  /** Accepts a notice: owed from now on, journaled, queued. */
+  private accept(notice: Notice): void {
+    this.owed.set(notice.id, notice);
+    void this.write({ t: 'n', ...notice });
+    this.dispatch(notice);
+  }
+
+  private dispatch(notice: Notice): void {
+    if (isHttpUrl(notice.url)) {
+      this.queue?.add(notice);
+      return;
+    }
+    const why = 'not an absolute http(s) URL';
+    this.finish(notice, { t: 'x', id: notice.id, why }, () =>
+      this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: why }, 'notice given up'));
+  }
+
+  private finish(notice: Notice, record: JournalRecord, report: () => void): void {
+    this.owed.delete(notice.id);
+    void this.write(record);
+    report();
+  }
+
+  private write(record: JournalRecord, durable = false): Promise<boolean> {
+    if (!this.journal) {
+      this.log.error({ record }, 'notices: event before start; not journaled');
+      return Promise.resolve(false);
+    }
+    return this.journal.append(record, durable);
+  }
+
+  /** What a compacted journal holds: billed impressions, then notices still owed. */
+  private *liveRecords(): Iterable<JournalRecord> {
+    for (const [key, exp] of this.billed.entries()) yield { t: 'b', key, exp };
+    for (const notice of this.owed.values()) yield { t: 'n', ...notice };
+  }
+}
