@@ -50,14 +50,15 @@ export interface ExchangePlan {
 /**
  * The plugin entries an exchange runs, in order, each with the config key it comes from: default
  * validation, the config's plugins, the markup rewriters, the plugin of `auction.type`, then `notices` (unless
- * the config lists them itself, or `notices.enabled` is false).
+ * the config lists them itself, or `notices.enabled` is false). An entry with `enabled: false` leaves its plugin
+ * out, a default one included.
  */
 export function pluginEntries(config: RtbConfig): Array<{ entry: PluginEntry; at: string }> {
   const listed = new Set(config.plugins.map((entry) => entry.name));
-  const builtin = (name: string, at: string) => ({ entry: { name, options: {}, bidders: undefined }, at });
+  const builtin = (name: string, at: string) => ({ entry: { name, options: {}, bidders: undefined, enabled: true }, at });
   return [
     ...(listed.has(DEFAULT_VALIDATION_PLUGIN) ? [] : [builtin(DEFAULT_VALIDATION_PLUGIN, 'plugins (default)')]),
-    ...config.plugins.map((entry, i) => ({ entry, at: `plugins.${i}` })),
+    ...config.plugins.flatMap((entry, i) => (entry.enabled ? [{ entry, at: `plugins.${i}` }] : [])),
     ...DEFAULT_REWRITE_PLUGINS.filter((name) => !listed.has(name)).map((name) => builtin(name, 'plugins (default)')),
     ...(listed.has(config.auction.type) ? [] : [builtin(config.auction.type, 'auction.type')]),
     ...(listed.has(DEFAULT_NOTICES_PLUGIN) || !config.notices.enabled ? [] : [builtin(DEFAULT_NOTICES_PLUGIN, 'notices (default)')]),

@@ -53,12 +53,14 @@ const bidder = z.looseObject({
 });
 
 const pluginEntry = z.union([
-  z.string().transform((name) => ({ name, options: {} as Record<string, unknown>, bidders: undefined as string[] | undefined })),
+  z.string().transform((name) => ({ name, options: {} as Record<string, unknown>, bidders: undefined as string[] | undefined, enabled: true })),
   z.strictObject({
     name: z.string(),
     options: z.record(z.string(), z.unknown()).default({}),
     /** Run this plugin's per-bidder hooks for these bidders only. */
     bidders: z.array(z.string()).optional(),
+    /** `false` leaves the plugin out: the way to turn off a plugin the exchange runs by default. */
+    enabled: z.boolean().default(true),
   }),
 ]);
 

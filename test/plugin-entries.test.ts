@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../core/config/load.js';
+import { pluginEntries } from '../core/exchange.js';
+
+const names = (config: unknown) => pluginEntries(parseConfig(config)).map(({ entry }) => entry.name);
+
+describe('plugin entries', () => {
+  it('runs the defaults around the configured plugins, in a fixed order', () => {
+    expect(names({ plugins: ['user-sync'] })).toEqual(['core-bid-validation', 'user-sync', 'adm-banner', 'adm-vast', 'adm-native', 'second-price', 'notices']);
+  });
+
+  it('a listed default plugin runs where the config puts it, once', () => {
+    expect(names({ plugins: ['adm-native', 'core-bid-validation'], auction: { type: 'first-price' } })).toEqual(['adm-native', 'core-bid-validation', 'adm-banner', 'adm-vast', 'first-price', 'notices']);
+  });
+
+  it('enabled: false leaves a plugin out, a default one included', () => {
+    const config = { plugins: [{ name: 'adm-banner', enabled: false }, { name: 'user-sync', enabled: false }], notices: { enabled: false } };
+    expect(names(config)).toEqual(['core-bid-validation', 'adm-vast', 'adm-native', 'second-price']);
+  });
+});
