@@ -7,6 +7,7 @@ import { markupTypeOf } from '../../core/openrtb/media.js';
 import { requestJson } from '../../core/openrtb/serialize.js';
 import { MarkupType, type BidRequest, type BidResponse } from '../../core/openrtb/types.js';
 import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
+import { readJsonAnswer } from '../../core/plugin/json-answer.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import type { Pricing } from '../../core/pricing.js';
 
@@ -49,18 +50,8 @@ export class OpenRtbDialect implements Dialect {
   }
 
   decode(answer: BidderAnswer, request: BidRequest): DecodedAnswer {
-    if (answer.status === 204) return { kind: 'nobid', reason: '204' };
-    if (answer.status === 400) return { kind: 'error', reason: 'bidder answered 400: it says our request is malformed', ourFault: true };
-    if (answer.status !== 200) return { kind: 'error', reason: `HTTP ${answer.status}` };
-    if (answer.body.length === 0) return { kind: 'nobid', reason: 'empty 200' };
-    let response: unknown;
-    try {
-      response = JSON.parse(answer.body.toString('utf8'));
-    } catch {
-      return { kind: 'error', reason: 'answer is not JSON' };
-    }
-    if (!isObject(response)) return { kind: 'error', reason: 'answer is not a BidResponse object' };
-    return this.decodeResponse(response as BidResponse, request);
+    const reading = readJsonAnswer(answer);
+    return reading.ok ? this.decodeResponse(reading.body as BidResponse, request) : reading.decoded;
   }
 
   /** Reads a parsed BidResponse into canonical bids. */

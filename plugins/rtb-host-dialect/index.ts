@@ -7,6 +7,7 @@ import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import type { Bid, BidRequest } from '../../core/openrtb/types.js';
 import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
+import { readJsonAnswer } from '../../core/plugin/json-answer.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import type { Pricing } from '../../core/pricing.js';
 
@@ -82,18 +83,9 @@ export class RtbHostDialect implements Dialect {
 
   /** Reads 200 `bidset` answers into bids; 204, an empty body or an empty `bidset` is a no-bid; 400 is our fault. */
   decode(answer: BidderAnswer, request: BidRequest): DecodedAnswer {
-    if (answer.status === 204) return { kind: 'nobid', reason: '204' };
-    if (answer.status === 400) return { kind: 'error', reason: 'bidder answered 400: it says our request is malformed', ourFault: true };
-    if (answer.status !== 200) return { kind: 'error', reason: `HTTP ${answer.status}` };
-    if (answer.body.length === 0) return { kind: 'nobid', reason: 'empty 200' };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(answer.body.toString('utf8'));
-    } catch {
-      return { kind: 'error', reason: 'answer is not JSON' };
-    }
-    if (!isObject(parsed)) return { kind: 'error', reason: 'answer is not a JSON object' };
-    const response = parsed as RtbHostAnswer;
+    const reading = readJsonAnswer(answer);
+    if (!reading.ok) return reading.decoded;
+    const response = reading.body as RtbHostAnswer;
     if (response.bidset === undefined || (Array.isArray(response.bidset) && response.bidset.length === 0)) {
       return { kind: 'nobid', reason: response.nbr === undefined ? 'no bidset' : `nbr ${response.nbr}` };
     }
