@@ -117,6 +117,15 @@ describe('redirect-wrap', () => {
     expect(js.strategy).toBe('none');
   });
 
+  it('wraps a misnested link once (the tree builder clones it, the source has one href)', () => {
+    const markup = '<p><a href="https://landing.example/?a=1&amp;b=2">x</p>y</a><script>var t = "<a href=\'https://in-a-script.example/\'>";</script>';
+    const out = rewriteBanner(markup, 'html', inputFor(markup, ['redirect-wrap']));
+    expect(out.detail).toBe('1 link(s) wrapped');
+    const [href] = hrefsOf(out.adm);
+    expect(destinationOf(href)).toBe('https://landing.example/?a=1&b=2');
+    expect(out.adm.replace(IMPRESSION_PIXEL, '')).toBe(markup.replace('href="https://landing.example/?a=1&amp;b=2"', `href="${href.replace(/&/g, '&amp;')}"`));
+  });
+
   it('keeps positions right across CRLF line ends and non-ASCII text', () => {
     const markup = '<p>Ünïcödé 👍\r\n<a\r\n  href="https://landing.example/ü?q=1"\r\n>go</a></p>';
     const out = rewriteBanner(markup, 'html', inputFor(markup, ['redirect-wrap']));

@@ -1,4 +1,4 @@
-import { escapeAttribute, isHttpUrl, outlineHtml, type Splice } from './html-source.js';
+import { escapeAttribute, htmlLinks, isHttpUrl, type Splice } from './html-source.js';
 import type { ClickMacro, MacroEncoding } from './settings.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 
@@ -99,7 +99,7 @@ export const clickMacroStrategy: ClickStrategy = {
     const splices: Splice[] = [];
     let count = 0;
     if (input.format === 'html') {
-      for (const link of outlineHtml(input.adm).links) {
+      for (const link of htmlLinks(input.adm)) {
         if (!macros.some((macro) => link.href.includes(macro.macro))) continue;
         const rewritten = rewriteHref(link.href, macros, input.clickUrl);
         count += rewritten.count;

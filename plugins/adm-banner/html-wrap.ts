@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { outlineHtml } from './html-source.js';
+import { htmlBody } from './html-source.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 
 /** JSON text that is also safe inside an inline `<script>` (no `</script>`, no line separators). */
@@ -34,7 +34,7 @@ export const htmlWrapStrategy: ClickStrategy = {
     const id = `rtb-click-${randomBytes(6).toString('hex')}`;
     const open = `<div id="${id}" style="display:inline-block;position:relative">`;
     const close = `</div>${reporterScript(id, input.clickUrl())}`;
-    const body = input.adm.toLowerCase().includes('<body') ? outlineHtml(input.adm).body : undefined;
+    const body = htmlBody(input.adm);
     const adm = body
       ? input.adm.slice(0, body.contentStart) + open + input.adm.slice(body.contentStart, body.contentEnd) + close + input.adm.slice(body.contentEnd)
       : open + input.adm + close;

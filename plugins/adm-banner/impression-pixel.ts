@@ -1,4 +1,4 @@
-import { escapeAttribute, outlineHtml } from './html-source.js';
+import { escapeAttribute, htmlBody } from './html-source.js';
 
 /**
  * Adds the exchange's impression tracker to banner markup, keeping the bidder's own pixels:
@@ -9,6 +9,6 @@ import { escapeAttribute, outlineHtml } from './html-source.js';
 export function addImpressionPixel(adm: string, format: 'html' | 'javascript', url: string): string {
   if (format === 'javascript') return `${adm}\n;(function(){var i=new Image(1,1);i.src=${JSON.stringify(url)};})();\n`;
   const pixel = `<img src="${escapeAttribute(url)}" width="1" height="1" border="0" alt="" style="position:absolute;width:1px;height:1px;border:0;opacity:0">`;
-  const body = adm.toLowerCase().includes('</body') ? outlineHtml(adm).body : undefined;
+  const body = htmlBody(adm);
   return body ? adm.slice(0, body.contentEnd) + pixel + adm.slice(body.contentEnd) : adm + pixel;
 }

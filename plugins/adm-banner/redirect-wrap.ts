@@ -1,4 +1,4 @@
-import { applySplices, escapeAttribute, isHttpUrl, outlineHtml, type Splice } from './html-source.js';
+import { applySplices, escapeAttribute, htmlLinks, isHttpUrl, type Splice } from './html-source.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 
 /**
@@ -14,7 +14,7 @@ export const redirectWrapStrategy: ClickStrategy = {
   apply(input: ClickInput): ClickOutcome {
     if (input.format !== 'html') return { applied: false, reason: 'JavaScript markup: its links are not in the source as HTML' };
     const splices: Splice[] = [];
-    for (const link of outlineHtml(input.adm).links) {
+    for (const link of htmlLinks(input.adm)) {
       if (!isHttpUrl(link.href)) continue;
       const { start, end, name } = link.attribute;
       splices.push({ start, end, text: `${name}="${escapeAttribute(input.clickUrl(link.href))}"` });
