@@ -90,7 +90,7 @@ export class AdmBanner implements Plugin {
       clickUrl: (destination) => this.trackers.click(auction, award, destination),
     });
     const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };
-    if (result.skipped.length) this.scope.log.info(line, 'click strategy fell back');
+    if (result.skipped.length) this.scope.log.debug(line, 'click strategy fell back');
     else this.scope.log.debug(line, 'click strategy applied');
     return update({ ...markup, adm: result.adm });
   }
