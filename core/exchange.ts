@@ -93,37 +93,46 @@ export class Exchange {
     const owned = options.log ? undefined : createLog(config.log);
     const log = options.log ?? owned!.log;
     const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
-    const resolved = resolveExchange(config, options.registry, log, dispatcher);
-    const env: HookEnvironment = { log, observe: options.observeHooks ?? (() => undefined) };
-
-    const sidecars = [];
-    for (const start of config.sidecars) sidecars.push(await start());
-    for (const { instance } of resolved.plugins) await instance.start?.();
-
-    const bidders: BidderPlan[] = resolved.bidders.map((bidder) => ({
-      ...bidder,
-      transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
-    }));
-    const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
-    let draining = false;
-    const app = createApp({ config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, draining: () => draining });
-    const server = app.listen({ port: config.server.port, host: config.server.host });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', (error) => reject(new RtbStartupError('RTB_ERR_LISTEN', [`server.port: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`])));
-    });
-    server.keepAliveTimeout = 5_000;
-
-    const closers = [
-      ...resolved.plugins.map(({ instance }) => () => instance.stop?.()),
-      ...bidders.map((bidder) => () => bidder.transport.close()),
-      () => dispatcher.close(),
-      ...sidecars.map((sidecar) => () => sidecar.close()),
-    ];
-    resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
-    const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined));
-    log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
-    return exchange;
+    // What has been started so far, in the order to stop it (bidder pools, plugins in reverse, the shared
+    // dispatcher, sidecars): on shutdown, or at once when start-up fails half-way.
+    const closers: Array<() => Promise<void> | void> = [() => dispatcher.close()];
+    const undo = async () => {
+      for (const close of closers) await Promise.resolve().then(close).catch(() => undefined);
+    };
+    try {
+      const resolved = resolveExchange(config, options.registry, log, dispatcher);
+      const env: HookEnvironment = { log, observe: options.observeHooks ?? (() => undefined) };
+      for (const start of config.sidecars) {
+        const sidecar = await start();
+        closers.push(() => sidecar.close());
+      }
+      for (const { instance } of resolved.plugins) {
+        await instance.start?.();
+        closers.unshift(() => instance.stop?.());
+      }
+      const bidders: BidderPlan[] = resolved.bidders.map((bidder) => ({
+        ...bidder,
+        transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
+      }));
+      for (const bidder of bidders) closers.unshift(() => bidder.transport.close());
+      const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
+      let draining = false;
+      const app = createApp({ config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, draining: () => draining });
+      const server = app.listen({ port: config.server.port, host: config.server.host });
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', (error) => reject(new RtbStartupError('RTB_ERR_LISTEN', [`server.port: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`])));
+      });
+      server.keepAliveTimeout = 5_000;
+      resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
+      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined));
+      log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
+      return exchange;
+    } catch (error) {
+      await undo();
+      await owned?.flush();
+      throw error;
+    }
   }
 
   /**
