@@ -74,9 +74,12 @@ export class OpenRtbDialect implements Dialect {
   }
 
   /** Reads one bid: its price into micros through the bidder's pricing, its markup format from `mtype`. */
-  protected decodeBid(bid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
-    const price = this.pricing.toMicros(bid.price);
-    const format = FORMAT_BY_MTYPE[markupTypeOf(request, bid.impid, bid.mtype) ?? MarkupType.banner] ?? 'html';
+  protected decodeBid(wireBid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
+    const price = this.pricing.toMicros(wireBid.price);
+    const format = FORMAT_BY_MTYPE[markupTypeOf(request, wireBid.impid, wireBid.mtype) ?? MarkupType.banner] ?? 'html';
+    // Some bidders send a native `adm` as a JSON object rather than JSON text (google/openrtb accepts both):
+    // it becomes the same JSON as text, so the rest of the exchange (and the caller) sees one form.
+    const bid = format === 'native' && isObject(wireBid.adm) ? { ...wireBid, adm: JSON.stringify(wireBid.adm) } : wireBid;
     if (!price.ok) return { bid, seat, currency, priceMicros: null, admFormat: format, invalid: { code: price.code, reason: price.reason } };
     if (typeof bid.impid !== 'string') return { bid, seat, currency, priceMicros: price.micros, admFormat: format, invalid: { code: LossReason.invalidBidResponse, reason: 'impid missing' } };
     return { bid, seat, currency, priceMicros: price.micros, admFormat: format };

@@ -233,4 +233,18 @@ describe('openrtb dialect decode: bids', () => {
     const [decoded] = bidsOf(decode(withBids([{ id: '1', impid: 'b', price: 1, adm: '<b>' }])));
     expect(decoded).not.toHaveProperty('invalid');
   });
+
+  it.each([
+    ['an object', { assets: [], link: { url: 'https://adv.example/' } }],
+    ['an object with the pre-1.1 native root', { native: { assets: [], link: { url: 'https://adv.example/' } } }],
+  ])('a native adm sent as %s becomes the same JSON as text', (_name, adm) => {
+    const [decoded] = bidsOf(decode(withBids([{ id: '1', impid: 'n', price: 1, adm, mtype: 4 }])));
+    expect(decoded.bid.adm).toBe(JSON.stringify(adm));
+    expect(decoded.admFormat).toBe('native');
+  });
+
+  it('a non-native adm object is left as sent (and rejected by validation as missing markup)', () => {
+    const [decoded] = bidsOf(decode(withBids([{ id: '1', impid: 'b', price: 1, adm: { html: '<b>' }, mtype: 1 }])));
+    expect(decoded.bid.adm).toEqual({ html: '<b>' });
+  });
 });
