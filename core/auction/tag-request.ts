@@ -38,14 +38,16 @@ export function buildTagRequest(site: SiteConfig, visit: TagVisit): BidRequest {
       domain = undefined;
     }
   }
-  const isV6 = visit.ip?.includes(':') ?? false;
+  // A dual-stack socket reports IPv4 clients as IPv4-mapped IPv6 (`::ffff:a.b.c.d`): they are IPv4 clients.
+  const ip = visit.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  const isV6 = ip?.includes(':') ?? false;
   return {
     id: randomUUID(),
     imp: [placementImp(site)],
     site: { id: visit.siteId, page: visit.referer ?? site.page, ...(domain ? { domain } : {}) },
     device: {
       ...(visit.userAgent ? { ua: visit.userAgent } : {}),
-      ...(visit.ip ? (isV6 ? { ipv6: visit.ip } : { ip: visit.ip }) : {}),
+      ...(ip ? (isV6 ? { ipv6: ip } : { ip }) : {}),
       ...(visit.language ? { language: visit.language } : {}),
     },
     user: visit.userId ? { id: visit.userId } : {},
