@@ -118,6 +118,11 @@ async function main(): Promise<void> {
   // The core (issue 2's targets) runs without the default markup rewriters and notices; then each is measured
   // on its own against it, then everything together (what `rtb start` runs by default).
   const core = await measureCase('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }, true);
+  if (process.env.BENCH_CASES === 'core') {
+    // A quick run: the baseline and the core only.
+    process.stdout.write(`${[row('node:http baseline (max load)', plain), row('core (max load)', core.max), `core/baseline throughput: ${(core.max.rps / plain.rps).toFixed(2)}×, cpu per auction: ${(core.max.cpuMsPerAuction / plain.cpuMsPerAuction).toFixed(2)}×`].join('\n')}\n`);
+    return;
+  }
   const rewrite = await measureCase('rewrite', { BENCH_NOTICES: 'off' }, false);
   const notices = await measureCase('notices', { BENCH_REWRITE: 'off' }, false);
   const full = await measureCase('full', {}, false);
