@@ -11,6 +11,8 @@ import type { HookEnvironment } from './hooks/run-hook.js';
 import { runFirst } from './hooks/runners.js';
 import type { SyncPurpose, SyncRequest } from './hooks/stages.js';
 import { BodyError, readBody } from './http/read-body.js';
+import { staticFiles } from './http/static-files.js';
+import type { ExchangeMetrics } from './metrics.js';
 import { decimalToMicros, microsToCpmNumber } from './money.js';
 import { validateBidRequest } from './openrtb/validate-request.js';
 import type { BidResponse, SeatBid } from './openrtb/types.js';
@@ -28,6 +30,10 @@ export interface AppParts {
   readonly trackers: SignedTrackerUrls;
   /** True once shutdown has begun: answers then close their connections. */
   readonly draining: () => boolean;
+  /** Why the exchange should not take traffic now (`GET /readyz`); empty when ready. */
+  readonly readiness: () => readonly string[];
+  /** The exchange's metrics (`GET /metrics`). */
+  readonly metrics: ExchangeMetrics;
 }
 
 /** Answers 400 with a JSON body naming the bad field. */
@@ -140,10 +146,29 @@ export function createApp(parts: AppParts): Koa {
   router.get(IMPRESSION_TRACKER_PATH, (ctx) => impressionTracker(ctx, trackerParts));
   router.get(CLICK_TRACKER_PATH, (ctx) => clickTracker(ctx, trackerParts));
 
+  // Liveness: the process answers. Readiness: it should be sent traffic (not draining, plugins ready).
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
 
+  router.get('/readyz', (ctx) => {
+    const reasons = parts.readiness();
+    ctx.set('cache-control', 'no-store');
+    if (reasons.length === 0) {
+      ctx.body = { status: 'ready' };
+      return;
+    }
+    ctx.status = 503;
+    ctx.body = { status: 'unavailable', reasons };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.set('cache-control', 'no-store');
+    ctx.type = parts.metrics.contentType;
+    ctx.body = await parts.metrics.exposition();
+  });
+
+  if (config.server.static) app.use(staticFiles(config.server.static.path, config.server.static.dir));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error) => log.warn({ err: error }, 'connection error'));

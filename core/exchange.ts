@@ -12,6 +12,7 @@ import { planForBidder, planStages, type PlannedPlugin, type StagePlan } from '.
 import type { HookEnvironment, HookObserver } from './hooks/run-hook.js';
 import { STAGE_NAMES, type StageName } from './hooks/stages.js';
 import { createLog } from './log.js';
+import { ExchangeMetrics } from './metrics.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
 import type { PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
@@ -37,7 +38,7 @@ export interface ExchangeOptions {
   readonly registry: PluginRegistry;
   /** A logger to use instead of one built from `config.log` (tests capture lines this way). */
   readonly log?: Logger;
-  /** Told of every hook outcome (metrics). */
+  /** Told of every hook outcome, besides the exchange's own metrics (`rtb_hook_calls_total`). */
   readonly observeHooks?: HookObserver;
 }
 
@@ -77,6 +78,8 @@ export class Exchange {
     private readonly beginDraining: () => void,
     private readonly closers: ReadonlyArray<() => Promise<void> | void>,
     private readonly flushLog: () => Promise<void>,
+    /** The exchange's Prometheus metrics (`GET /metrics`). */
+    readonly metrics: ExchangeMetrics,
   ) {}
 
   /** The local address the server listens on (`http://127.0.0.1:PORT`). */
@@ -101,7 +104,15 @@ export class Exchange {
     };
     try {
       const resolved = resolveExchange(config, options.registry, log, dispatcher);
-      const env: HookEnvironment = { log, observe: options.observeHooks ?? (() => undefined) };
+      const { metrics } = resolved;
+      const extra = options.observeHooks;
+      const observe: HookObserver = extra
+        ? (tags, outcome) => {
+            metrics.recordHook(tags, outcome);
+            extra(tags, outcome);
+          }
+        : (tags, outcome) => metrics.recordHook(tags, outcome);
+      const env: HookEnvironment = { log, observe };
       for (const start of config.sidecars) {
         const sidecar = await start();
         closers.push(() => sidecar.close());
@@ -115,9 +126,13 @@ export class Exchange {
         transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
       }));
       for (const bidder of bidders) closers.unshift(() => bidder.transport.close());
-      const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env });
+      const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env, metrics });
       let draining = false;
-      const app = createApp({ config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, draining: () => draining });
+      const app = createApp({
+        config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, metrics,
+        draining: () => draining,
+        readiness: () => readiness(draining, resolved.plugins),
+      });
       const server = app.listen({ port: config.server.port, host: config.server.host });
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
@@ -125,7 +140,7 @@ export class Exchange {
       });
       server.keepAliveTimeout = 5_000;
       resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
-      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined));
+      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined), metrics);
       log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
       return exchange;
     } catch (error) {
@@ -162,6 +177,26 @@ export class Exchange {
   }
 }
 
+/**
+ * Why the exchange should not be sent traffic (`GET /readyz`), or nothing when it is ready: shutting down, or a
+ * plugin not ready (its `ready()`: the notices journal not writable …). The config is loaded and every plugin
+ * started before the server listens, so a server that answers has both.
+ */
+function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): string[] {
+  const reasons = draining ? ['shutting down'] : [];
+  for (const { name, instance } of plugins) {
+    if (!instance.ready) continue;
+    let answer: boolean | string;
+    try {
+      answer = instance.ready();
+    } catch (error) {
+      answer = (error as Error).message;
+    }
+    if (answer !== true) reasons.push(`${name}: ${typeof answer === 'string' && answer ? answer : 'not ready'}`);
+  }
+  return reasons;
+}
+
 /** The base of tracker URLs: `server.publicUrl`, else (port 0 included) the address the server will listen on. */
 function trackerBase(config: RtbConfig): string | undefined {
   return config.server.publicUrl?.replace(/\/+$/, '');
@@ -179,7 +214,8 @@ export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log
     problems.push(...error.problems);
     trackers = new SignedTrackerUrls('unused: the exchange will not start', trackerBase(config), 1, bidderPricing);
   }
-  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing });
+  const metrics = new ExchangeMetrics(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
+  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics });
   const attempt = <T>(make: () => T): T | undefined => {
     try {
       return make();
@@ -219,5 +255,5 @@ export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log
     stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
       entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,
   };
-  return { plugins, stages, bidders, plan, trackers };
+  return { plugins, stages, bidders, plan, trackers, metrics };
 }

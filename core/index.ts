@@ -11,6 +11,7 @@ export type { Plugin, PluginClass, PluginHooks, PluginScope } from './plugin/con
 export type { Dialect, DialectClass, BidderScope, OutboundCall, BidderAnswer, DecodedAnswer } from './plugin/dialect.js';
 export { PluginRegistry } from './plugin/registry.js';
 export { Tokens } from './plugin/tokens.js';
+export { ExchangeMetrics, type NoticeMetricType, type NoticeMetricResult } from './metrics.js';
 export { noop, update, reject, type HookResult } from './hooks/results.js';
 export {
   STAGES, type StageName, type StageContracts, type NoticeEvent, type NoticeContext, type AuctionNoticeEvent, type TrackerNoticeEvent,

@@ -45,7 +45,10 @@ function syncPixel(options: DemoSyncBidderOptions, request: { device?: { ip?: st
 export function startDemoSyncBidder(options: DemoSyncBidderOptions): Promise<MockBidder> {
   const log = pino({ base: { demoBidder: options.name }, timestamp: pino.stdTimeFunctions.isoTime });
   const respond = (received: ReceivedRequest) => {
-    const request = received.json as { id: string; imp: Array<{ id: string }>; user?: { id?: string; buyeruid?: string } } & Parameters<typeof syncPixel>[1];
+    const request = received.json as { id: string; imp: Array<{ id: string; banner?: unknown }>; user?: { id?: string; buyeruid?: string } } & Parameters<typeof syncPixel>[1];
+    // A banner DSP: it passes on the demo's native and video placements.
+    const banners = request.imp.filter((imp) => imp.banner);
+    if (banners.length === 0) return { status: 204 };
     const user = request.user ?? {};
     log.info({ userId: user.id, buyeruid: user.buyeruid }, user.buyeruid ? 'bid request for a user we know' : 'bid request for a new user');
     let adm = options.markup;
@@ -54,7 +57,7 @@ export function startDemoSyncBidder(options: DemoSyncBidderOptions): Promise<Moc
       log.info({ syncUrl: pixel.url }, 'ad carries a sync pixel');
       adm += pixel.html;
     }
-    const bid = request.imp.map((imp) => ({ id: `${imp.id}-1`, impid: imp.id, price: options.price, adm, crid: `${options.name}-creative`, adomain: ['example.com'], mtype: 1 }));
+    const bid = banners.map((imp) => ({ id: `${imp.id}-1`, impid: imp.id, price: options.price, adm, crid: `${options.name}-creative`, adomain: ['example.com'], mtype: 1 }));
     return {
       status: 200,
       headers: { 'content-type': 'application/json' },

@@ -72,6 +72,13 @@ export interface MockBidderOptions {
   noticeStatuses?: number[];
   /** Anything else to merge into each bid. */
   bidFields?: Record<string, unknown>;
+  /** `openrtb`: bid only on imps that offer one of these formats (a banner-only DSP, say); none left: 204. */
+  formats?: Array<'banner' | 'video' | 'audio' | 'native'>;
+  /**
+   * A click server: a `GET` to one of these paths (e.g. `/click`) is answered `302` to the URL given (the landing
+   * page). Recorded in `requests`, not in `notices`.
+   */
+  redirects?: Record<string, string>;
   /** Full control: compute the answer from the request (overrides everything above but `delayMs`). */
   respond?: (request: ReceivedRequest) => MockAnswer;
 }
@@ -163,8 +170,9 @@ function openRtbAnswer(options: MockBidderOptions, request: ReceivedRequest): Mo
   if (options.status !== undefined) return { status: options.status };
   const bidRequest = request.json as { id: string; imp: Array<{ id: string }> };
   if (options.nbr !== undefined) return { status: 200, body: JSON.stringify({ id: bidRequest.id, nbr: options.nbr }) };
-  if (options.price === undefined) return { status: 204 };
-  const bid = bidRequest.imp.map((imp, i) => ({
+  const imps = options.formats ? bidRequest.imp.filter((imp) => options.formats!.some((format) => (imp as Record<string, unknown>)[format])) : bidRequest.imp;
+  if (options.price === undefined || imps.length === 0) return { status: 204 };
+  const bid = imps.map((imp, i) => ({
     id: `${imp.id}-${i}`,
     impid: imp.id,
     price: options.price,
@@ -218,7 +226,10 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
       }
       const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, wire, raw, json, ...(adx ? { adx } : {}) };
       requests.push(received);
-      const answer = options.respond
+      const redirect = received.method === 'GET' ? options.redirects?.[received.url.split('?')[0]] : undefined;
+      const answer = redirect !== undefined
+        ? { status: 302, headers: { location: redirect } }
+        : options.respond
         ? options.respond(received)
         : received.method === 'GET'
           ? noticeAnswer(received)

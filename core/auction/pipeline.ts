@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RtbConfig, SiteConfig } from '../config/schema.js';
 import type { StagePlan } from '../hooks/hook-plan.js';
 import type { HookEnvironment } from '../hooks/run-hook.js';
+import type { ExchangeMetrics } from '../metrics.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
 import { decimalToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
@@ -47,6 +48,8 @@ export interface PipelineParts {
   readonly stages: StagePlan;
   readonly log: Logger;
   readonly env: HookEnvironment;
+  /** Where every finished auction is counted (`GET /metrics`). */
+  readonly metrics?: ExchangeMetrics;
 }
 
 /** One bidder's answer inside an auction, before the auction decides. */
@@ -101,7 +104,9 @@ export class AuctionPipeline {
     }));
     const deliveries = await Promise.all(outcome.awards.map((award) => this.rewrite(ctx, award)));
 
-    writeAuctionLog(this.parts.log, auctionLogRecord(ctx, bidders, outcome, performance.now() - started));
+    const durationMs = performance.now() - started;
+    writeAuctionLog(this.parts.log, auctionLogRecord(ctx, bidders, outcome, durationMs));
+    this.parts.metrics?.recordAuction(bidders, outcome, durationMs);
     void runParallel('notices', this.parts.stages.notices, ctx, { type: 'auction', auction: ctx, outcome, bidders }, this.runOptions(ctx));
     return { ctx, outcome, bidders, deliveries };
   }

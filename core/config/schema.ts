@@ -137,6 +137,13 @@ export const configSchema = z.strictObject({
       trustProxy: z.boolean().default(false),
       maxBodyBytes: z.int().positive().default(1024 * 1024),
       shutdownTimeoutMs: z.int().positive().default(10_000),
+      /** Opt-in: serve the files of `dir` (relative to the working directory) under `path`, e.g. a demo publisher page. */
+      static: z
+        .strictObject({
+          dir: z.string().min(1),
+          path: z.string().regex(/^\/[^?#]*[^/?#]$/, 'must start with / and not end with one, e.g. /demo').default('/static'),
+        })
+        .optional(),
     })
     .prefault({}),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD').default('USD'),

@@ -4,6 +4,7 @@ import { container as globalContainer, type DependencyContainer } from 'tsyringe
 import type { Dispatcher } from 'undici';
 import type { BidderConfig, PluginEntry, RtbConfig } from '../config/schema.js';
 import { RtbStartupError } from '../config/errors.js';
+import { ExchangeMetrics } from '../metrics.js';
 import type { Pricing } from '../pricing.js';
 import type { TrackerUrls } from '../trackers/contract.js';
 import type { Plugin, PluginScope } from './contract.js';
@@ -17,11 +18,14 @@ export interface RootServices {
   readonly trackerUrls: TrackerUrls;
   /** Every bidder's pricing by name (`Tokens.BidderPricing`), filled once bidders are resolved. */
   readonly bidderPricing: ReadonlyMap<string, Pricing>;
+  /** The exchange's metrics (`Tokens.Metrics`). */
+  readonly metrics: ExchangeMetrics;
 }
 
 /**
  * The exchange's DI root: config, logger, the shared HTTP dispatcher, and (when given: the exchange always
- * gives them) tracker URLs and bidder pricing. One per running exchange.
+ * gives them) tracker URLs, bidder pricing and metrics (a registry of its own when not given). One per running
+ * exchange.
  */
 export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: Dispatcher, services?: RootServices): DependencyContainer {
   const root = globalContainer.createChildContainer();
@@ -32,6 +36,7 @@ export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: 
     root.register(Tokens.TrackerUrls, { useValue: services.trackerUrls });
     root.register(Tokens.BidderPricing, { useValue: services.bidderPricing });
   }
+  root.register(Tokens.Metrics, { useValue: services?.metrics ?? new ExchangeMetrics() });
   return root;
 }
 

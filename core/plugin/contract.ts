@@ -14,6 +14,11 @@ export interface Plugin extends PluginHooks {
   start?(): void | Promise<void>;
   /** Called once on shutdown, after the last auction. */
   stop?(): void | Promise<void>;
+  /**
+   * Whether the plugin can serve (`GET /readyz`, asked on every probe: keep it cheap and synchronous): `true`,
+   * or `false` / a reason why not (e.g. the notices journal cannot be written). Absent: always ready.
+   */
+  ready?(): boolean | string;
 }
 
 /** What DI gives each plugin instance: its name, its options from config, and a logger tagged with its name. */

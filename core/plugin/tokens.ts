@@ -23,4 +23,9 @@ export const Tokens = {
    * bidders are resolved, after plugins are constructed: read it when handling events, not in a constructor.
    */
   BidderPricing: Symbol.for('rtb.BidderPricing'),
+  /**
+   * The exchange's {@link ExchangeMetrics} (Prometheus, `GET /metrics`): one per exchange. Plugins record what
+   * only they know (the `notices` plugin: notices and billing).
+   */
+  Metrics: Symbol.for('rtb.Metrics'),
 } as const;

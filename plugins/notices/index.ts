@@ -4,6 +4,7 @@ import { inject, injectable } from 'tsyringe';
 import type { Dispatcher } from 'undici';
 import type { AuctionNoticeEvent, NoticeContext, NoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
 import { expandMacros } from '../../core/macros.js';
+import type { ExchangeMetrics } from '../../core/metrics.js';
 import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
@@ -42,6 +43,8 @@ const PRUNE_EVERY_MS = 60_000;
  * Every notice is journaled ({@link NoticeJournal}) when accepted and delivered by the {@link DeliveryQueue}
  * (retries, backoff, per-bidder concurrency) over the shared undici dispatcher; what is owed at shutdown or
  * lost in a crash is delivered at the next start.
+ * Metrics (`Tokens.Metrics`): `rtb_notices_total{type,result}`, `rtb_notices_pending{type}`, `rtb_billing_total`;
+ * `ready()` reports whether the journal can be written (`GET /readyz`).
  */
 @injectable()
 export class NoticesPlugin implements Plugin {
@@ -64,6 +67,7 @@ export class NoticesPlugin implements Plugin {
     @inject(Tokens.PluginScope) scope: PluginScope,
     @inject(Tokens.HttpDispatcher) private readonly dispatcher: Dispatcher,
     @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
+    @inject(Tokens.Metrics) private readonly metrics: ExchangeMetrics,
   ) {
     this.settings = readSettings(scope);
     this.log = scope.log;
@@ -73,7 +77,7 @@ export class NoticesPlugin implements Plugin {
   /** Opens the journal (replaying it) and resumes delivering what it still owes. */
   async start(): Promise<void> {
     const { journal, state } = await NoticeJournal.open(this.settings.journalDir, this.log, (replayed) => {
-      for (const [id, notice] of replayed.pending) this.owed.set(id, notice);
+      for (const notice of replayed.pending.values()) this.owe(notice);
       this.billed = new BilledImpressions(replayed.billed);
       return () => this.liveRecords();
     });
@@ -82,12 +86,15 @@ export class NoticesPlugin implements Plugin {
     this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
       attempt: (notice, cancellation) => attemptDelivery(this.dispatcher, notice, settings.timeoutMs, cancellation),
       delivered: (notice, attempts, status) => {
-        this.owed.delete(notice.id);
+        this.settle(notice);
+        this.metrics.recordNotice(notice.kind, 'sent');
         void this.journal?.delivered(notice.id);
         if (this.log.isLevelEnabled('debug')) this.log.debug({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, status }, 'notice delivered');
       },
-      failed: (notice, attempts, reason, retryInMs) =>
-        this.log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed'),
+      failed: (notice, attempts, reason, retryInMs) => {
+        if (retryInMs !== null) this.metrics.recordNotice(notice.kind, 'retried');
+        this.log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed');
+      },
       gaveUp: (notice, attempts, reason) => this.finish(notice, { t: 'x', id: notice.id, why: reason }, () =>
         this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url, attempts, reason }, 'notice given up')),
     }, DELIVERY_BATCH_MS);
@@ -113,6 +120,11 @@ export class NoticesPlugin implements Plugin {
     await this.queue?.drain(this.settings.drainTimeoutMs);
     if (this.owed.size) this.log.info({ owed: this.owed.size, delivered: owedBefore - this.owed.size }, 'notices: left in the journal for the next start');
     await this.journal?.close();
+  }
+
+  /** Ready while the journal can be written (`GET /readyz`): a notice accepted now would not be durable otherwise. */
+  ready(): boolean | string {
+    return this.journal ? this.journal.writable() : 'notice journal not open';
   }
 
   /** The `notices` hook. */
@@ -152,6 +164,7 @@ export class NoticesPlugin implements Plugin {
     if (claim.burl === undefined) {
       await this.write({ t: 'b', key, exp: claim.expiresAt }, durable);
       this.events.billing(claim, false);
+      this.metrics.recordBilling(claim.bidder);
       return;
     }
     const headers: Record<string, string> = {};
@@ -159,9 +172,10 @@ export class NoticesPlugin implements Plugin {
     if (event.client.userAgent) headers['x-device-user-agent'] = event.client.userAgent;
     const url = expandMacros(claim.burl, { AUCTION_IMP_TS: String(event.at) }, { urlEncode: true });
     const notice = this.notice('burl', claim.bidder, claim.auctionId, url, headers);
-    this.owed.set(notice.id, notice);
+    this.owe(notice);
     await this.write({ t: 'n', ...notice, bill: key, billExp: claim.expiresAt }, durable);
     this.events.billing(claim, true);
+    this.metrics.recordBilling(claim.bidder);
     this.dispatch(notice);
   }
 
@@ -172,7 +186,7 @@ export class NoticesPlugin implements Plugin {
 
   /** Accepts a notice: owed from now on, journaled, queued. */
   private accept(notice: Notice): void {
-    this.owed.set(notice.id, notice);
+    this.owe(notice);
     void this.write({ t: 'n', ...notice });
     this.dispatch(notice);
   }
@@ -187,8 +201,21 @@ export class NoticesPlugin implements Plugin {
       this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: why }, 'notice given up'));
   }
 
+  /** From now on the notice is owed (and counted in `rtb_notices_pending`). */
+  private owe(notice: Notice): void {
+    if (!this.owed.has(notice.id)) this.metrics.notePending(notice.kind, 1);
+    this.owed.set(notice.id, notice);
+  }
+
+  /** The notice is no longer owed: delivered or given up. */
+  private settle(notice: Notice): void {
+    if (this.owed.delete(notice.id)) this.metrics.notePending(notice.kind, -1);
+  }
+
+  /** Gives a notice up: journaled as such, counted as `failed`. */
   private finish(notice: Notice, record: JournalRecord, report: () => void): void {
-    this.owed.delete(notice.id);
+    this.settle(notice);
+    this.metrics.recordNotice(notice.kind, 'failed');
     void this.write(record);
     report();
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -62,6 +62,8 @@ export class NoticeJournal {
   private appendedBytes = 0;
   private compactAfter = COMPACT_AFTER_BYTES;
   private closed = false;
+  /** Why the last write failed, until one succeeds. */
+  private writeError?: string;
 
   private constructor(
     private readonly dir: string,
@@ -120,6 +122,21 @@ export class NoticeJournal {
     }
     this.deliveredIds.push(id);
     return this.schedule();
+  }
+
+  /**
+   * Whether records can be written now (`GET /readyz`): `true`, or why not (closed, the last write failed, the
+   * directory is not writable). One `access` call: cheap enough for every probe.
+   */
+  writable(): true | string {
+    if (this.closed) return 'notice journal closed';
+    if (this.writeError) return `notice journal write failed: ${this.writeError}`;
+    try {
+      accessSync(this.dir, constants.W_OK);
+      return true;
+    } catch (error) {
+      return `notice journal directory not writable: ${(error as Error).message}`;
+    }
   }
 
   /** Writes what is buffered, fsyncs, releases the lock. Appends after this are refused (and logged). */
@@ -188,8 +205,9 @@ export class NoticeJournal {
     this.deliveredIds = [];
     this.durable = false;
     this.batch = undefined;
-    const written = (ok: boolean) => {
+    const written = (ok: boolean, error?: unknown) => {
       if (ok) this.appendedBytes += bytes.length;
+      this.writeError = ok ? undefined : (error as Error).message;
       batch?.resolve(ok);
     };
     if (!durable) {
@@ -198,7 +216,7 @@ export class NoticeJournal {
         written(true);
       } catch (error) {
         this.log.error({ err: error, dir: this.dir }, 'notice journal write failed');
-        written(false);
+        written(false, error);
       }
       if (this.appendedBytes >= this.compactAfter) this.compactInBackground();
       else this.plan();
@@ -211,7 +229,7 @@ export class NoticeJournal {
         written(true);
       } catch (error) {
         this.log.error({ err: error, dir: this.dir }, 'notice journal write failed');
-        written(false);
+        written(false, error);
       }
       if (this.appendedBytes >= this.compactAfter) await this.compact();
     })().finally(() => {
