@@ -1,14 +1,18 @@
 import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { RtbStartupError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
+import { configForWorker, joinClusterMetrics, runPrimary, workerSlot } from './cluster.js';
 import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
+import { createLog } from './log.js';
 
 const USAGE = `usage:
-  rtb start [--config FILE] [--port N]   run the exchange
+  rtb start [--config FILE] [--port N] [--workers N|auto]
+                                         run the exchange (auto: one worker per core)
   rtb check [--config FILE]              validate the config and print the resolved plan
   rtb plan  [--config FILE]              same as check`;
 
@@ -26,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, workers: { type: 'string', short: 'w' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command] = positionals;
   if (values.help || !command || !['start', 'check', 'plan'].includes(command)) {
@@ -45,7 +49,17 @@ async function main(argv: string[]): Promise<number> {
     await dispatcher.close();
     return 0;
   }
-  const exchange = await Exchange.start(config, { registry: builtinRegistry() });
+  const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new RtbStartupError('RTB_ERR_ARGS', [`--workers: not a worker count: ${values.workers}`]);
+  const slot = workerSlot();
+  if (workers > 1 && slot === undefined) {
+    const { log, flush } = createLog(config.log);
+    const code = await runPrimary(config, workers, log);
+    await flush();
+    return code;
+  }
+  const exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
+  if (slot !== undefined) joinClusterMetrics(exchange.metrics);
   await new Promise<void>((resolve) => {
     const shutdown = () => resolve();
     process.once('SIGTERM', shutdown);

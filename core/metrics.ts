@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AuctionOutcome, BidderResult, BidderStatus } from './auction/bids.js';
 import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
 
@@ -38,6 +38,7 @@ interface BidderChildren {
 export class ExchangeMetrics {
   /** The exchange's own registry (the process metrics live in {@link processRegistry}). */
   readonly registry = new Registry();
+  private source?: () => Promise<string>;
 
   /** `rtb_auctions_total{outcome}`: finished auctions, `filled` (at least one imp won) or `unfilled`. */
   readonly auctions = new Counter({ name: 'rtb_auctions_total', help: 'Finished auctions by outcome (filled: at least one imp won).', labelNames: ['outcome'], registers: [this.registry] });
@@ -141,10 +142,25 @@ export class ExchangeMetrics {
     this.billing.labels(bidder).inc();
   }
 
-  /** The Prometheus text exposition: this exchange's metrics, then the Node process metrics. */
+  /**
+   * The Prometheus text exposition: this exchange's metrics, then the Node process metrics; or, once
+   * {@link exposeWith} was called (a cluster worker), what that source gives (every worker's sum).
+   */
   async exposition(): Promise<string> {
+    if (this.source) return this.source();
     const [own, process] = await Promise.all([this.registry.metrics(), processRegistry().metrics()]);
     return `${own}\n${process}`;
+  }
+
+  /** Serves `GET /metrics` from `source` instead of this process's registries. */
+  exposeWith(source: () => Promise<string>): void {
+    this.source = source;
+  }
+
+  /** This process's metrics (exchange and process) as prom-client JSON, for aggregation across workers. */
+  async snapshot(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    const [own, process] = await Promise.all([this.registry.getMetricsAsJSON(), processRegistry().getMetricsAsJSON()]);
+    return [...own, ...process];
   }
 
   /** The exposition's content type. */

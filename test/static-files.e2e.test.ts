@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../core/config/load.js';
 import { startTestExchange, type TestExchange } from '../core/testing.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { http } from './helpers.js';
@@ -62,5 +63,9 @@ describe('server.static', () => {
   it('serves nothing when not configured', async () => {
     expect((await http(`${plain.url}/static/index.html`)).status).toBe(404);
     expect((await http(`${plain.url}/demo/`)).status).toBe(404);
+  });
+
+  it.each([['demo'], ['/demo/'], ['/'], ['/demo?x']])('refuses the path %j at start-up', (bad) => {
+    expect(() => parseConfig({ server: { static: { dir: 'examples/publisher', path: bad } } })).toThrow(/server\.static\.path/);
   });
 });

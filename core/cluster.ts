@@ -1,0 +1,128 @@
+import cluster, { type Worker } from 'node:cluster';
+import path from 'node:path';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Logger } from 'pino';
+import type { RtbConfig } from './config/schema.js';
+import type { ExchangeMetrics } from './metrics.js';
+
+/** The environment variable that tells a worker its slot (0 … N-1): the same slot after a restart. */
+const SLOT_ENV = 'RTB_WORKER_SLOT';
+/** A worker that dies sooner than this after its start is restarted only after the same delay (no crash loop). */
+const CRASH_LOOP_MS = 2_000;
+/** How long the primary waits for every worker's metrics. */
+const COLLECT_TIMEOUT_MS = 2_000;
+
+type Snapshot = MetricObjectWithValues<MetricValue<string>>[];
+type ClusterMessage =
+  | { type: 'rtb:metrics:ask'; id: number }
+  | { type: 'rtb:metrics:snapshot'; id: number; metrics: Snapshot }
+  | { type: 'rtb:metrics:text'; id: number; text: string };
+
+/** The slot of this worker process, or undefined outside a cluster. */
+export function workerSlot(): number | undefined {
+  return cluster.isWorker && process.env[SLOT_ENV] !== undefined ? Number(process.env[SLOT_ENV]) : undefined;
+}
+
+/**
+ * What a worker changes in the config: sidecars run once, in the primary; the notices journal is the slot's
+ * own folder, so a restarted worker takes over exactly what its predecessor owed.
+ */
+export function configForWorker(config: RtbConfig, slot: number): RtbConfig {
+  return { ...config, sidecars: [], notices: { ...config.notices, journalDir: path.join(config.notices.journalDir, `worker-${slot}`) } };
+}
+
+/**
+ * The primary of `rtb start --workers N`: starts the config's sidecars once, forks N workers sharing the
+ * port (node:cluster), restarts any worker that dies, answers metrics requests with every worker's sum, and
+ * on SIGTERM/SIGINT stops the workers (each finishes its auctions and drains its notices) and then the
+ * sidecars. Resolves with the exit code.
+ */
+export async function runPrimary(config: RtbConfig, workers: number, log: Logger): Promise<number> {
+  const sidecars = [];
+  for (const start of config.sidecars) sidecars.push(await start());
+  let stopping = false;
+  let nextAsk = 0;
+  const slots = new Map<Worker, { slot: number; startedAt: number }>();
+  const fork = (slot: number) => {
+    const worker = cluster.fork({ [SLOT_ENV]: String(slot) });
+    slots.set(worker, { slot, startedAt: Date.now() });
+    worker.on('message', (message: ClusterMessage) => {
+      if (message?.type === 'rtb:metrics:ask') void collect(worker, message.id);
+    });
+  };
+  const collect = async (asker: Worker, id: number) => {
+    const ask = ++nextAsk;
+    const living = [...slots.keys()].filter((worker) => worker.isConnected());
+    const answers = await Promise.all(living.map((worker) => new Promise<Snapshot | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), COLLECT_TIMEOUT_MS);
+      const onMessage = (message: ClusterMessage) => {
+        if (message?.type === 'rtb:metrics:snapshot' && message.id === ask) done(message.metrics);
+      };
+      const done = (metrics: Snapshot | undefined) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve(metrics);
+      };
+      worker.on('message', onMessage);
+      worker.send({ type: 'rtb:metrics:ask', id: ask } satisfies ClusterMessage);
+    })));
+    const text = await AggregatorRegistry.aggregate(answers.filter((a): a is Snapshot => a !== undefined)).metrics();
+    if (asker.isConnected()) asker.send({ type: 'rtb:metrics:text', id, text } satisfies ClusterMessage);
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    const started = slots.get(worker);
+    slots.delete(worker);
+    if (stopping || !started) return;
+    const lived = Date.now() - started.startedAt;
+    log.error({ slot: started.slot, pid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
+    setTimeout(() => !stopping && fork(started.slot), lived < CRASH_LOOP_MS ? CRASH_LOOP_MS : 0);
+  });
+  for (let slot = 0; slot < workers; slot++) fork(slot);
+  log.info({ workers, pid: process.pid }, 'cluster primary started');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  stopping = true;
+  log.info('cluster stopping: workers finish their auctions');
+  await Promise.all([...slots.keys()].map((worker) => new Promise<void>((resolve) => {
+    if (worker.isDead()) return resolve();
+    worker.once('exit', () => resolve());
+    worker.process.kill('SIGTERM');
+  })));
+  for (const sidecar of sidecars) await sidecar.close().catch(() => undefined);
+  log.info('cluster stopped');
+  return 0;
+}
+
+/**
+ * Wires a worker's metrics into the cluster: it answers the primary's snapshot requests, and its
+ * `GET /metrics` asks the primary for every worker's sum (so a scrape through the shared port sees the
+ * whole cluster, whichever worker takes it).
+ */
+export function joinClusterMetrics(metrics: ExchangeMetrics): void {
+  let nextId = 0;
+  const waiting = new Map<number, (text: string) => void>();
+  process.on('message', (message: ClusterMessage) => {
+    if (message?.type === 'rtb:metrics:ask') {
+      void metrics.snapshot().then((snapshot) => process.send?.({ type: 'rtb:metrics:snapshot', id: message.id, metrics: snapshot } satisfies ClusterMessage));
+    } else if (message?.type === 'rtb:metrics:text') {
+      waiting.get(message.id)?.(message.text);
+      waiting.delete(message.id);
+    }
+  });
+  metrics.exposeWith(() => new Promise<string>((resolve, reject) => {
+    const id = ++nextId;
+    const timer = setTimeout(() => {
+      waiting.delete(id);
+      reject(new Error('cluster metrics: no answer from the primary'));
+    }, COLLECT_TIMEOUT_MS * 2);
+    waiting.set(id, (text) => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    process.send?.({ type: 'rtb:metrics:ask', id } satisfies ClusterMessage);
+  }));
+}
