@@ -61,9 +61,10 @@ async function main(argv: string[]): Promise<number> {
   const exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
   if (slot !== undefined) joinClusterMetrics(exchange.metrics);
   await new Promise<void>((resolve) => {
-    const shutdown = () => resolve();
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    // Handlers stay installed: a second signal (a process group signalled twice, a cluster worker signalled by
+    // its primary and by systemd) must not kill the process half-way through its graceful stop.
+    process.on('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
   });
   await exchange.stop();
   return 0;

@@ -82,8 +82,8 @@ export async function runPrimary(config: RtbConfig, workers: number, log: Logger
   log.info({ workers, pid: process.pid }, 'cluster primary started');
 
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    process.on('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
   });
   stopping = true;
   log.info('cluster stopping: workers finish their auctions');

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { startMockBidder } from '../examples/mock-bidder.js';
+import { http } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));
+let primary: ChildProcess | undefined;
+afterAll(() => {
+  if (primary && primary.exitCode === null) primary.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Polls `check` until it holds, within a generous limit (a condition, not a timing). */
+async function until(check: () => boolean, what: string, limitMs = 30_000): Promise<void> {
+  for (const started = Date.now(); !check(); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
+  }
+}
+
+/** A counter's value in a Prometheus text exposition. */
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
+}
+
+it('--workers 2: workers share the port, metrics add up across them, a killed worker is replaced and its journaled notice delivered', async () => {
+  const bidder = await startMockBidder({ price: 1, noticeStatuses: [503] });
+  bidder.set({ nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
+  const config = path.join(dir, 'cluster.json');
+  writeFileSync(config, JSON.stringify({
+    server: { port: 0 },
+    sites: { s: { banner: { w: 300, h: 250 } } },
+    bidders: { a: { endpoint: `${bidder.url}/bid` } },
+    trackers: { secret: 'cluster-test-tracker-secret-0' },
+    // The refused win notice waits in the journal: no retry within the test.
+    notices: { journalDir: path.join(dir, 'journal'), retryBaseMs: 600_000, retryMaxMs: 600_000, drainTimeoutMs: 1_000 },
+  }));
+  const lines: Array<Record<string, unknown>> = [];
+  primary = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), 'start', '--config', config, '--workers', '2'], { cwd: root });
+  let pending = '';
+  primary.stdout!.on('data', (chunk) => {
+    pending += chunk;
+    const complete = pending.split('\n');
+    pending = complete.pop()!;
+    for (const text of complete) if (text.startsWith('{')) lines.push(JSON.parse(text));
+  });
+  const exited = new Promise<number | null>((resolve) => primary!.on('exit', (code) => resolve(code)));
+  const listening = () => lines.filter((line) => line.msg === 'exchange listening');
+  try {
+    await until(() => listening().length === 2, 'two workers listening');
+    const [url] = new Set(listening().map((line) => line.url as string));
+    expect(new Set(listening().map((line) => line.url)).size).toBe(1);
+    expect(new Set(listening().map((line) => line.pid)).size).toBe(2);
+
+    for (let i = 0; i < 6; i++) expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+    const served = new Set(lines.filter((line) => line.msg === 'auction').map((line) => line.pid));
+    const metrics = (await http(`${url}/metrics`)).text;
+    expect(sample(metrics, 'rtb_auctions_total{outcome="filled"}')).toBe(6);
+    expect(sample(metrics, 'rtb_bids_total{bidder="a",status="win",code=""}')).toBe(6);
+    expect(served.size).toBeGreaterThanOrEqual(1);
+
+    // The first win notice was refused (503) and journaled by the worker that ran that auction: kill it.
+    await until(() => bidder.notices.length >= 1, 'the first win notice refused');
+    const firstAuction = lines.find((line) => line.msg === 'auction')!;
+    await until(() => lines.some((line) => line.msg === 'win' && line.auctionId === firstAuction.auctionId), 'the win logged');
+    process.kill(firstAuction.pid as number, 'SIGKILL');
+    await until(() => lines.some((line) => line.msg === 'worker died; starting a replacement'), 'the primary noticing');
+    await until(() => listening().length === 3, 'a replacement worker listening');
+    await until(() => bidder.notices.some((notice) => notice.status === 200 && notice.url.includes(String(firstAuction.auctionId))), 'the owed notice delivered by the replacement');
+    const forFirst = bidder.notices.filter((notice) => notice.url.includes(String(firstAuction.auctionId)));
+    expect(forFirst.map((notice) => notice.status)).toEqual([503, 200]);
+    expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+
+    primary.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines.some((line) => line.msg === 'cluster stopped')).toBe(true);
+  } finally {
+    await bidder.close();
+  }
+});
