@@ -94,9 +94,9 @@ async function main(): Promise<void> {
   const baselineUrl = `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`;
 
   /** Starts `rtb start` on the bench config for one case, measures it at max load (and paced), stops it. */
-  const measureCase = async (name: string, env: Record<string, string>, paced: boolean) => {
+  const measureCase = async (name: string, env: Record<string, string>, paced: boolean, extraArgs: string[] = []) => {
     const port = await freePort();
-    const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port)], {
+    const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), ...extraArgs], {
       BENCH_BIDDERS: endpoints,
       BENCH_LOG_FILE: path.join(logDir, `${name}.log`),
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
@@ -126,6 +126,8 @@ async function main(): Promise<void> {
   const rewrite = await measureCase('rewrite', { BENCH_NOTICES: 'off' }, false);
   const notices = await measureCase('notices', { BENCH_REWRITE: 'off' }, false);
   const full = await measureCase('full', {}, false);
+  // node:cluster: CPU and RSS are the primary's only there, so that row reads for its auctions/s.
+  const twoWorkers = await measureCase('full-2-workers', {}, false, ['--workers', '2']);
 
   const cost = (f: Figures) => `${((1 - f.rps / core.max.rps) * 100).toFixed(0)}% of the core's throughput`;
   const lines = [
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     row('core + banner rewrite (max load)', rewrite.max),
     row('core + notices (max load)', notices.max),
     row('everything on (max load)', full.max),
+    row('everything on, --workers 2 (max load)', twoWorkers.max),
     row('node:http baseline @1000/s', plainPaced),
     row('core @1000/s', core.atRate!),
     '',
@@ -144,6 +147,7 @@ async function main(): Promise<void> {
     `core RSS: ${core.max.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
     `banner redirect-wrap + trackers cost: ${cost(rewrite.max)} (target < 15%)`,
     `notices (nurl + 3 lurl per auction) cost: ${cost(notices.max)} (target ≤ 10%)`,
+    `--workers 2 vs 1 worker, everything on: ${twoWorkers.max.rps.toFixed(0)} vs ${full.max.rps.toFixed(0)} auctions/s (${(twoWorkers.max.rps / full.max.rps).toFixed(2)}×; the load generator and bidders share the same 2 cores)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
