@@ -12,7 +12,8 @@ import { createLog } from './log.js';
 
 const USAGE = `usage:
   rtb start [--config FILE] [--port N] [--workers N|auto]
-                                         run the exchange (auto: one worker per core)
+                                         run the exchange (default auto: one worker per core;
+                                         --workers 1: a single process, no cluster)
   rtb check [--config FILE]              validate the config and print the resolved plan
   rtb plan  [--config FILE]              same as check`;
 
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     await dispatcher.close();
     return 0;
   }
-  const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? availableParallelism() : Number(values.workers);
+  const workers = values.workers === undefined || values.workers === 'auto' ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new RtbStartupError('RTB_ERR_ARGS', [`--workers: not a worker count: ${values.workers}`]);
   const slot = workerSlot();
   if (workers > 1 && slot === undefined) {

@@ -99,7 +99,7 @@ describe('rtb start', () => {
       bidders: { slow: { endpoint: `${bidder.url}/bid` } },
       notices: { journalDir: path.join(dir, 'notices') },
     }));
-    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--port', '0'], { cwd: root });
+    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--port', '0', '--workers', '1'], { cwd: root });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const url = await new Promise<string>((resolve, reject) => {

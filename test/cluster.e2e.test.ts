@@ -83,3 +83,28 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
     await bidder.close();
   }
 });
+
+it('workers whose primary is killed with SIGKILL exit instead of lingering (their journals keep what they owed)', async () => {
+  const config = path.join(dir, 'orphans.json');
+  writeFileSync(config, JSON.stringify({
+    server: { port: 0 },
+    trackers: { secret: 'cluster-test-tracker-secret-1' },
+    notices: { journalDir: path.join(dir, 'orphans-journal') },
+  }));
+  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), 'start', '--config', config, '--workers', '2'], { cwd: root });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  const workerPids = () => out.split('\n').filter((l) => l.includes('"exchange listening"')).map((l) => JSON.parse(l).pid as number);
+  await until(() => workerPids().length === 2, 'two workers listening');
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  expect(workerPids().every(alive)).toBe(true);
+  child.kill('SIGKILL');
+  await until(() => !workerPids().some(alive), 'the orphaned workers gone');
+});

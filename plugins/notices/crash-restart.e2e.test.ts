@@ -23,7 +23,7 @@ interface Started { child: ChildProcess; url: string; lines: Array<Record<string
 
 /** Spawns `node core/bin.mjs start --config FILE` and waits for its "exchange listening" line. */
 async function start(config: string): Promise<Started> {
-  const child = spawn(process.execPath, [bin, 'start', '--config', config], { cwd: root });
+  const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', '1'], { cwd: root });
   children.push(child);
   const lines: Array<Record<string, unknown>> = [];
   let pending = '';

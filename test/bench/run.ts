@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const baselineUrl = `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`;
 
   /** Starts `rtb start` on the bench config for one case, measures it at max load (and paced), stops it. */
-  const measureCase = async (name: string, env: Record<string, string>, paced: boolean, extraArgs: string[] = []) => {
+  const measureCase = async (name: string, env: Record<string, string>, paced: boolean, extraArgs: string[] = ['--workers', '1']) => {
     const port = await freePort();
     const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), ...extraArgs], {
       BENCH_BIDDERS: endpoints,
