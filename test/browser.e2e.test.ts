@@ -129,7 +129,7 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
   it('plays the VAST ad and fires its <Impression> URLs, the exchange one billing the winner', async () => {
     await page.locator('#video-slot video').waitFor({ state: 'attached', timeout: 20_000 });
     await until('the page to report the VAST impressions', async () => (await page.locator('#video-slot .status').count()) > 0);
-    expect(await page.locator('#video-slot .status').textContent()).toContain('VAST impressions fired');
+    expect(await page.locator('#video-slot .status').textContent()).toContain('VAST impressions fired (playback started)');
     await until("the video bidder's own <Impression>", () => paths(video, '/vast-imp').length >= 1);
     await until('the video impression', () => impressionsOf('test-dsp-video').length >= 1);
     await until("the video winner's burl", () => paths(video, '/bill').length >= 1);

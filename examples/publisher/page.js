@@ -46,7 +46,7 @@
   }
 
   // VAST InLine linear ad: the first MediaFile in a <video>; the <Impression> URLs fired once, when playback
-  // starts, or when the media cannot be loaded (the demo ships no video file: see README.md).
+  // starts, or when the media cannot be loaded (so a broken media URL still shows the impression path).
   function playVast(slot, markup) {
     var vast = new DOMParser().parseFromString(markup, 'text/xml');
     var text = function (el) { return el.textContent.trim(); };
