@@ -27,4 +27,4 @@ export * from './money.js';
 export { DecimalCpmPricing, type Pricing, type PriceReading } from './pricing.js';
 export { LossReason } from './openrtb/loss-reasons.js';
 export type * from './openrtb/types.js';
-export { startTestExchange, LogCapture, type TestExchange } from './testing.js';
+export { startTestExchange, LogCapture, auctionContextFor, validBid, outcomeRows, type TestExchange } from './testing.js';

@@ -8,6 +8,8 @@ import type { RtbConfigInput } from './config/schema.js';
 import { Exchange } from './exchange.js';
 import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
 import type { PluginRegistry } from './plugin/registry.js';
+import type { AuctionOutcome, ValidBid } from './auction/bids.js';
+import type { AuctionContext } from './auction/context.js';
 
 /** A log line captured by the test harness, parsed. */
 export type LogLine = Record<string, unknown> & { msg?: string; level: number };
@@ -67,4 +69,41 @@ export async function startTestExchange(config: RtbConfigInput, registry: Plugin
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   };
   return { exchange, url: exchange.url, logs, hookOutcomes, stop };
+}
+
+/**
+ * An {@link AuctionContext} for calling an `auction` (or other per-auction) hook directly in a unit test:
+ * one banner imp per entry of `floors` (imp id → floor in micros), currency USD, a silent log.
+ */
+export function auctionContextFor(floors: Record<string, number>): AuctionContext {
+  return {
+    auctionId: 'auction-1',
+    request: { id: 'auction-1', imp: Object.keys(floors).map((id) => ({ id, banner: { w: 300, h: 250 } })) },
+    origin: 'openrtb',
+    floors: new Map(Object.entries(floors)),
+    currency: 'USD',
+    startedAt: 0,
+    deadline: 0,
+    log: pino({ level: 'silent' }),
+  };
+}
+
+/** A valid banner bid of `bidder` on `impid` at `priceMicros`, the `arrival`-th to arrive, for auction hook tests. */
+export function validBid(bidder: string, priceMicros: number, arrival: number, impid = '1'): ValidBid {
+  return {
+    bidder,
+    arrival,
+    priceMicros,
+    currency: 'USD',
+    admFormat: 'html',
+    bid: { id: `${bidder}-${impid}`, impid, price: priceMicros / 1_000_000, adm: '<b>ad</b>', mtype: 1 },
+  };
+}
+
+/** An auction outcome as plain rows (who won what at which price; who lost with which code), for assertions. */
+export function outcomeRows(outcome: AuctionOutcome) {
+  return {
+    awards: outcome.awards.map((a) => ({ bidder: a.candidate.bidder, imp: a.candidate.bid.impid, pays: a.clearingMicros, minToWin: a.minToWinMicros })),
+    losses: outcome.losses.map((l) => ({ bidder: l.candidate.bidder, imp: l.candidate.bid.impid, code: l.code, minToWin: l.minToWinMicros })),
+  };
 }

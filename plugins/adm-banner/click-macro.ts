@@ -1,4 +1,5 @@
-import { escapeAttribute, htmlLinks, isHttpUrl, type Splice } from './html-source.js';
+import type { Splice } from '../../core/splice.js';
+import { escapeAttribute, htmlLinks, isHttpUrl } from './html-source.js';
 import type { ClickMacro, MacroEncoding } from './settings.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 

@@ -28,13 +28,6 @@ export interface HtmlBody {
   readonly contentEnd: number;
 }
 
-/** A replacement of source text [start, end) by `text`. */
-export interface Splice {
-  readonly start: number;
-  readonly end: number;
-  readonly text: string;
-}
-
 /** The tokenizer state the tree builder switches to after these HTML start tags (scripting disabled, as below). */
 const TEXT_STATES: ReadonlyMap<string, Tokenizer['state']> = new Map<string, Tokenizer['state']>([
   ['script', TokenizerMode.SCRIPT_DATA],
@@ -171,18 +164,6 @@ function walk(node: Node, visit: (element: Element) => void): void {
     if (node.tagName === 'template' && content) walk(content, visit);
   }
   if ('childNodes' in node) for (const child of node.childNodes) walk(child, visit);
-}
-
-/** Applies non-overlapping splices to `text`; every byte outside them stays as it was. */
-export function applySplices(text: string, splices: readonly Splice[]): string {
-  const ordered = [...splices].sort((a, b) => a.start - b.start);
-  let out = '';
-  let at = 0;
-  for (const splice of ordered) {
-    out += text.slice(at, splice.start) + splice.text;
-    at = splice.end;
-  }
-  return out + text.slice(at);
 }
 
 /** Text safe inside a double-quoted HTML attribute value. */

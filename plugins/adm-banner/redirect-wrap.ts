@@ -1,4 +1,5 @@
-import { applySplices, escapeAttribute, htmlLinks, isHttpUrl, type Splice } from './html-source.js';
+import { applySplices, type Splice } from '../../core/splice.js';
+import { escapeAttribute, htmlLinks, isHttpUrl } from './html-source.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 
 /**

@@ -1,16 +1,11 @@
 import type { XmlElement } from '@rgrove/parse-xml';
+import { applySplices, type Splice } from '../../core/splice.js';
 import { childElements, localName, type VastDocument } from './vast-document.js';
 
 /** The exchange's tracker URLs for one won VAST ad. */
 export interface VastTrackerUrls {
   readonly impression: string;
   readonly click: string;
-}
-
-interface Splice {
-  readonly at: number;
-  readonly end: number;
-  readonly text: string;
 }
 
 /** Children that come after `<Impression>` in `<InLine>`/`<Wrapper>` (VAST 2.0.1 and 3.0 XSDs). */
@@ -41,11 +36,11 @@ export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): st
     const impression = element('Impression', urlContent(urls.impression));
     const impressions = childElements(ad.body, 'Impression');
     if (impressions.length > 0) {
-      splices.push({ at: impressions[impressions.length - 1].end, end: impressions[impressions.length - 1].end, text: impression });
+      splices.push({ start: impressions[impressions.length - 1].end, end: impressions[impressions.length - 1].end, text: impression });
     } else {
       const next = childElements(ad.body).find((child) =>
         doc.major === 4 ? !BEFORE_IMPRESSION_V4.has(localName(child)) : AFTER_IMPRESSION_V2_V3.has(localName(child)));
-      splices.push(next ? { at: next.start, end: next.start, text: impression } : insertAt(text, ad.body, 'end', impression));
+      splices.push(next ? { start: next.start, end: next.start, text: impression } : insertAt(text, ad.body, 'end', impression));
     }
 
     const clickTracking = element('ClickTracking', urlContent(urls.click));
@@ -57,14 +52,7 @@ export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): st
       }
     }
   }
-  splices.sort((a, b) => a.at - b.at);
-  let out = '';
-  let at = 0;
-  for (const splice of splices) {
-    out += text.slice(at, splice.at) + splice.text;
-    at = splice.end;
-  }
-  return out + text.slice(at);
+  return applySplices(text, splices);
 }
 
 function clickTrackingSplice(doc: VastDocument, linear: XmlElement, clickTracking: string, element: (name: string, content: string) => string): Splice {
@@ -72,17 +60,17 @@ function clickTrackingSplice(doc: VastDocument, linear: XmlElement, clickTrackin
   const [videoClicks] = childElements(linear, 'VideoClicks');
   if (videoClicks) {
     const trackers = childElements(videoClicks, 'ClickTracking');
-    if (trackers.length > 0) return { at: trackers[trackers.length - 1].end, end: trackers[trackers.length - 1].end, text: clickTracking };
+    if (trackers.length > 0) return { start: trackers[trackers.length - 1].end, end: trackers[trackers.length - 1].end, text: clickTracking };
     // VAST 2/3: ClickThrough?, ClickTracking*, CustomClick*. VAST 4.0/4.1: ClickTracking*, CustomClick*,
     // ClickThrough?. VAST 4.2: ClickTracking*, ClickThrough?, CustomClick*.
     if (doc.major === 4) return insertAt(text, videoClicks, 'start', clickTracking);
     const [custom] = childElements(videoClicks, 'CustomClick');
-    return custom ? { at: custom.start, end: custom.start, text: clickTracking } : insertAt(text, videoClicks, 'end', clickTracking);
+    return custom ? { start: custom.start, end: custom.start, text: clickTracking } : insertAt(text, videoClicks, 'end', clickTracking);
   }
   // VideoClicks comes before MediaFiles in VAST 2/3 and last in VAST 4 (and in every Wrapper's Linear).
   const videoClicksElement = element('VideoClicks', clickTracking);
   const [mediaFiles] = doc.major === 4 ? [] : childElements(linear, 'MediaFiles');
-  return mediaFiles ? { at: mediaFiles.start, end: mediaFiles.start, text: videoClicksElement } : insertAt(text, linear, 'end', videoClicksElement);
+  return mediaFiles ? { start: mediaFiles.start, end: mediaFiles.start, text: videoClicksElement } : insertAt(text, linear, 'end', videoClicksElement);
 }
 
 /** Inserts `content` at the start or end of `element`'s content, opening a self-closing element when needed. */
@@ -90,10 +78,10 @@ function insertAt(text: string, element: XmlElement, where: 'start' | 'end', con
   const source = text.slice(element.start, element.end);
   if (source.endsWith('/>')) {
     const open = `${source.slice(0, -2).trimEnd()}>`;
-    return { at: element.start, end: element.end, text: `${open}${content}</${element.name}>` };
+    return { start: element.start, end: element.end, text: `${open}${content}</${element.name}>` };
   }
   const closeAt = text.lastIndexOf('</', element.end - 1);
-  if (where === 'end' || element.children.length === 0) return { at: closeAt, end: closeAt, text: content };
+  if (where === 'end' || element.children.length === 0) return { start: closeAt, end: closeAt, text: content };
   const startTagEnd = element.children[0].start;
-  return { at: startTagEnd, end: startTagEnd, text: content };
+  return { start: startTagEnd, end: startTagEnd, text: content };
 }

@@ -1,41 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AuctionOutcome, ValidBid } from '../../core/auction/bids.js';
 import type { AuctionContext } from '../../core/auction/context.js';
-import { LogCapture } from '../../core/testing.js';
+import { auctionContextFor as auctionContext, outcomeRows, validBid as bid } from '../../core/testing.js';
 import { FirstPriceAuction } from './index.js';
-
-function auctionContext(floors: Record<string, number>): AuctionContext {
-  return {
-    auctionId: 'auction-1',
-    request: { id: 'auction-1', imp: Object.keys(floors).map((id) => ({ id, banner: { w: 300, h: 250 } })) },
-    origin: 'openrtb',
-    floors: new Map(Object.entries(floors)),
-    currency: 'USD',
-    startedAt: 0,
-    deadline: 0,
-    log: new LogCapture().log,
-  };
-}
-
-function bid(bidder: string, priceMicros: number, arrival: number, impid = '1'): ValidBid {
-  return {
-    bidder,
-    arrival,
-    priceMicros,
-    currency: 'USD',
-    admFormat: 'html',
-    bid: { id: `${bidder}-${impid}`, impid, price: priceMicros / 1_000_000, adm: '<b>ad</b>', mtype: 1 },
-  };
-}
 
 async function run(ctx: AuctionContext, candidates: ValidBid[]) {
   const result = await new FirstPriceAuction().auction(ctx, { candidates });
   expect(result.action).toBe('update');
-  const outcome = (result as { value: AuctionOutcome }).value;
-  return {
-    awards: outcome.awards.map((a) => ({ bidder: a.candidate.bidder, imp: a.candidate.bid.impid, pays: a.clearingMicros, minToWin: a.minToWinMicros })),
-    losses: outcome.losses.map((l) => ({ bidder: l.candidate.bidder, imp: l.candidate.bid.impid, code: l.code, minToWin: l.minToWinMicros })),
-  };
+  return outcomeRows((result as { value: AuctionOutcome }).value);
 }
 
 describe('first-price auction, one imp, floor 0.85 (the OpenRTB §4.4.1 example)', () => {

@@ -4,7 +4,7 @@ import type { AuctionContext } from '../../core/auction/context.js';
 import { RtbStartupError } from '../../core/config/errors.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { RtbConfigInput } from '../../core/config/schema.js';
-import { LogCapture } from '../../core/testing.js';
+import { auctionContextFor as auctionContext, LogCapture, outcomeRows, validBid as bid } from '../../core/testing.js';
 import { SecondPriceAuction } from './index.js';
 
 function secondPrice(options: Record<string, unknown> = {}, auction: RtbConfigInput['auction'] = {}) {
@@ -12,44 +12,10 @@ function secondPrice(options: Record<string, unknown> = {}, auction: RtbConfigIn
   return new SecondPriceAuction({ name: 'second-price', options, log: new LogCapture().log, config });
 }
 
-/** An auction whose imps have these floors (micros), all banner. */
-function auctionContext(floors: Record<string, number>): AuctionContext {
-  return {
-    auctionId: 'auction-1',
-    request: { id: 'auction-1', imp: Object.keys(floors).map((id) => ({ id, banner: { w: 300, h: 250 } })) },
-    origin: 'openrtb',
-    floors: new Map(Object.entries(floors)),
-    currency: 'USD',
-    startedAt: 0,
-    deadline: 0,
-    log: new LogCapture().log,
-  };
-}
-
-/** A valid bid of `bidder` on `impid`, arriving `arrival`-th. */
-function bid(bidder: string, priceMicros: number, arrival: number, impid = '1'): ValidBid {
-  return {
-    bidder,
-    arrival,
-    priceMicros,
-    currency: 'USD',
-    admFormat: 'html',
-    bid: { id: `${bidder}-${impid}`, impid, price: priceMicros / 1_000_000, adm: '<b>ad</b>', mtype: 1 },
-  };
-}
-
-/** The outcome as plain rows: who won what at which price, who lost with which code and min-to-win. */
-function rows(outcome: AuctionOutcome) {
-  return {
-    awards: outcome.awards.map((a) => ({ bidder: a.candidate.bidder, imp: a.candidate.bid.impid, pays: a.clearingMicros, minToWin: a.minToWinMicros })),
-    losses: outcome.losses.map((l) => ({ bidder: l.candidate.bidder, imp: l.candidate.bid.impid, code: l.code, minToWin: l.minToWinMicros })),
-  };
-}
-
 async function run(plugin: SecondPriceAuction, ctx: AuctionContext, candidates: ValidBid[]) {
   const result = await plugin.auction(ctx, { candidates });
   expect(result.action).toBe('update');
-  return rows((result as { value: AuctionOutcome }).value);
+  return outcomeRows((result as { value: AuctionOutcome }).value);
 }
 
 describe('second-price auction, one imp (R5, OpenRTB §4.4.1), step 0.01, floor 0.5', () => {
