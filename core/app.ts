@@ -181,7 +181,9 @@ export function publicUrlOf(config: RtbConfig): string {
 }
 
 /** Runs the `sync` stage on a browser request; the first plugin that answers wins. */
-function runSync(ctx: Context, parts: AppParts, purpose: SyncPurpose) {
+async function runSync(ctx: Context, parts: AppParts, purpose: SyncPurpose) {
+  // Without sync plugins (the common case for exchanges that do not bind ids) a tag request costs nothing here.
+  if (parts.stages.sync.length === 0) return undefined;
   const request: SyncRequest = {
     purpose,
     path: ctx.path,
