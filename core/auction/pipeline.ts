@@ -66,9 +66,12 @@ interface BidderAnswerResult {
  */
 export class AuctionPipeline {
   private readonly byName: ReadonlyMap<string, BidderPlan>;
+  /** Each configured site's floor in micros, converted once. */
+  private readonly siteFloors: ReadonlyMap<string, Micros>;
 
   constructor(private readonly parts: PipelineParts) {
     this.byName = new Map(parts.bidders.map((plan) => [plan.view.name, plan]));
+    this.siteFloors = new Map(Object.entries(parts.config.sites).map(([id, site]) => [id, decimalToMicros(site.floor, 'up') ?? 0]));
   }
 
   /** Runs one auction to the end and returns its result; the caller answers the page from `deliveries`. */
@@ -76,7 +79,7 @@ export class AuctionPipeline {
     const { config } = this.parts;
     const started = performance.now();
     const tmax = Math.min(input.request.tmax ?? config.auction.tmaxMs, config.auction.tmaxMs);
-    const floors = effectiveFloors(input);
+    const floors = effectiveFloors(input, this.siteFloors);
     const request = canonicalRequest(input.request, floors, tmax, config);
     const ctx: AuctionContext = {
       auctionId: request.id,
@@ -202,8 +205,8 @@ function timedOut(plan: BidderPlan): BidderAnswerResult {
 }
 
 /** Each imp's floor: the highest of the site's floor, the tag's MinCPM and the imp's own `bidfloor`. */
-function effectiveFloors(input: AuctionInputRequest): Map<string, Micros> {
-  const base = Math.max(decimalToMicros(input.site?.config.floor ?? 0, 'up') ?? 0, input.minFloorMicros ?? 0);
+function effectiveFloors(input: AuctionInputRequest, siteFloors: ReadonlyMap<string, Micros>): Map<string, Micros> {
+  const base = Math.max((input.site && siteFloors.get(input.site.id)) ?? 0, input.minFloorMicros ?? 0);
   return new Map(input.request.imp.map((imp) => [imp.id, Math.max(base, decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0)]));
 }
 
