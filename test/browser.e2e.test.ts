@@ -24,11 +24,11 @@ const SCREENSHOT = path.join(OUTPUT_DIR, 'demo-page.png');
 // Flags for Debian's Chromium in a container (headless comes from `headless: true`).
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Waits until `check` holds, polling; generous limit, no timing asserted. */
-async function until(what: string, check: () => boolean | Promise<boolean>, limitMs = 20_000): Promise<void> {
+/** Waits until `check` holds, polling; generous limit, no timing asserted. On a timeout, `explain()` says why. */
+async function until(what: string, check: () => boolean | Promise<boolean>, explain: () => string, limitMs = 20_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -47,6 +47,8 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
   let userDataDir: string;
   let browser: BrowserContext;
   let page: Page;
+  /** What the page reported (console, errors, failed requests), shown when a wait fails. */
+  const pageEvents: string[] = [];
 
   beforeAll(async () => {
     // The advertiser's landing page.
@@ -81,6 +83,10 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
         'test-dsp-video': { endpoint: `${video.url}/openrtb` },
       },
       trackers: { secret: 'browser-test-tracker-secret' },
+      // This test is about what the browser does with the answers, not about deadlines: on a loaded CI machine
+      // (this file runs beside the CLI and cluster tests on two cores) 300 ms can pass before a bidder answers.
+      auction: { tmaxMs: 5_000 },
+      hooks: { timeoutMs: 2_000 },
     }, builtinRegistry());
     video.set({
       burl: `${video.url}/bill?auction=\${AUCTION_ID}`,
@@ -95,6 +101,9 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
       viewport: { width: 1400, height: 950 },
     });
     page = await browser.newPage();
+    page.on('console', (message) => pageEvents.push(`console.${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => pageEvents.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => pageEvents.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
     await page.goto(`${exchange.url}/demo/`, { waitUntil: 'load' });
   }, 60_000);
 
@@ -106,33 +115,49 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
     await new Promise<void>((resolve) => (landing ? landing.close(() => resolve()) : resolve()));
   });
 
+  /** The exchange's side of the story, for a failed wait: each auction's bidders, warnings and errors, the page's events. */
+  const diagnosis = () => [
+    ...exchange.logs.withMessage('auction').map((line) => `auction ${String(line.site)} in ${String(line.durationMs)} ms: ${JSON.stringify(line.bidders)}`),
+    ...exchange.logs.lines.filter((line) => line.level >= 40).map((line) => `log ${line.level}: ${JSON.stringify(line)}`),
+    ...pageEvents,
+  ].join('\n');
+  const waitUntil = (what: string, check: () => boolean | Promise<boolean>) => until(what, check, diagnosis);
+  /** Waits for `selector` on the page; a timeout says what the exchange and the page saw. */
+  const element = async (selector: string, state: 'attached' | 'visible') => {
+    const locator = page.locator(selector);
+    await locator.waitFor({ state, timeout: 20_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}\n${diagnosis()}`);
+    });
+    return locator;
+  };
+
   const impressionsOf = (bidder: string) => exchange.logs.withMessage('impression').filter((line) => line.bidder === bidder);
 
   it('renders the banner; its impression tracker bills the winner once through burl', async () => {
-    const ad = page.locator('#banner-slot #test-banner');
-    await ad.waitFor({ state: 'visible', timeout: 20_000 });
+    const ad = await element('#banner-slot #test-banner', 'visible');
     expect(await ad.textContent()).toContain('test-dsp-banner');
     // redirect-wrap: the link goes through the exchange's click tracker.
     expect(await ad.getAttribute('href')).toMatch(new RegExp(`^${exchange.url}/t/click\\?t=`));
-    await until('the banner impression', () => impressionsOf('test-dsp-banner').length >= 1);
-    await until("the banner winner's burl", () => paths(banner, '/bill').length >= 1);
+    await waitUntil('the banner impression', () => impressionsOf('test-dsp-banner').length >= 1);
+    await waitUntil("the banner winner's burl", () => paths(banner, '/bill').length >= 1);
     expect(paths(bannerLoser, '/bill')).toHaveLength(0);
   }, 60_000);
 
   it('renders the native ad and fires its trackers, the exchange one billing the winner', async () => {
-    await page.getByText('Native ad from test-dsp-native').waitFor({ state: 'visible', timeout: 20_000 });
-    await until("the native bidder's own tracker", () => paths(native, '/native-imp').length >= 1);
-    await until('the native impression', () => impressionsOf('test-dsp-native').length >= 1);
-    await until("the native winner's burl", () => paths(native, '/bill').length >= 1);
+    const ad = await element('#native-slot .native-ad', 'visible');
+    expect(await ad.textContent()).toContain('Native ad from test-dsp-native');
+    await waitUntil("the native bidder's own tracker", () => paths(native, '/native-imp').length >= 1);
+    await waitUntil('the native impression', () => impressionsOf('test-dsp-native').length >= 1);
+    await waitUntil("the native winner's burl", () => paths(native, '/bill').length >= 1);
   }, 60_000);
 
   it('plays the VAST ad and fires its <Impression> URLs, the exchange one billing the winner', async () => {
-    await page.locator('#video-slot video').waitFor({ state: 'attached', timeout: 20_000 });
-    await until('the page to report the VAST impressions', async () => (await page.locator('#video-slot .status').count()) > 0);
+    await element('#video-slot video', 'attached');
+    await waitUntil('the page to report the VAST impressions', async () => (await page.locator('#video-slot .status').count()) > 0);
     expect(await page.locator('#video-slot .status').textContent()).toContain('VAST impressions fired (playback started)');
-    await until("the video bidder's own <Impression>", () => paths(video, '/vast-imp').length >= 1);
-    await until('the video impression', () => impressionsOf('test-dsp-video').length >= 1);
-    await until("the video winner's burl", () => paths(video, '/bill').length >= 1);
+    await waitUntil("the video bidder's own <Impression>", () => paths(video, '/vast-imp').length >= 1);
+    await waitUntil('the video impression', () => impressionsOf('test-dsp-video').length >= 1);
+    await waitUntil("the video winner's burl", () => paths(video, '/bill').length >= 1);
   }, 60_000);
 
   it('writes a screenshot of the page', async () => {
@@ -146,7 +171,7 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
     await page.click('#banner-slot #test-banner');
     await page.waitForURL(`${landingUrl}**`, { timeout: 20_000 });
     const landed = () => landingHits.filter((hit) => hit.startsWith('/landing'));
-    await until('the landing page hit', () => landed().length >= 1);
+    await waitUntil('the landing page hit', () => landed().length >= 1);
     // The exchange recorded the click and redirected to the bidder's click URL, which redirected to the landing page.
     const clicks = exchange.logs.withMessage('click').filter((line) => line.bidder === 'test-dsp-banner');
     expect(clicks.map((line) => line.destination)).toEqual([`${banner.url}/click?crid=banner-1`]);
@@ -157,7 +182,7 @@ describe.skipIf(!HAVE_CHROMIUM)('demo publisher page in Chromium', () => {
 
   it('billed every winner exactly once', async () => {
     // Each page view bills once, however the trackers were reached (the page has been left by now).
-    await until('every notice delivered', () => [banner, native, video].every((bidder) => paths(bidder, '/bill').length >= 1));
+    await waitUntil('every notice delivered', () => [banner, native, video].every((bidder) => paths(bidder, '/bill').length >= 1));
     expect(paths(banner, '/bill')).toHaveLength(1);
     expect(paths(native, '/bill')).toHaveLength(1);
     expect(paths(video, '/bill')).toHaveLength(1);
