@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `rtb` command. The framework, its plugins and TypeScript configs run through tsx's loader, so the
-// CLI, `npm start` and the tests (vitest) all compile the same sources the same way (esbuild).
-import { register } from 'tsx/esm/api';
+// The `rtb` command. The framework, its plugins and TypeScript configs are compiled at load time by esbuild
+// (core/ts-loader.mjs), as vitest compiles them for the tests; stack traces point into the .ts sources.
+import { register } from 'node:module';
 
-register();
+process.setSourceMapsEnabled(true);
+register('./ts-loader.mjs', import.meta.url);
 await import('./cli.ts');

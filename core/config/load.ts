@@ -8,7 +8,7 @@ import { configSchema, type RtbConfig } from './schema.js';
 const SEARCH_PLACES = ['rtb.config.ts', 'rtb.config.js', 'rtb.config.mjs', 'rtb.config.json'];
 
 /**
- * TypeScript configs are imported through the runtime's own loader (tsx under `rtb`, vite under vitest), so
+ * TypeScript configs are imported through the runtime's own loader (core/ts-loader.mjs under `rtb`, vite under vitest), so
  * a config compiles exactly like the framework it imports, and the TypeScript compiler that cosmiconfig's
  * default loader would keep in memory (tens of MB) is loaded only when that import fails (e.g. a `.ts`
  * file outside any `"type": "module"` package).

@@ -14,6 +14,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const bidderDelayMs = Number(process.env.BENCH_BIDDER_DELAY_MS ?? 10);
 const children: ChildProcess[] = [];
+/** Extra node flags for the measured processes (exchange and baseline), e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const measuredNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -90,13 +92,13 @@ async function main(): Promise<void> {
 
   const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
   const baselinePort = await freePort();
-  const baseline = await launch(['--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
+  const baseline = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
   const baselineUrl = `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`;
 
   /** Starts `rtb start` on the bench config for one case, measures it at max load (and paced), stops it. */
   const measureCase = async (name: string, env: Record<string, string>, paced: boolean, extraArgs: string[] = ['--workers', '1']) => {
     const port = await freePort();
-    const exchange = await launch(['core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), ...extraArgs], {
+    const exchange = await launch([...measuredNodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), ...extraArgs], {
       BENCH_BIDDERS: endpoints,
       BENCH_LOG_FILE: path.join(logDir, `${name}.log`),
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
