@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AuctionOutcome, BidderResult, BidderStatus } from './auction/bids.js';
 import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
+import { SeriesHistogram, type HistogramSeries } from './metric-histogram.js';
 
 /** The three notice types the `notices` stage delivers (win, loss, billing). */
 export type NoticeMetricType = 'nurl' | 'lurl' | 'burl';
@@ -19,32 +20,55 @@ const NOTICE_RESULTS: readonly NoticeMetricResult[] = ['sent', 'retried', 'faile
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5];
 
 type CounterChild = ReturnType<Counter<string>['labels']>;
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
 type GaugeChild = ReturnType<Gauge<string>['labels']>;
 
-/** One bidder's pre-resolved label children: the per-auction path does no label hashing for them. */
-interface BidderChildren {
-  readonly latency: HistogramChild;
-  /** status → code ('' when none) → counter child, filled as codes appear. */
-  readonly bids: Map<BidderStatus, Map<number | '', CounterChild>>;
+/**
+ * A counter series counted in a plain number on the per-auction path and handed to prom-client when scraped
+ * (prom-client hashes and validates the labels on every `inc`).
+ */
+class PendingCount {
+  pending = 0;
+  constructor(private readonly child: CounterChild) {
+    child.inc(0);
+  }
+
+  /** Adds what was counted since the last scrape to the prom-client series. */
+  flush(): void {
+    if (this.pending === 0) return;
+    this.child.inc(this.pending);
+    this.pending = 0;
+  }
 }
+
+/** One bidder's pre-resolved series: the per-auction path does no label hashing for them. */
+interface BidderSeries {
+  readonly latency: HistogramSeries;
+  /** status → code ('' when none) → count, filled as codes appear. */
+  readonly bids: Map<BidderStatus, Map<number | '', PendingCount>>;
+}
+
+/** A hook's counts by outcome. */
+type HookCounts = Record<HookOutcomeKind, PendingCount>;
 
 /**
  * The exchange's Prometheus metrics (`GET /metrics`), one registry per {@link Exchange} (never prom-client's
  * global one, so several exchanges in one process do not collide). Registered in the DI root as
  * `Tokens.Metrics`: the core records auctions, bids, latencies and hook outcomes; the `notices` plugin records
- * notices and billing. Label children are cached (per bidder at start-up), so recording costs no hashing.
+ * notices and billing. The per-auction series are resolved once (per bidder at start-up, per hook on first
+ * use) and counted in plain numbers that reach prom-client when `/metrics` is scraped.
  */
 export class ExchangeMetrics {
   /** The exchange's own registry (the process metrics live in {@link processRegistry}). */
   readonly registry = new Registry();
   private source?: () => Promise<string>;
+  /** Every per-auction count, flushed into prom-client before an exposition. */
+  private readonly counts: PendingCount[] = [];
 
   /** `rtb_auctions_total{outcome}`: finished auctions, `filled` (at least one imp won) or `unfilled`. */
   readonly auctions = new Counter({ name: 'rtb_auctions_total', help: 'Finished auctions by outcome (filled: at least one imp won).', labelNames: ['outcome'], registers: [this.registry] });
 
   /** `rtb_auction_duration_seconds`: from the request's arrival at the pipeline to the auction log line. */
-  readonly auctionDuration = new Histogram({ name: 'rtb_auction_duration_seconds', help: 'Auction duration, fan-out to the auction log line.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly auctionDuration = new SeriesHistogram('rtb_auction_duration_seconds', 'Auction duration, fan-out to the auction log line.', LATENCY_BUCKETS, this.registry);
 
   /**
    * `rtb_bids_total{bidder,status,code}`: one per bidder asked per auction, with its auction-log status
@@ -55,7 +79,7 @@ export class ExchangeMetrics {
   readonly bids = new Counter({ name: 'rtb_bids_total', help: 'Bidder answers per auction by status, with the loss or rejection code.', labelNames: ['bidder', 'status', 'code'], registers: [this.registry] });
 
   /** `rtb_bidder_latency_seconds{bidder}`: request build to decoded answer, for bidders that answered (not timeouts). */
-  readonly bidderLatency = new Histogram({ name: 'rtb_bidder_latency_seconds', help: 'Bidder answer latency (answers only; timeouts are counted in rtb_bids_total).', labelNames: ['bidder'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly bidderLatency = new SeriesHistogram('rtb_bidder_latency_seconds', 'Bidder answer latency (answers only; timeouts are counted in rtb_bids_total).', LATENCY_BUCKETS, this.registry);
 
   /** `rtb_hook_calls_total{plugin,stage,outcome}`: every plugin hook call, `success`, `error` or `timeout`. */
   readonly hookCalls = new Counter({ name: 'rtb_hook_calls_total', help: 'Plugin hook calls by plugin, stage and outcome.', labelNames: ['plugin', 'stage', 'outcome'], registers: [this.registry] });
@@ -69,14 +93,16 @@ export class ExchangeMetrics {
   /** `rtb_billing_total{bidder}`: impressions billed (once each, T2), with or without a `burl`. */
   readonly billing = new Counter({ name: 'rtb_billing_total', help: 'Billed impressions by bidder.', labelNames: ['bidder'], registers: [this.registry] });
 
-  private readonly filled = this.auctions.labels('filled');
-  private readonly unfilled = this.auctions.labels('unfilled');
-  private readonly bidders = new Map<string, BidderChildren>();
-  private readonly hookChildren = new Map<string, CounterChild>();
+  private readonly filled = this.count(this.auctions.labels('filled'));
+  private readonly unfilled = this.count(this.auctions.labels('unfilled'));
+  private readonly duration = this.auctionDuration.series();
+  private readonly bidders = new Map<string, BidderSeries>();
+  /** plugin → stage → counts by outcome. */
+  private readonly hooks = new Map<string, Map<string, HookCounts>>();
   private readonly noticeChildren = new Map<string, CounterChild>();
   private readonly pendingChildren = new Map<NoticeMetricType, GaugeChild>();
 
-  /** `bidders`: the configured bidders, whose children are resolved now (others are added on first use). */
+  /** `bidders`: the configured bidders, whose series are resolved now (others are added on first use). */
   constructor(bidders: Iterable<string> = []) {
     for (const name of bidders) this.bidder(name);
     for (const type of NOTICE_TYPES) {
@@ -89,42 +115,44 @@ export class ExchangeMetrics {
       pending.set(0);
       this.pendingChildren.set(type, pending);
     }
-    this.filled.inc(0);
-    this.unfilled.inc(0);
   }
 
   /** Records one finished auction (pipeline, after the auction log line): outcome, duration, every bidder. */
   recordAuction(results: readonly BidderResult[], outcome: AuctionOutcome, durationMs: number): void {
-    (outcome.awards.length > 0 ? this.filled : this.unfilled).inc();
-    this.auctionDuration.observe(durationMs / 1000);
-    let codes: Map<string, number> | undefined;
-    for (const loss of outcome.losses) {
-      codes ??= new Map();
-      if (!codes.has(loss.candidate.bidder)) codes.set(loss.candidate.bidder, loss.code);
-    }
+    (outcome.awards.length > 0 ? this.filled : this.unfilled).pending++;
+    this.duration.observe(durationMs / 1000);
     for (const result of results) {
-      const children = this.bidder(result.bidder);
-      const code = result.status === 'loss' || result.status === 'invalid' ? codes?.get(result.bidder) ?? '' : '';
-      const byCode = children.bids.get(result.status)!;
-      let child = byCode.get(code);
-      if (!child) {
-        child = this.bids.labels(result.bidder, result.status, String(code));
-        byCode.set(code, child);
+      const series = this.bidder(result.bidder);
+      const code = result.status === 'loss' || result.status === 'invalid' ? firstLossCode(outcome, result.bidder) : '';
+      const byCode = series.bids.get(result.status)!;
+      let count = byCode.get(code);
+      if (!count) {
+        count = this.count(this.bids.labels(result.bidder, result.status, String(code)));
+        byCode.set(code, count);
       }
-      child.inc();
-      if (result.latencyMs !== null) children.latency.observe(result.latencyMs / 1000);
+      count.pending++;
+      if (result.latencyMs !== null) series.latency.observe(result.latencyMs / 1000);
     }
   }
 
   /** A {@link HookObserver} body: counts one hook call's outcome. */
   recordHook(tags: HookCallTags, outcome: HookOutcomeKind): void {
-    const key = `${tags.plugin}\0${tags.stage}\0${outcome}`;
-    let child = this.hookChildren.get(key);
-    if (!child) {
-      child = this.hookCalls.labels(tags.plugin, tags.stage, outcome);
-      this.hookChildren.set(key, child);
+    let byStage = this.hooks.get(tags.plugin);
+    if (!byStage) {
+      byStage = new Map();
+      this.hooks.set(tags.plugin, byStage);
     }
-    child.inc();
+    let counts = byStage.get(tags.stage);
+    if (!counts) {
+      const { plugin, stage } = tags;
+      counts = {
+        success: this.count(this.hookCalls.labels(plugin, stage, 'success')),
+        error: this.count(this.hookCalls.labels(plugin, stage, 'error')),
+        timeout: this.count(this.hookCalls.labels(plugin, stage, 'timeout')),
+      };
+      byStage.set(tags.stage, counts);
+    }
+    counts[outcome].pending++;
   }
 
   /** A notice attempt ended (`notices` plugin). */
@@ -148,6 +176,7 @@ export class ExchangeMetrics {
    */
   async exposition(): Promise<string> {
     if (this.source) return this.source();
+    this.flush();
     const [own, process] = await Promise.all([this.registry.metrics(), processRegistry().metrics()]);
     return `${own}\n${process}`;
   }
@@ -159,6 +188,7 @@ export class ExchangeMetrics {
 
   /** This process's metrics (exchange and process) as prom-client JSON, for aggregation across workers. */
   async snapshot(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    this.flush();
     const [own, process] = await Promise.all([this.registry.getMetricsAsJSON(), processRegistry().getMetricsAsJSON()]);
     return [...own, ...process];
   }
@@ -168,26 +198,39 @@ export class ExchangeMetrics {
     return this.registry.contentType;
   }
 
-  private bidder(name: string): BidderChildren {
-    let children = this.bidders.get(name);
-    if (!children) {
-      const bids = new Map<BidderStatus, Map<number | '', CounterChild>>();
+  private bidder(name: string): BidderSeries {
+    let series = this.bidders.get(name);
+    if (!series) {
+      const bids = new Map<BidderStatus, Map<number | '', PendingCount>>();
       for (const status of BIDDER_STATUSES) {
-        const byCode = new Map<number | '', CounterChild>();
-        if (status !== 'loss' && status !== 'invalid') {
-          const child = this.bids.labels(name, status, '');
-          child.inc(0);
-          byCode.set('', child);
-        }
+        const byCode = new Map<number | '', PendingCount>();
+        if (status !== 'loss' && status !== 'invalid') byCode.set('', this.count(this.bids.labels(name, status, '')));
         bids.set(status, byCode);
       }
       // Exported from start-up (zero), so a bidder that never answers still has its series.
-      this.bidderLatency.zero({ bidder: name });
-      children = { latency: this.bidderLatency.labels(name), bids };
-      this.bidders.set(name, children);
+      series = { latency: this.bidderLatency.series({ bidder: name }), bids };
+      this.bidders.set(name, series);
     }
-    return children;
+    return series;
   }
+
+  /** A new per-auction count on `child`, exported at zero from now on. */
+  private count(child: CounterChild): PendingCount {
+    const count = new PendingCount(child);
+    this.counts.push(count);
+    return count;
+  }
+
+  /** Hands every per-auction count to prom-client (before an exposition or a snapshot). */
+  private flush(): void {
+    for (const count of this.counts) count.flush();
+  }
+}
+
+/** The OpenRTB loss reason of `bidder`'s first loss in the outcome ('' when it has none). */
+function firstLossCode(outcome: AuctionOutcome, bidder: string): number | '' {
+  for (const loss of outcome.losses) if (loss.candidate.bidder === bidder) return loss.code;
+  return '';
 }
 
 let processMetrics: Registry | undefined;
