@@ -3,8 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RtbConfig, SiteConfig } from '../config/schema.js';
 import type { StagePlan } from '../hooks/hook-plan.js';
-import type { HookEnvironment } from '../hooks/run-hook.js';
+import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/run-hook.js';
 import type { ExchangeMetrics } from '../metrics.js';
+import type { Reject } from '../hooks/results.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
 import { decimalToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
@@ -97,7 +98,8 @@ export class AuctionPipeline {
     const answers = await this.fanOut(ctx, tmax);
     const candidates = answers.flatMap((answer) => answer.valid);
     const rejected = answers.flatMap((answer) => answer.rejected);
-    const decided = await runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
+    const deciding = runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
+    const decided = isThenable(deciding) ? await deciding : deciding;
     const outcome = completeOutcome(decided, candidates, rejected, floors);
 
     const winners = new Set(outcome.awards.map((award) => award.candidate.bidder));
@@ -105,7 +107,8 @@ export class AuctionPipeline {
       ...result,
       status: winners.has(result.bidder) ? 'win' : valid.length > 0 ? 'loss' : result.status,
     }));
-    const deliveries = await Promise.all(outcome.awards.map((award) => this.rewrite(ctx, award)));
+    const rewrites = outcome.awards.map((award) => this.rewrite(ctx, award));
+    const deliveries = rewrites.some(isThenable) ? await Promise.all(rewrites) : (rewrites as Delivery[]);
 
     const durationMs = performance.now() - started;
     writeAuctionLog(this.parts.log, auctionLogRecord(ctx, bidders, outcome, durationMs));
@@ -151,7 +154,8 @@ export class AuctionPipeline {
     const failed = (status: 'error' | 'timeout' | 'nobid', detail: string, latencyMs: number | null = null): BidderAnswerResult =>
       ({ result: { bidder: name, status, detail, bids: [], latencyMs }, valid: [], rejected: [] });
     try {
-      const request = await runWaterfall('requestBuild', plan.stages.requestBuild, ctx, auction.request, options);
+      const building = runWaterfall('requestBuild', plan.stages.requestBuild, ctx, auction.request, options);
+      const request = isThenable(building) ? await building : building;
       const call = plan.dialect.encode(request, ctx);
       const timeoutMs = plan.view.config.timeoutMs;
       const signal = timeoutMs ? AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]) : deadline;
@@ -165,7 +169,8 @@ export class AuctionPipeline {
       }
       if (decoded.kind === 'nobid') return failed('nobid', decoded.reason, latencyMs);
       const bids: CandidateBid[] = decoded.bids.map((bid) => ({ ...bid, bidder: name, arrival: arrivals.next++ }));
-      const verdicts = await Promise.all(bids.map((bid) => runBail('bidValidate', plan.stages.bidValidate, ctx, bid, options)));
+      const checks = bids.map((bid) => runBail('bidValidate', plan.stages.bidValidate, ctx, bid, options));
+      const verdicts = checks.some(isThenable) ? await Promise.all(checks) : (checks as (Reject | null)[]);
       const valid: ValidBid[] = [];
       const rejected: Loss[] = [];
       bids.forEach((candidate, i) => {
@@ -185,12 +190,12 @@ export class AuctionPipeline {
   }
 
   /** Runs `admRewrite` on one award's markup. */
-  private async rewrite(auction: AuctionContext, award: Award): Promise<Delivery> {
+  private rewrite(auction: AuctionContext, award: Award): MaybePromise<Delivery> {
     const plan = this.byName.get(award.candidate.bidder)!;
     const markup: Markup = { adm: award.candidate.bid.adm ?? '', format: award.candidate.admFormat };
     const ctx = { auction, bidder: plan.view, award };
-    const rewritten = await runWaterfall('admRewrite', plan.stages.admRewrite, ctx, markup, this.runOptions(auction, plan.view.name));
-    return { award, bidder: plan.view, markup: rewritten };
+    const rewritten = runWaterfall('admRewrite', plan.stages.admRewrite, ctx, markup, this.runOptions(auction, plan.view.name));
+    return isThenable(rewritten) ? rewritten.then((final) => ({ award, bidder: plan.view, markup: final })) : { award, bidder: plan.view, markup: rewritten };
   }
 
   private runOptions(auction: AuctionContext, bidder?: string): RunOptions {

@@ -115,6 +115,34 @@ describe('hook runners', () => {
   });
 });
 
+describe('hook runners, synchronous and asynchronous hooks mixed', () => {
+  it('answer synchronously while every hook does (no promise on the per-auction path)', () => {
+    const { options, outcomes } = rig();
+    const value = runWaterfall('requestBuild', [entry('a', (_c, r) => update({ ...r, id: `${r.id}+a` })), entry('b', (_c, r) => update({ ...r, id: `${r.id}+b` }))], ctx, { id: 'r', imp: [] }, options);
+    expect(value).toEqual({ id: 'r+a+b', imp: [] });
+    expect(runBail('bidValidate', [entry('v', () => noop()), entry('w', () => reject(100, 'low'))], ctx, {} as never, options)).toEqual(reject(100, 'low'));
+    expect(runFirst('auction', [entry('none', () => noop()), entry('one', () => update({ awards: [], losses: [] }))], ctx, { candidates: [] }, options)).toEqual({ awards: [], losses: [] });
+    expect(runParallel('notices', [entry('n', () => undefined)], ctx, {} as never, options)).toBeUndefined();
+    expect(outcomes.map(([plugin]) => plugin)).toEqual(['a', 'b', 'v', 'w', 'none', 'one', 'n']);
+  });
+
+  it('continue in order after an asynchronous hook, each seeing the value before it', async () => {
+    const { options } = rig();
+    const seen: string[] = [];
+    const step = (name: string, delay: boolean) => entry<'requestBuild'>(name, (_c, r) => {
+      seen.push(`${name} saw ${r.id}`);
+      const next = update({ ...r, id: `${r.id}+${name}` });
+      return delay ? new Promise((resolve) => setTimeout(() => resolve(next), 5)) : next;
+    });
+    const pending = runWaterfall('requestBuild', [step('a', false), step('b', true), step('c', false), step('d', true)], ctx, { id: 'r', imp: [] }, options);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toEqual({ id: 'r+a+b+c+d', imp: [] });
+    expect(seen).toEqual(['a saw r', 'b saw r+a', 'c saw r+a+b', 'd saw r+a+b+c']);
+    const verdict = await runBail('bidValidate', [entry('async-pass', async () => noop()), entry('sync-reject', () => reject(205, 'no')), entry('never', () => reject(1, 'x'))], ctx, {} as never, options);
+    expect(verdict).toEqual(reject(205, 'no'));
+  });
+});
+
 describe('stage plan', () => {
   it('keeps config order per stage and restricts hooks to their bidders', () => {
     const plan = planStages([

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { StagePlan } from '../hooks/hook-plan.js';
-import type { HookEnvironment } from '../hooks/run-hook.js';
+import type { HookEnvironment, MaybePromise } from '../hooks/run-hook.js';
 import { runParallel } from '../hooks/runners.js';
 import type { TrackerNoticeEvent } from '../hooks/stages.js';
 import type { SignedTrackerUrls } from './signed-tracker-urls.js';
@@ -71,7 +71,7 @@ function readToken(ctx: Context, parts: TrackerEndpointParts, kind: TrackerClaim
   return reading.claim;
 }
 
-function emit(ctx: Context, parts: TrackerEndpointParts, type: TrackerNoticeEvent['type'], claim: TrackerClaim): Promise<void> {
+function emit(ctx: Context, parts: TrackerEndpointParts, type: TrackerNoticeEvent['type'], claim: TrackerClaim): MaybePromise<void> {
   const event: TrackerNoticeEvent = { type, claim, at: Date.now(), client: { ip: ctx.ip || undefined, userAgent: ctx.get('user-agent') || undefined } };
   return runParallel('notices', parts.stages.notices, { auctionId: claim.auctionId, log: parts.log }, event, {
     env: parts.env,
