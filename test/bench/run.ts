@@ -1,6 +1,9 @@
 // `npm run bench`: the exchange and 4 mock bidders in separate processes on loopback, driven by autocannon,
 // next to a minimal node:http + undici baseline doing the same work, in the same run. Prints figures and
 // ratios; asserts nothing (timings never go into tests). Bounded: a few seconds per phase, then it stops.
+// Every server is up for the whole run and the rounds take them in turn (baseline, core, core + rewrite, …),
+// so a ratio compares phases seconds apart, not minutes: on two shared cores the machine's speed drifts by
+// ±15% over a run. Each figure is the median over the rounds; each ratio the median of the per-round ratios.
 // The bench (not the exchange) uses global fetch, only to poll readiness.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const seconds = Number(process.env.BENCH_SECONDS ?? 6);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const bidderDelayMs = Number(process.env.BENCH_BIDDER_DELAY_MS ?? 10);
 const children: ChildProcess[] = [];
 /** Extra node flags for the measured processes (exchange and baseline), e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -78,8 +82,25 @@ async function drive(url: string, pid: number, options: { connections?: number; 
   };
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** The median of each figure over several rounds. */
+function medianFigures(all: Figures[]): Figures {
+  const of = (key: keyof Figures) => median(all.map((figures) => figures[key]));
+  return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
+}
+
+/** The median over the rounds of `a`'s figure divided by `b`'s in the same round. */
+function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): number {
+  return median(a.map((figures, round) => figures[key] / b[round]![key]));
+}
+
 function row(name: string, f: Figures): string {
-  return `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  max ${String(f.max).padStart(4)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
+  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  max ${String(f.max).padStart(4)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
 }
 
 async function main(): Promise<void> {
@@ -89,69 +110,77 @@ async function main(): Promise<void> {
   const noticeFlags = ['--nurl', 'SELF/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}', '--lurl', 'SELF/loss?auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}'];
   await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
-
   const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
-  const baselinePort = await freePort();
-  const baseline = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
-  const baselineUrl = `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`;
 
-  /** Starts `rtb start` on the bench config for one case, measures it at max load (and paced), stops it. */
-  const measureCase = async (name: string, env: Record<string, string>, paced: boolean, extraArgs: string[] = ['--workers', '1']) => {
+  /** A measured server: its /ad URL and process. */
+  interface Target { readonly name: string; readonly url: string; readonly pid: number }
+  const baselinePort = await freePort();
+  const baselineProcess = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
+  const baseline: Target = { name: 'node:http baseline', url: `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`, pid: baselineProcess.pid! };
+
+  /** Starts `rtb start` on the bench config for one case. */
+  const exchange = async (name: string, env: Record<string, string>, workers = 1): Promise<Target> => {
     const port = await freePort();
-    const exchange = await launch([...measuredNodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), ...extraArgs], {
+    const child = await launch([...measuredNodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), '--workers', String(workers)], {
       BENCH_BIDDERS: endpoints,
       BENCH_LOG_FILE: path.join(logDir, `${name}.log`),
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
       ...env,
     }, port);
-    const url = `http://127.0.0.1:${port}/ad?site=bench&mincpm=0.5`;
-    await drive(url, exchange.pid!, { connections: 16 }); // warm-up (JIT, pools)
-    const max = await drive(url, exchange.pid!, {});
-    const atRate = paced ? await drive(url, exchange.pid!, { overallRate: 1000, connections: 32 }) : undefined;
-    exchange.kill('SIGTERM');
-    await new Promise((resolve) => exchange.once('exit', resolve));
-    return { max, atRate };
+    return { name, url: `http://127.0.0.1:${port}/ad?site=bench&mincpm=0.5`, pid: child.pid! };
   };
-
-  process.stdout.write(`bench: 4 mock bidders (delay ${bidderDelayMs} ms), ${seconds} s per phase, 2 cores shared by everything\n`);
-  await drive(baselineUrl, baseline.pid!, { connections: 16 });
-  const plain = await drive(baselineUrl, baseline.pid!, {});
-  const plainPaced = await drive(baselineUrl, baseline.pid!, { overallRate: 1000, connections: 32 });
   // The core (issue 2's targets) runs without the default markup rewriters and notices; then each is measured
   // on its own against it, then everything together (what `rtb start` runs by default).
-  const core = await measureCase('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }, true);
-  if (process.env.BENCH_CASES === 'core') {
-    // A quick run: the baseline and the core only.
-    process.stdout.write(`${[row('node:http baseline (max load)', plain), row('core (max load)', core.max), `core/baseline throughput: ${(core.max.rps / plain.rps).toFixed(2)}×, cpu per auction: ${(core.max.cpuMsPerAuction / plain.cpuMsPerAuction).toFixed(2)}×`].join('\n')}\n`);
-    return;
+  const quick = process.env.BENCH_CASES === 'core';
+  const targets: Target[] = [baseline, await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' })];
+  if (!quick) {
+    targets.push(await exchange('core + banner rewrite', { BENCH_NOTICES: 'off' }));
+    targets.push(await exchange('core + notices', { BENCH_REWRITE: 'off' }));
+    targets.push(await exchange('everything on', {}));
   }
-  const rewrite = await measureCase('rewrite', { BENCH_NOTICES: 'off' }, false);
-  const notices = await measureCase('notices', { BENCH_REWRITE: 'off' }, false);
-  const full = await measureCase('full', {}, false);
-  // node:cluster: CPU and RSS are the primary's only there, so that row reads for its auctions/s.
-  const twoWorkers = await measureCase('full-2-workers', {}, false, ['--workers', '2']);
 
-  const cost = (f: Figures) => `${((1 - f.rps / core.max.rps) * 100).toFixed(0)}% of the core's throughput`;
-  const lines = [
-    row('node:http baseline (max load)', plain),
-    row('core (max load)', core.max),
-    row('core + banner rewrite (max load)', rewrite.max),
-    row('core + notices (max load)', notices.max),
-    row('everything on (max load)', full.max),
-    row('everything on, --workers 2 (max load)', twoWorkers.max),
-    row('node:http baseline @1000/s', plainPaced),
-    row('core @1000/s', core.atRate!),
+  process.stdout.write(`bench: 4 mock bidders (delay ${bidderDelayMs} ms), ${rounds} rounds of ${seconds} s per case, 2 cores shared by everything\n`);
+  for (const target of targets) await drive(target.url, target.pid, { connections: 16 }); // warm-up (JIT, pools)
+  const atMax = new Map<Target, Figures[]>(targets.map((target) => [target, []]));
+  const paced = new Map<Target, Figures[]>(targets.slice(0, 2).map((target) => [target, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) atMax.get(target)!.push(await drive(target.url, target.pid, {}));
+    for (const [target, figures] of paced) figures.push(await drive(target.url, target.pid, { overallRate: 1000, connections: 32 }));
+  }
+  const [, core] = targets as [Target, Target];
+  const lines = [...targets.map((target) => row(`${target.name} (max load)`, medianFigures(atMax.get(target)!)))];
+  for (const [target, figures] of paced) lines.push(row(`${target.name} @1000/s`, medianFigures(figures)));
+  const coreMax = medianFigures(atMax.get(core)!);
+  const corePaced = medianFigures(paced.get(core)!);
+  const baselinePaced = medianFigures(paced.get(baseline)!);
+  lines.push(
     '',
-    `core/baseline throughput: ${(core.max.rps / plain.rps).toFixed(2)}× (target ≥ 0.80×)`,
-    `core/baseline cpu per auction: ${(core.max.cpuMsPerAuction / plain.cpuMsPerAuction).toFixed(2)}× (target ≤ 1.25×)`,
-    `core p99 @1000/s minus slowest bidder delay: ${core.atRate!.p99 - bidderDelayMs} ms (target ≤ 10 ms; baseline: ${plainPaced.p99 - bidderDelayMs} ms)`,
-    `core slowest answer at max load: ${core.max.max} ms (target ≤ tmax + 5 = 305 ms)`,
-    `core RSS: ${core.max.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
-    `banner redirect-wrap + trackers cost: ${cost(rewrite.max)} (target < 15%)`,
-    `notices (nurl + 3 lurl per auction) cost: ${cost(notices.max)} (target ≤ 10%)`,
-    `--workers 2 vs 1 worker, everything on: ${twoWorkers.max.rps.toFixed(0)} vs ${full.max.rps.toFixed(0)} auctions/s (${(twoWorkers.max.rps / full.max.rps).toFixed(2)}×; the load generator and bidders share the same 2 cores)`,
-  ];
+    `core/baseline throughput: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'rps').toFixed(2)}× (target ≥ 0.80×)`,
+    `core/baseline cpu per auction: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (target ≤ 1.25×)`,
+    `core p99 @1000/s minus slowest bidder delay: ${corePaced.p99 - bidderDelayMs} ms (target ≤ 10 ms; baseline: ${baselinePaced.p99 - bidderDelayMs} ms)`,
+    `core slowest answer at max load: ${coreMax.max} ms (target ≤ tmax + 5 = 305 ms)`,
+    `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
+  );
+  if (!quick) {
+    const cost = (name: string) => `${((1 - ratio(atMax.get(targets.find((target) => target.name === name)!)!, atMax.get(core)!, 'rps')) * 100).toFixed(0)}% of the core's throughput`;
+    lines.push(`banner redirect-wrap + trackers cost: ${cost('core + banner rewrite')} (target < 15%)`, `notices (nurl + 3 lurl per auction) cost: ${cost('core + notices')} (target ≤ 10%)`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (quick) return;
+
+  // node:cluster: CPU and RSS are the primary's only there, so that row reads for its auctions/s.
+  for (const target of targets) process.kill(target.pid, 'SIGTERM');
+  const one = await exchange('everything on, 1 worker', {});
+  const two = await exchange('everything on, --workers 2', {}, 2);
+  await drive(one.url, one.pid, { connections: 16 });
+  await drive(two.url, two.pid, { connections: 16 });
+  const oneRuns: Figures[] = [];
+  const twoRuns: Figures[] = [];
+  for (let round = 0; round < rounds; round++) {
+    oneRuns.push(await drive(one.url, one.pid, {}));
+    twoRuns.push(await drive(two.url, two.pid, {}));
+  }
+  process.stdout.write(`${row('everything on, --workers 2 (max load)', medianFigures(twoRuns))}\n--workers 2 vs 1 worker, everything on: ${ratio(twoRuns, oneRuns, 'rps').toFixed(2)}× (the load generator and bidders share the same 2 cores)\n`);
 }
 
 main()
