@@ -117,6 +117,10 @@ async function main(): Promise<void> {
   const baselinePort = await freePort();
   const baselineProcess = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
   const baseline: Target = { name: 'node:http baseline', url: `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`, pid: baselineProcess.pid! };
+  // The same baseline behind Koa and @koa/router: what Koa alone costs, for reading the core's ratio.
+  const koaPort = await freePort();
+  const koaProcess = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/koa-baseline.ts'], { PORT: String(koaPort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'koa-baseline.log') }, /listening/);
+  const koaBaseline: Target = { name: 'Koa baseline', url: `http://127.0.0.1:${koaPort}/ad?site=bench&mincpm=0.5`, pid: koaProcess.pid! };
 
   /** Starts `rtb start` on the bench config for one case. */
   const exchange = async (name: string, env: Record<string, string>, workers = 1): Promise<Target> => {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
   // The core (issue 2's targets) runs without the default markup rewriters and notices; then each is measured
   // on its own against it, then everything together (what `rtb start` runs by default).
   const quick = process.env.BENCH_CASES === 'core';
-  const targets: Target[] = [baseline, await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' })];
+  const targets: Target[] = [baseline, await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }), koaBaseline];
   if (!quick) {
     targets.push(await exchange('core + banner rewrite', { BENCH_NOTICES: 'off' }));
     targets.push(await exchange('core + notices', { BENCH_REWRITE: 'off' }));
@@ -157,6 +161,7 @@ async function main(): Promise<void> {
     '',
     `core/baseline throughput: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'rps').toFixed(2)}× (target ≥ 0.80×)`,
     `core/baseline cpu per auction: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (target ≤ 1.25×)`,
+    `Koa baseline/baseline: throughput ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (Koa alone); core/Koa baseline: throughput ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'cpuMsPerAuction').toFixed(2)}× (the framework's own work)`,
     `core p99 @1000/s minus slowest bidder delay: ${corePaced.p99 - bidderDelayMs} ms (target ≤ 10 ms; baseline: ${baselinePaced.p99 - bidderDelayMs} ms)`,
     `core slowest answer at max load: ${coreMax.max} ms (target ≤ tmax + 5 = 305 ms)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
