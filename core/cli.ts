@@ -59,14 +59,17 @@ async function main(argv: string[]): Promise<number> {
     await flush();
     return code;
   }
-  const exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
-  if (slot !== undefined) joinClusterMetrics(exchange.metrics);
-  await new Promise<void>((resolve) => {
-    // Handlers stay installed: a second signal (a process group signalled twice, a cluster worker signalled by
-    // its primary and by systemd) must not kill the process half-way through its graceful stop.
+  // Installed before the exchange starts, so a signal that arrives while it starts (or right after it logs
+  // that it listens) stops it gracefully once started. Handlers stay installed: a second signal (a process
+  // group signalled twice, a cluster worker signalled by its primary and by systemd) must not kill the
+  // process half-way through its graceful stop.
+  const stopRequested = new Promise<void>((resolve) => {
     process.on('SIGTERM', () => resolve());
     process.on('SIGINT', () => resolve());
   });
+  const exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
+  if (slot !== undefined) joinClusterMetrics(exchange.metrics);
+  await stopRequested;
   await exchange.stop();
   return 0;
 }

@@ -104,4 +104,45 @@ describe('notices survive SIGKILL', () => {
       await bidder.close();
     }
   });
+
+  it('group commit: every notice a bidder received before a kill -9 was journaled first, and is delivered once after the restart', async () => {
+    const AUCTIONS = 6;
+    const winner = await startMockBidder({ price: 2, noticeStatuses: Array(AUCTIONS).fill(503) });
+    const loser = await startMockBidder({ price: 1, noticeStatuses: Array(AUCTIONS).fill(503) });
+    winner.set({ nurl: `${winner.url}/win?id=\${AUCTION_ID}` });
+    loser.set({ lurl: `${loser.url}/loss?id=\${AUCTION_ID}&loss=\${AUCTION_LOSS}` });
+    const config = path.join(dir, 'group-commit.json');
+    writeFileSync(config, JSON.stringify({
+      server: { port: 0 },
+      sites: { s: { banner: { w: 300, h: 250 }, floor: 0.5 } },
+      bidders: { a: { endpoint: `${winner.url}/bid` }, b: { endpoint: `${loser.url}/bid` } },
+      notices: { journalDir: path.join(dir, 'group-commit-journal'), retryBaseMs: 600_000, retryMaxMs: 600_000, drainTimeoutMs: 2_000 },
+    }));
+    const urls = (bidder: typeof winner, status: number) => bidder.notices.filter((notice) => notice.status === status).map((notice) => notice.url).sort();
+    try {
+      const first = await start(config);
+      // Concurrent auctions: their notices are taken in together, in one batch or a few.
+      const answers = await Promise.all(Array.from({ length: AUCTIONS }, () => http(`${first.url}/ad?site=s`)));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(AUCTIONS).fill(200));
+      await until(() => winner.notices.length === AUCTIONS && loser.notices.length === AUCTIONS, 'every notice sent once and refused');
+      // Killed as soon as the bidders have seen them: nothing gets a later chance to write the journal.
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      const second = await start(config);
+      await until(() => winner.notices.length === 2 * AUCTIONS && loser.notices.length === 2 * AUCTIONS, 'every notice delivered after the restart');
+      expect(second.lines.find((line) => line.msg === 'notices: resuming delivery of notices owed from the journal')).toMatchObject({ pending: 2 * AUCTIONS });
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+
+      // The same notices, each delivered (200) exactly once, none lost, none twice.
+      expect(urls(winner, 200)).toEqual(urls(winner, 503));
+      expect(urls(loser, 200)).toEqual(urls(loser, 503));
+      expect(new Set(urls(winner, 200)).size).toBe(AUCTIONS);
+      expect(new Set(urls(loser, 200)).size).toBe(AUCTIONS);
+      expect(urls(loser, 200).every((url) => url.includes('loss=102'))).toBe(true);
+    } finally {
+      await Promise.all([winner.close(), loser.close()]);
+    }
+  });
 });

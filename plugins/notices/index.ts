@@ -10,7 +10,9 @@ import { Tokens } from '../../core/plugin/tokens.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { impressionKey } from '../../core/trackers/token-codec.js';
 import { isHttpUrl } from '../../core/trackers/signed-tracker-urls.js';
+import { AttemptDeadlines } from './attempt-deadlines.js';
 import { auctionNotices } from './auction-notices.js';
+import { BatchWindow } from './batch-window.js';
 import { BilledImpressions } from './billed-impressions.js';
 import { attemptDelivery } from './delivery.js';
 import { EventLog } from './event-log.js';
@@ -26,10 +28,11 @@ export type { Notice, NoticeKind } from './notice.js';
 
 const FALLBACK_PRICING = new DecimalCpmPricing();
 /**
- * New notices wait up to this long to go out together (a few ms are nothing to a notice, and a burst costs
- * noticeably less CPU per request than the same requests one at a time).
+ * Auction events wait up to this long to be turned into notices together: one timer, one journal write, one burst
+ * of log lines and one hand-over to the queue per batch instead of per auction (a few ms are nothing to a notice).
+ * The shutdown drain takes a batch in at once.
  */
-const DELIVERY_BATCH_MS = 5;
+export const INTAKE_BATCH_MS = 5;
 /** How often expired billed impressions are forgotten. */
 const PRUNE_EVERY_MS = 60_000;
 
@@ -58,8 +61,10 @@ export class NoticesPlugin implements Plugin {
   private queue?: DeliveryQueue;
   private pruner?: NodeJS.Timeout;
   private stopping?: Promise<void>;
-  /** Auction events accepted but not yet turned into notices (see `notices`). */
-  private deferred = 0;
+  /** Auction events not yet turned into notices: taken in together (see {@link INTAKE_BATCH_MS}). */
+  private readonly intake = new BatchWindow<AuctionNoticeEvent>(INTAKE_BATCH_MS, (events) => this.takeIn(events));
+  /** The last intake batch's hand-over to the queue, which follows its journal write: what shutdown waits for. */
+  private handover: Promise<void> = Promise.resolve();
   private readonly idPrefix = randomBytes(4).toString('hex');
   private nextId = 0;
 
@@ -83,8 +88,9 @@ export class NoticesPlugin implements Plugin {
     });
     this.journal = journal;
     const { settings } = this;
+    const deadlines = new AttemptDeadlines(settings.timeoutMs);
     this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
-      attempt: (notice, cancellation) => attemptDelivery(this.dispatcher, notice, settings.timeoutMs, cancellation),
+      attempt: (notice, cancellation) => attemptDelivery(this.dispatcher, notice, deadlines, cancellation),
       delivered: (notice, attempts, status) => {
         this.settle(notice);
         this.metrics.recordNotice(notice.kind, 'sent');
@@ -97,7 +103,7 @@ export class NoticesPlugin implements Plugin {
       },
       gaveUp: (notice, attempts, reason) => this.finish(notice, { t: 'x', id: notice.id, why: reason }, () =>
         this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url, attempts, reason }, 'notice given up')),
-    }, DELIVERY_BATCH_MS);
+    });
     this.pruner = setInterval(() => this.billed.prune(Date.now()), PRUNE_EVERY_MS);
     this.pruner.unref();
     if (state.pending.size) this.log.info({ pending: state.pending.size, billed: state.billed.size }, 'notices: resuming delivery of notices owed from the journal');
@@ -115,7 +121,8 @@ export class NoticesPlugin implements Plugin {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.pruner);
-    while (this.deferred > 0) await new Promise((resolve) => setImmediate(resolve));
+    this.intake.flush();
+    await this.handover;
     const owedBefore = this.owed.size;
     await this.queue?.drain(this.settings.drainTimeoutMs);
     if (this.owed.size) this.log.info({ owed: this.owed.size, delivered: owedBefore - this.owed.size }, 'notices: left in the journal for the next start');
@@ -130,25 +137,44 @@ export class NoticesPlugin implements Plugin {
   /** The `notices` hook. */
   notices(_ctx: NoticeContext, event: NoticeEvent): void | Promise<void> {
     if (event.type === 'auction') {
-      // After the ad response is on its way: the hook runs inside the auction's request.
-      this.deferred++;
-      setImmediate(() => {
-        this.deferred--;
-        this.onAuction(event);
-      });
+      // Later, with the other auctions of its batch: the hook runs inside the auction's request.
+      this.intake.add(event);
       return;
     }
-    if (event.type === 'impression') return this.onImpression(event);
+    if (event.type === 'impression') {
+      // Auctions waiting in the intake (this impression's among them, when it came back at once) are taken in
+      // first: an auction's `nurl` is journaled and queued before its `burl`.
+      this.intake.flush();
+      return this.onImpression(event);
+    }
     this.events.click(event.claim);
   }
 
-  private onAuction(event: AuctionNoticeEvent): void {
+  /**
+   * Takes in a batch of auctions (group commit): their log lines, their notices owed and journaled in one write,
+   * and only once that write is done handed to the queue. A notice is accepted when its `n` record is written:
+   * from then on it survives a crash, and it is never sent before.
+   */
+  private takeIn(events: readonly AuctionNoticeEvent[]): void {
+    const now = Date.now();
+    const accepted: Notice[] = [];
+    for (const event of events) this.onAuction(event, now, accepted);
+    if (accepted.length === 0) return;
+    this.oweAll(accepted);
+    for (const notice of accepted) void this.write({ t: 'n', ...notice });
+    const committed = this.journal ? this.journal.commit() : Promise.resolve(false);
+    this.handover = committed.then(() => {
+      for (const notice of accepted) this.dispatch(notice);
+    });
+  }
+
+  /** One auction's log lines, and its notices (appended to `accepted`). */
+  private onAuction(event: AuctionNoticeEvent, now: number, accepted: Notice[]): void {
     const { auctionId } = event.auction;
     const owed = auctionNotices(event, (bidder) => this.pricing.get(bidder) ?? FALLBACK_PRICING);
     for (const award of event.outcome.awards) this.events.win(auctionId, award, typeof award.candidate.bid.nurl === 'string' && award.candidate.bid.nurl !== '');
     for (const loss of event.outcome.losses) this.events.loss(auctionId, loss, typeof loss.candidate.bid.lurl === 'string' && loss.candidate.bid.lurl !== '');
-    // Not awaited: records are written in order, so a delivery's `d` never precedes its `n`.
-    for (const { kind, bidder, url } of owed) this.accept(this.notice(kind, bidder, auctionId, url));
+    for (const { kind, bidder, url } of owed) accepted.push(this.notice(kind, bidder, auctionId, url, now));
   }
 
   /** Bills the impression once: the billed mark (with the `burl` notice) is journaled before anything is fired. */
@@ -171,7 +197,7 @@ export class NoticesPlugin implements Plugin {
     if (event.client.ip) headers['x-forwarded-for'] = headers['x-device-ip'] = event.client.ip;
     if (event.client.userAgent) headers['x-device-user-agent'] = event.client.userAgent;
     const url = expandMacros(claim.burl, { AUCTION_IMP_TS: String(event.at) }, { urlEncode: true });
-    const notice = this.notice('burl', claim.bidder, claim.auctionId, url, headers);
+    const notice = this.notice('burl', claim.bidder, claim.auctionId, url, Date.now(), headers);
     this.owe(notice);
     await this.write({ t: 'n', ...notice, bill: key, billExp: claim.expiresAt }, durable);
     this.events.billing(claim, true);
@@ -179,16 +205,11 @@ export class NoticesPlugin implements Plugin {
     this.dispatch(notice);
   }
 
-  private notice(kind: NoticeKind, bidder: string, auctionId: string, url: string, headers?: Record<string, string>): Notice {
+  private notice(kind: NoticeKind, bidder: string, auctionId: string, url: string, acceptedAt: number, headers?: Record<string, string>): Notice {
     const id = `${this.idPrefix}-${(this.nextId++).toString(36)}`;
-    return { id, kind, bidder, auctionId, url, acceptedAt: Date.now(), ...(headers && Object.keys(headers).length ? { headers } : {}) };
-  }
-
-  /** Accepts a notice: owed from now on, journaled, queued. */
-  private accept(notice: Notice): void {
-    this.owe(notice);
-    void this.write({ t: 'n', ...notice });
-    this.dispatch(notice);
+    return headers && Object.keys(headers).length
+      ? { id, kind, bidder, auctionId, url, acceptedAt, headers }
+      : { id, kind, bidder, auctionId, url, acceptedAt };
   }
 
   private dispatch(notice: Notice): void {
@@ -205,6 +226,17 @@ export class NoticesPlugin implements Plugin {
   private owe(notice: Notice): void {
     if (!this.owed.has(notice.id)) this.metrics.notePending(notice.kind, 1);
     this.owed.set(notice.id, notice);
+  }
+
+  /** A batch of new notices is owed from now on (`rtb_notices_pending` changes once per type, not per notice). */
+  private oweAll(notices: readonly Notice[]): void {
+    const added = { nurl: 0, lurl: 0, burl: 0 };
+    for (const notice of notices) {
+      if (this.owed.has(notice.id)) continue;
+      this.owed.set(notice.id, notice);
+      added[notice.kind]++;
+    }
+    for (const kind of ['nurl', 'lurl', 'burl'] as const) if (added[kind]) this.metrics.notePending(kind, added[kind]);
   }
 
   /** The notice is no longer owed: delivered or given up. */

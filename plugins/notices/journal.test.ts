@@ -69,6 +69,39 @@ describe('notice journal', () => {
     expect(await journal.delivered('n1')).toBe(false);
   });
 
+  it('commit writes what is buffered at once (group commit), in append order, before its promise resolves', async () => {
+    const dir = scratch();
+    const { journal } = await openJournal(dir);
+    for (let i = 0; i < 50; i++) void journal.append({ t: 'n', ...notice(`n${i}`) });
+    const committed = journal.commit();
+    // Written synchronously by commit(), not at the end of the batching window.
+    expect(lines(dir).map((record) => (record as { id: string }).id)).toEqual(Array.from({ length: 50 }, (_, i) => `n${i}`));
+    expect(await committed).toBe(true);
+    void journal.delivered('n3');
+    void journal.delivered('n7');
+    void journal.append({ t: 'n', ...notice('n50') });
+    expect(await journal.commit()).toBe(true);
+    // The batch's records first, then its one `d` line: a delivery never precedes its notice.
+    expect(lines(dir).slice(50)).toEqual([{ t: 'n', ...notice('n50'), acceptedAt: expect.any(Number) }, { t: 'd', ids: ['n3', 'n7'] }]);
+    expect(await journal.commit()).toBe(true); // nothing buffered
+    await journal.close();
+    expect(await journal.commit()).toBe(false);
+  });
+
+  it('a commit behind a durable write resolves once both are written, in order', async () => {
+    const dir = scratch();
+    const { journal } = await openJournal(dir);
+    const billing = journal.append({ t: 'b', key: 'k', exp: Date.now() + 60_000 }, true);
+    // The durable write starts in the journal's setImmediate, queued before this one: it is in progress now.
+    await new Promise((resolve) => setImmediate(resolve));
+    void journal.append({ t: 'n', ...notice('after') });
+    const committed = journal.commit();
+    expect(await committed).toBe(true);
+    expect(await billing).toBe(true);
+    expect(lines(dir).map((record) => record.t)).toEqual(['b', 'n']);
+    await journal.close();
+  });
+
   it('one running exchange per directory: a second open fails until the first closes', async () => {
     const dir = scratch();
     const { journal } = await openJournal(dir);

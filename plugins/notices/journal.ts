@@ -43,6 +43,8 @@ const heldLocks = new Set<string>();
  * - Appends are batched: records appended within {@link JOURNAL_BATCH_MS} go out in one `write` (synchronous:
  *   a few µs into the page cache), off the auction's path. A written record survives the process (SIGTERM, crash, SIGKILL): it is in the kernel's page
  *   cache. Only a record still in the batching window can be lost to a SIGKILL.
+ * - {@link commit} writes the buffered batch at once (group commit): the notices plugin appends an intake
+ *   batch's records, commits, and sends those notices only once they are written.
  * - A record appended as `durable` (billing) is written at once and `fdatasync`ed before its promise settles,
  *   so a billing survives a power loss too; other notices pay no fsync.
  * - At start-up the journal is replayed (a torn last line from a crash is skipped) and compacted to what is
@@ -122,6 +124,28 @@ export class NoticeJournal {
     }
     this.deliveredIds.push(id);
     return this.schedule();
+  }
+
+  /**
+   * Group commit: writes what is buffered now instead of at the end of the batching window (a durable batch, or
+   * one queued behind a write in progress, goes out as soon as it can). Resolves like {@link append}, once every
+   * record appended so far is written; at once (to `true`) when nothing is buffered. The notices plugin appends a
+   * whole intake batch, then commits it, and only then hands its notices to the queue: a notice is never sent
+   * before its `n` record is written.
+   */
+  commit(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (!this.batch) {
+      // Nothing buffered; what was appended is written, or in the write in progress.
+      return this.writing ? this.writing.then(() => this.writeError === undefined) : Promise.resolve(this.writeError === undefined);
+    }
+    const { promise } = this.batch;
+    if (!this.writing && !this.immediate) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.write();
+    }
+    return promise;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockBidder } from '../../examples/mock-bidder.js';
+import { AttemptDeadlines } from './attempt-deadlines.js';
 import { attemptDelivery } from './delivery.js';
 import type { Notice } from './notice.js';
 import { DeliveryQueue, type QueueHandlers } from './queue.js';
@@ -85,6 +86,27 @@ describe('delivery queue', () => {
     expect(events).toEqual([{ what: 'failed', id: 'stuck', retryInMs: null }]);
     expect(queue.size).toBe(0);
     await hanging.close();
+  });
+});
+
+describe('attempt deadlines', () => {
+  it('one timer aborts every attempt past notices.timeoutMs; answered attempts are not touched', async () => {
+    const hanging = await startMockBidder({ delayMs: 60_000 });
+    const answering = await startMockBidder();
+    const deadlines = new AttemptDeadlines(50);
+    const results = await Promise.all([
+      attemptDelivery(dispatcher, notice('h1', 'slow', hanging.url), deadlines),
+      attemptDelivery(dispatcher, notice('h2', 'slow', hanging.url), deadlines),
+      attemptDelivery(dispatcher, notice('ok', 'fast', answering.url), deadlines),
+    ]);
+    expect(results).toEqual([
+      { ok: false, reason: 'NOTICE_TIMEOUT: no answer within notices.timeoutMs (50 ms)' },
+      { ok: false, reason: 'NOTICE_TIMEOUT: no answer within notices.timeoutMs (50 ms)' },
+      { ok: true, status: 200 },
+    ]);
+    expect(hanging.notices).toHaveLength(2);
+    expect(deadlines.size).toBe(0);
+    await Promise.all([hanging.close(), answering.close()]);
   });
 });
 
