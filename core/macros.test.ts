@@ -74,4 +74,21 @@ describe('marketBidRatio', () => {
   ])('%i / %i → %s', (clearing, bid, expected) => {
     expect(marketBidRatio(clearing, bid)).toBe(expected);
   });
+
+  it('rounds down exactly, in doubles and past them, as integer arithmetic does', () => {
+    const reference = (clearing: number, bid: number) => {
+      const scaled = (BigInt(clearing) * 1_000_000n) / BigInt(bid);
+      const fraction = scaled % 1_000_000n;
+      return fraction === 0n ? String(scaled / 1_000_000n) : `${scaled / 1_000_000n}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}`;
+    };
+    // Quotients a hair below an integer (where a rounded double division would round up), and sizes past 2^53.
+    const cases: Array<[number, number]> = [[999_999_999, 1_000_000_000], [999_999_999_999, 1_000_000_000_000], [8_999_999_999, 9_000_000_000], [2 ** 40 - 1, 2 ** 40], [123_456_789_012, 123_456_789_013]];
+    let seed = 42;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    for (let i = 0; i < 2_000; i++) {
+      const bid = 1 + (next() % 50_000_000);
+      cases.push([next() % (bid + 1), bid]);
+    }
+    for (const [clearing, bid] of cases) expect(marketBidRatio(clearing, bid), `${clearing} / ${bid}`).toBe(reference(clearing, bid));
+  });
 });

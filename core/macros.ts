@@ -122,9 +122,13 @@ export function auctionMacroValues(
   pricing: Pricing,
   extras: MacroExtras = {},
 ): MacroValues {
-  const candidate = 'award' in subject ? subject.award.candidate : subject.loss.candidate;
+  const award = 'award' in subject ? subject.award : undefined;
+  const loss = 'loss' in subject ? subject.loss : undefined;
+  const candidate = award ? award.candidate : loss!.candidate;
   const { bid } = candidate;
-  const common = {
+  // The prices are written only when a template names them (a notice URL names two or three macros; writing
+  // every price up front was most of a notice's macro cost).
+  return {
     AUCTION_ID: auction.auctionId,
     AUCTION_BID_ID: textOf(bid.id),
     AUCTION_IMP_ID: textOf(bid.impid),
@@ -132,22 +136,17 @@ export function auctionMacroValues(
     AUCTION_AD_ID: textOf(bid.adid),
     AUCTION_CURRENCY: candidate.currency,
     AUCTION_IMP_TS: extras.impressionAt === undefined ? undefined : String(Math.trunc(extras.impressionAt)),
-  };
-  if ('award' in subject) {
-    const { award } = subject;
-    return {
-      ...common,
-      AUCTION_PRICE: pricing.fromMicros(award.clearingMicros, 'down'),
-      AUCTION_MBR: marketBidRatio(award.clearingMicros, award.candidate.priceMicros),
-      AUCTION_LOSS: String(LossReason.won),
-      AUCTION_MIN_TO_WIN: pricing.fromMicros(award.minToWinMicros, 'up'),
-    };
-  }
-  const { loss } = subject;
-  return {
-    ...common,
-    AUCTION_LOSS: String(loss.code),
-    AUCTION_MIN_TO_WIN: loss.minToWinMicros === null ? undefined : pricing.fromMicros(loss.minToWinMicros, 'up'),
+    AUCTION_LOSS: String(award ? LossReason.won : loss!.code),
+    get AUCTION_PRICE() {
+      return award ? pricing.fromMicros(award.clearingMicros, 'down') : undefined;
+    },
+    get AUCTION_MBR() {
+      return award ? marketBidRatio(award.clearingMicros, award.candidate.priceMicros) : undefined;
+    },
+    get AUCTION_MIN_TO_WIN() {
+      const micros = award ? award.minToWinMicros : loss!.minToWinMicros;
+      return micros === null ? undefined : pricing.fromMicros(micros, 'up');
+    },
   };
 }
 
@@ -157,11 +156,22 @@ export function auctionMacroValues(
  */
 export function marketBidRatio(clearingMicros: Micros, bidMicros: Micros): string | undefined {
   if (!(bidMicros > 0)) return undefined;
-  const scaled = (BigInt(clearingMicros) * 1_000_000n) / BigInt(bidMicros);
+  const scaled = scaledQuotient(clearingMicros, bidMicros);
   const whole = scaled / 1_000_000n;
   const fraction = scaled % 1_000_000n;
   if (fraction === 0n) return String(whole);
   return `${whole}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}`;
+}
+
+/** ⌊numerator × 10⁶ / denominator⌋, exactly: in doubles while the product is a safe integer, else in BigInt. */
+function scaledQuotient(numerator: number, denominator: number): bigint {
+  const product = numerator * 1_000_000;
+  if (!Number.isSafeInteger(product)) return (BigInt(numerator) * 1_000_000n) / BigInt(denominator);
+  let quotient = Math.floor(product / denominator);
+  // The division rounded to the nearest double: step back or on when that crossed an integer.
+  if (quotient * denominator > product) quotient -= 1;
+  else if ((quotient + 1) * denominator <= product) quotient += 1;
+  return BigInt(quotient);
 }
 
 function textOf(value: unknown): string | undefined {
