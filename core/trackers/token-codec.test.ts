@@ -51,3 +51,62 @@ describe('tracker tokens', () => {
     expect(impressionKey(claim)).not.toBe(impressionKey({ ...claim, impId: '2' }));
   });
 });
+
+describe('click tokens (one sealed impression token per award, an HMAC per click)', () => {
+  const { burl: _burl, ...award } = claim;
+  const impression = codec.sealImpression({ ...claim, kind: 'impression' });
+  const destination = 'https://landing.example/ü?a=1&b=%C3%A4#top';
+
+  it('reads back as the award\'s claim, kind click, with its destination and without the burl', () => {
+    expect(impression.token).toBe(impression.bytes.toString('base64url'));
+    expect(codec.open(impression.token, 'impression', NOW)).toEqual({ ok: true, claim });
+    expect(codec.open(codec.clickToken(impression, destination), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination } });
+    expect(codec.open(codec.clickToken(impression), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click' } });
+  });
+
+  it('keeps the price and the burl encrypted; carries the impression token as is', () => {
+    const token = codec.clickToken(impression, destination);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    const bytes = Buffer.from(token, 'base64url');
+    expect(bytes.toString('latin1')).not.toMatch(/1\.51|1510000|dsp\.example/);
+    expect(bytes.includes(impression.bytes)).toBe(true);
+  });
+
+  it('every single changed byte is detected, in the impression token inside too', () => {
+    const bytes = Buffer.from(codec.clickToken(impression, destination), 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      const altered = Buffer.from(bytes);
+      altered[i] ^= 0x01;
+      const reading = codec.open(altered.toString('base64url'), 'click', NOW);
+      // The first byte is the version: another version reads the rest as another layout.
+      expect(reading.ok, `byte ${i}`).toBe(false);
+      if (i > 0) expect(reading, `byte ${i}`).toEqual({ ok: false, reason: 'forged' });
+    }
+  });
+
+  it.each([
+    ['another key', () => new TrackerTokenCodec('another-secret-0123456789').clickToken(impression, destination), 'click', 'forged'],
+    ['expired with its award', () => codec.clickToken(codec.sealImpression({ ...claim, kind: 'impression', expiresAt: NOW }), destination), 'click', 'expired'],
+    ['a click token at the impression tracker', () => codec.clickToken(impression, destination), 'impression', 'wrong-kind'],
+    ['an impression token at the click tracker', () => impression.token, 'click', 'wrong-kind'],
+    ['truncated', () => codec.clickToken(impression, destination).slice(0, 40), 'click', 'malformed'],
+    ['a length past the end', () => {
+      const bytes = Buffer.from(codec.clickToken(impression, destination), 'base64url');
+      bytes.writeUInt16BE(bytes.length, 1);
+      return bytes.toString('base64url');
+    }, 'click', 'forged'],
+    // Authentic wrappers the exchange never makes: around a click claim, or with a destination it would refuse.
+    ['around a sealed click claim', () => {
+      const bytes = Buffer.from(codec.seal({ ...award, kind: 'click' }), 'base64url');
+      return codec.clickToken({ token: bytes.toString('base64url'), bytes }, destination);
+    }, 'click', 'malformed'],
+    ['a destination that is no http(s) URL', () => codec.clickToken(impression, 'javascript:alert(1)'), 'click', 'malformed'],
+  ] as const)('refuses: %s', (_name, make, kind, reason) => {
+    expect(codec.open(make(), kind, NOW)).toEqual({ ok: false, reason });
+  });
+
+  it('still reads version-1 click tokens (sealed by an exchange before this format)', () => {
+    const sealed = codec.seal({ ...award, kind: 'click', destination });
+    expect(codec.open(sealed, 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination } });
+  });
+});

@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Micros } from '../money.js';
+import { isHttpUrl } from './http-url.js';
 
 /**
  * What an exchange tracker token says about one won impression. It is everything the tracker endpoints and
@@ -31,58 +32,123 @@ export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-kind';
 /** A token read back: its claim, or why it was refused. */
 export type TokenReading = { readonly ok: true; readonly claim: TrackerClaim } | { readonly ok: false; readonly reason: TokenRefusal };
 
+/** A sealed claim: AES-256-GCM. */
 const VERSION = 1;
+/** A click token made of an award's sealed impression token, a destination and an HMAC ({@link TrackerTokenCodec.clickToken}); 2 was never issued. */
+const CLICK_VERSION = 3;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** The click token's HMAC-SHA256, truncated (RFC 2104 §5): 128 bits. */
+const MAC_BYTES = 16;
+/** The smallest sealed token: version, IV, one byte of ciphertext, tag. */
+const MIN_SEALED_BYTES = 1 + IV_BYTES + 1 + TAG_BYTES;
 /** Longer tokens are refused before any crypto: a tracker URL is never that long. */
 const MAX_TOKEN_CHARS = 8_192;
 const KIND_CODE = { impression: 'i', click: 'c' } as const;
 
 /**
- * Seals {@link TrackerClaim}s into URL-safe tokens with AES-256-GCM (authenticated encryption: a changed byte
- * fails authentication, and the clearing price is unreadable without the key), and opens them again.
- * Token layout, base64url: `version (1) ‖ iv (12: 8 random bytes ‖ a 32-bit counter) ‖ ciphertext ‖ tag (16)`; the version is
- * authenticated as associated data. The key is derived from the configured secret with HKDF-SHA256.
+ * An impression token sealed once per award, kept so that the award's click tokens can carry it
+ * ({@link TrackerTokenCodec.clickToken}) instead of each sealing the same claim again.
+ */
+export interface SealedImpression {
+  /** The token, base64url. */
+  readonly token: string;
+  /** The same token as bytes. */
+  readonly bytes: Buffer;
+}
+
+/**
+ * Seals {@link TrackerClaim}s into URL-safe tokens, and opens them again. Two layouts, base64url:
+ * - sealed (version 1), every impression token: `1 ‖ iv (12: 8 random bytes ‖ a 32-bit counter) ‖ ciphertext ‖ tag (16)`,
+ *   AES-256-GCM (authenticated encryption: a changed byte fails authentication, and the clearing price is
+ *   unreadable without the key), the version authenticated as associated data;
+ * - click (version 3): `3 ‖ length (2) ‖ the award's sealed impression token ‖ destination (UTF-8) ‖ mac (16)`, the
+ *   mac an HMAC-SHA256 of every byte before it. One AES-GCM seal per award then serves its impression token and
+ *   all its click tokens (each a cheaper HMAC): the price stays encrypted inside, and the destination, which
+ *   the browser is sent to anyway, is authenticated but readable. A version-1 token may also be a click token
+ *   ({@link seal} of a click claim), and is still read as one.
+ * Both keys are derived from the configured secret with HKDF-SHA256, one per use.
  */
 export class TrackerTokenCodec {
-  private readonly key: Buffer;
+  /** KeyObjects rather than bytes: each cipher or HMAC set-up then skips copying and checking the key. */
+  private readonly key: KeyObject;
+  private readonly macKey: KeyObject;
   /** GCM needs a unique IV per key: 8 random bytes per run of 2^32 tokens, then a counter (no RNG call per token). */
   private ivPrefix = randomBytes(8);
   private ivCounter = 0;
 
   constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'rtb-exchange trackers', 'tracker token v1', 32));
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'rtb-exchange trackers', 'tracker token v1', 32)));
+    this.macKey = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'rtb-exchange trackers', 'tracker click token mac', 32)));
   }
 
-  private nextIv(): Buffer {
+  /** Writes the next IV at `out[at…at+12)`. */
+  private writeIv(out: Buffer, at: number): void {
     if (this.ivCounter === 0xffff_ffff) {
       this.ivPrefix = randomBytes(8);
       this.ivCounter = 0;
     }
-    const iv = Buffer.allocUnsafe(IV_BYTES);
-    this.ivPrefix.copy(iv, 0);
-    iv.writeUInt32BE(this.ivCounter++, 8);
-    return iv;
+    this.ivPrefix.copy(out, at);
+    out.writeUInt32BE(this.ivCounter++, at + 8);
   }
 
-  /** Seals a claim into a token. */
+  /** Seals a claim into a (version 1) token. */
   seal(claim: TrackerClaim): string {
+    return this.sealBytes(claim).toString('base64url');
+  }
+
+  /** Seals an impression claim, to serve as its impression token and inside its award's click tokens. */
+  sealImpression(claim: TrackerClaim & { readonly kind: 'impression' }): SealedImpression {
+    const bytes = this.sealBytes(claim);
+    return { token: bytes.toString('base64url'), bytes };
+  }
+
+  /**
+   * A click token for the award `impression` was sealed for, redirecting to `destination` (an absolute http(s)
+   * URL: the caller checks) or, without one, only recording the click. It reads back as the impression's claim
+   * with kind `click`, no `burl`, and this destination; it expires with the impression token.
+   */
+  clickToken(impression: SealedImpression, destination?: string): string {
+    const inner = impression.bytes;
+    const length = destination === undefined ? 0 : Buffer.byteLength(destination, 'utf8');
+    const out = Buffer.allocUnsafe(3 + inner.length + length + MAC_BYTES);
+    out[0] = CLICK_VERSION;
+    out.writeUInt16BE(inner.length, 1);
+    inner.copy(out, 3);
+    if (destination !== undefined) out.write(destination, 3 + inner.length, 'utf8');
+    const signed = 3 + inner.length + length;
+    createHmac('sha256', this.macKey).update(out.subarray(0, signed)).digest().copy(out, signed, 0, MAC_BYTES);
+    return out.toString('base64url');
+  }
+
+  private sealBytes(claim: TrackerClaim): Buffer {
     const extra = claim.kind === 'impression' ? claim.burl : claim.destination;
     const fields = [KIND_CODE[claim.kind], claim.auctionId, claim.auctionStartedAt, claim.bidder, claim.bidId, claim.impId, claim.clearingMicros, Math.floor(claim.expiresAt / 1000)];
     if (extra !== undefined) fields.push(extra);
-    const iv = this.nextIv();
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    const header = Buffer.of(VERSION);
-    cipher.setAAD(header);
-    const body = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
-    return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url');
+    const plain = Buffer.from(JSON.stringify(fields), 'utf8');
+    // One buffer for the whole token, the pieces written in place: `version ‖ iv ‖ ciphertext ‖ tag`.
+    const out = Buffer.allocUnsafe(1 + IV_BYTES + plain.length + TAG_BYTES);
+    out[0] = VERSION;
+    this.writeIv(out, 1);
+    const cipher = createCipheriv('aes-256-gcm', this.key, out.subarray(1, 1 + IV_BYTES));
+    cipher.setAAD(out.subarray(0, 1));
+    // GCM is a stream mode: the ciphertext is as long as the plaintext, and `final()` adds nothing.
+    cipher.update(plain).copy(out, 1 + IV_BYTES);
+    cipher.final();
+    cipher.getAuthTag().copy(out, 1 + IV_BYTES + plain.length);
+    return out;
   }
 
   /** Opens a token: its claim if authentic, of the expected kind (when given) and not expired at `now`. */
   open(token: string, expected?: TrackerClaim['kind'], now = Date.now()): TokenReading {
     if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(token, 'base64url');
-    if (bytes.length < 1 + IV_BYTES + TAG_BYTES + 1 || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    if (bytes[0] === CLICK_VERSION) return this.openClick(bytes, expected, now);
+    return this.openSealed(bytes, expected, now);
+  }
+
+  private openSealed(bytes: Buffer, expected: TrackerClaim['kind'] | undefined, now: number): TokenReading {
+    if (bytes.length < MIN_SEALED_BYTES || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
     let plain: string;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(1, 1 + IV_BYTES));
@@ -98,6 +164,23 @@ export class TrackerTokenCodec {
     if (expected && claim.kind !== expected) return { ok: false, reason: 'wrong-kind' };
     if (claim.expiresAt <= now) return { ok: false, reason: 'expired' };
     return { ok: true, claim };
+  }
+
+  private openClick(bytes: Buffer, expected: TrackerClaim['kind'] | undefined, now: number): TokenReading {
+    if (bytes.length < 3 + MIN_SEALED_BYTES + MAC_BYTES) return { ok: false, reason: 'malformed' };
+    const signed = bytes.length - MAC_BYTES;
+    const mac = createHmac('sha256', this.macKey).update(bytes.subarray(0, signed)).digest().subarray(0, MAC_BYTES);
+    if (!timingSafeEqual(mac, bytes.subarray(signed))) return { ok: false, reason: 'forged' };
+    const innerEnd = 3 + bytes.readUInt16BE(1);
+    if (innerEnd > signed) return { ok: false, reason: 'malformed' };
+    if (expected && expected !== 'click') return { ok: false, reason: 'wrong-kind' };
+    // Authentic: minted by this exchange around the award's impression token, which is read as usual.
+    const inner = this.openSealed(bytes.subarray(3, innerEnd), 'impression', now);
+    if (!inner.ok) return inner.reason === 'wrong-kind' ? { ok: false, reason: 'malformed' } : inner;
+    const destination = innerEnd === signed ? undefined : bytes.toString('utf8', innerEnd, signed);
+    if (destination !== undefined && !isHttpUrl(destination)) return { ok: false, reason: 'malformed' };
+    const { burl: _burl, ...award } = inner.claim;
+    return { ok: true, claim: { ...award, kind: 'click', ...(destination === undefined ? {} : { destination }) } };
   }
 }
 

@@ -11,6 +11,7 @@ import { DecimalCpmPricing } from '../../core/pricing.js';
 import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
 import { LogCapture } from '../../core/testing.js';
 import { AdmBanner, rewriteBanner, type ClickSettings } from './index.js';
+import { htmlBody } from './html-source.js';
 import { resolveClickSettings } from './settings.js';
 
 const trackers = new SignedTrackerUrls('adm-banner test secret, 32 chars+', 'https://ex.test', 3600, new Map());
@@ -124,6 +125,23 @@ describe('redirect-wrap', () => {
     const [href] = hrefsOf(out.adm);
     expect(destinationOf(href)).toBe('https://landing.example/?a=1&b=2');
     expect(out.adm.replace(IMPRESSION_PIXEL, '')).toBe(markup.replace('href="https://landing.example/?a=1&amp;b=2"', `href="${href.replace(/&/g, '&amp;')}"`));
+  });
+
+  it('in a whole document, puts the impression pixel before the body\'s </body> as it is after the links are rewritten', () => {
+    const documents = [
+      '<!DOCTYPE html><html><head><title>t</title><script>"</body>"</script></head><body><a href="https://a.example/?x=1&amp;y=2">a</a></body><a href=https://after.example/>z</a></html>',
+      '<html><body><p><A HREF=\'https://a.example/\'>a</A></body>x<area href="https://b.example/"></body></html>',
+      '<html><head></head><body><table><tr><td><a href="https://t.example/">t</a></td></tr></table></body></html>',
+      '<div><a href="https://fragment.example/">no document</a></div>',
+      '<svg><a href="https://svg.example/"></a></svg><body><a href="https://c.example/">c</a></body>',
+    ];
+    for (const markup of documents) {
+      const out = rewriteBanner(markup, 'html', inputFor(markup, ['redirect-wrap']));
+      expect(out.strategy, markup).toBe('redirect-wrap');
+      const pixelAt = out.adm.search(IMPRESSION_PIXEL);
+      const links = out.adm.replace(IMPRESSION_PIXEL, '');
+      expect(pixelAt, markup).toBe(htmlBody(links)?.contentEnd ?? links.length);
+    }
   });
 
   it('keeps positions right across CRLF line ends and non-ASCII text', () => {

@@ -1,6 +1,6 @@
 import { parse, type DefaultTreeAdapterTypes } from 'parse5';
 import { describe, expect, it } from 'vitest';
-import { htmlBody, htmlLinks, type HtmlLink } from './html-source.js';
+import { bodyFromTokens, htmlBody, htmlLinks, readHtml, type HtmlBody, type HtmlLink } from './html-source.js';
 
 /** [href as read, the attribute as written] of every link `htmlLinks` finds. */
 const linksOf = (html: string) => htmlLinks(html).map((link) => [link.href, html.slice(link.attribute.start, link.attribute.end)]);
@@ -132,6 +132,7 @@ describe('htmlLinks', () => {
     for (let i = 0; i < 1500; i++) {
       const html = Array.from({ length: 1 + random(40) }, () => fragments[random(fragments.length)]).join('');
       expect(htmlLinks(html), html).toEqual(treeLinks(html));
+      expect(readHtml(html).links, html).toEqual(treeLinks(html));
     }
   });
 });
@@ -149,3 +150,93 @@ describe('htmlBody', () => {
     expect(htmlBody('<script>"<body></body>"</script>')).toBeUndefined();
   });
 });
+
+/** The reference: the body parse5's full tree builder makes, when its start and end tags are both written. */
+function treeBody(html: string): HtmlBody | undefined {
+  const visit = (node: DefaultTreeAdapterTypes.Node): HtmlBody | undefined => {
+    const location = 'tagName' in node ? node.sourceCodeLocation : undefined;
+    if ('tagName' in node && node.tagName === 'body' && location?.startTag && location.endTag) {
+      return { contentStart: location.startTag.endOffset, contentEnd: location.endTag.startOffset };
+    }
+    if ('childNodes' in node) for (const child of node.childNodes) {
+      const found = visit(child);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(parse(html, { sourceCodeLocationInfo: true, scriptingEnabled: false }));
+}
+
+describe('htmlBody read with the tokenizer', () => {
+  it('finds the body of a usual creative document without the full parser, as the tree builder does', () => {
+    const html = [
+      '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Ad &amp; co</title>',
+      '<style>body{margin:0} /* </body> */</style><script>var s = "<body></body>";</script><link rel="preload" href="x.css">',
+      '</head>\n<body class="ad"><div><a href="https://l.example/">x</a><script>document.write("</body>")</script></div>',
+      '<noscript><img src="https://p.example/ns"></noscript>\n</body>\n</html>',
+    ].join('');
+    const found = bodyFromTokens(html);
+    expect(found).toEqual(treeBody(html));
+    expect(found).not.toBe('needs-tree');
+    const body = found as HtmlBody;
+    expect(html.slice(body.contentStart - 12, body.contentStart)).toBe('<body class="ad">'.slice(-12));
+    expect(html.slice(body.contentEnd, body.contentEnd + 7)).toBe('</body>');
+  });
+
+  it.each([
+    ['text before <body>', 'x<body>y</body>'],
+    ['a tag before <body>', '<div></div><body>y</body>'],
+    ['</br> before <body>', '<head></br></head><body>y</body>'],
+    ['<noscript> in the head', '<head><noscript><link></noscript></head><body>y</body>'],
+    ['a table in the body', '<body><table><tr><td></body></td></tr></table></body>'],
+    ['an <object> in the body', '<body><object></body></object></body>'],
+  ])('leaves it to the full parser when only the tree builder can tell: %s', (_name, html) => {
+    expect(bodyFromTokens(html)).toBe('needs-tree');
+    expect(htmlBody(html)).toEqual(treeBody(html));
+  });
+
+  it('takes the last </body> the tree builder takes (after </html> too)', () => {
+    const html = '<html><body>a</body>b</body>c</html></body>d';
+    expect(bodyFromTokens(html)).toEqual(treeBody(html));
+    expect(treeBody(html)!.contentEnd).toBe(html.lastIndexOf('</body>'));
+  });
+
+  it('agrees with the WHATWG tree builder on generated documents, and decides most of them alone', () => {
+    const head = [
+      '<!DOCTYPE html>', '<html>', '<html lang=en>', '<head>', '</head>', '<head/>', '<meta charset=utf-8>', '<link rel=x>', '<base href=x>',
+      '<title>', '</title>', '<script>', '</script>', '<style>', '</style>', '<noframes>', '</noframes>', '<!-- c -->', ' ', '\n', '\t',
+      '</p>', '</div>', 'text', '<div>', '</br>', '</html>', '<noscript>', '</noscript>', '&amp;', '\0', '"</body>"', '<body', '<![CDATA[x]]>',
+    ];
+    const inside = [
+      '<div>', '</div>', '<p>', '</p>', 'text', ' ', '\n', '<a href="https://x.example/">', '</a>', '<img src=x>', '<br>', '</br>', '<body>',
+      '<BODY class=x>', '<html>', '</html>', '</body>', '</BODY >', '<script>', '</script>', '<style>', '</style>', '<textarea>', '</textarea>',
+      '<title>', '</title>', '<xmp>', '</xmp>', '<iframe>', '</iframe>', '<noembed>', '</noembed>', '<noframes>', '</noframes>', '<noscript>',
+      '</noscript>', '<plaintext>', '<!-- </body> -->', '<!--', '-->', '<table>', '</table>', '<td>', '<object>', '</object>', '<button>',
+      '</button>', '<form>', '</form>', '<li>', '<b>', '</b>', '<frame>', '<head>', '"', "'", '<', '>', '&', '\0', '<?x?>', '</>', '<body/>',
+    ];
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pick = (list: string[], most: number) => Array.from({ length: random(most) }, () => list[random(list.length)]).join('');
+    let decided = 0;
+    const runs = 2000;
+    for (let i = 0; i < runs; i++) {
+      // A head-ish prefix, an explicit <body>, body content with a </body> somewhere, and a tail.
+      const html = `${pick(head, 6)}<body>${pick(inside, 12)}</body>${pick(inside, 4)}`;
+      const found = bodyFromTokens(html);
+      if (found !== 'needs-tree') {
+        decided++;
+        expect(found, html).toEqual(treeBody(html));
+      }
+      expect(htmlBody(html), html).toEqual(treeBody(html));
+      // One reading for links and body: the same links, and the body unless only the full parser can tell.
+      const reading = readHtml(html);
+      expect(reading.links, html).toEqual(treeLinks(html));
+      expect(reading.body, html).toEqual(found === 'needs-tree' && !/<(?:svg|math|select|frameset|template)/i.test(html) ? undefined : treeBody(html) ?? null);
+    }
+    expect(decided).toBeGreaterThan(runs / 4);
+  });
+});
+

@@ -54,10 +54,20 @@ export function rewriteBanner(adm: string, format: 'html' | 'javascript', input:
       skipped.push({ strategy: name, reason: outcome.reason });
       continue;
     }
-    return { adm: addImpressionPixel(outcome.adm, format, input.impressionUrl), strategy: name, detail: outcome.detail, skipped };
+    return { adm: addImpressionPixel(outcome.adm, format, input.impressionUrl, outcome.body), strategy: name, detail: outcome.detail, skipped };
   }
   // Unreachable with a resolved chain (it always ends with `none`), kept for hand-made settings.
   return { adm: addImpressionPixel(expanded, format, input.impressionUrl), strategy: 'none', detail: 'no strategy applied', skipped };
+}
+
+const NO_MACROS: MacroValues = {};
+
+/**
+ * Whether `adm` may hold an OpenRTB macro: `${…}` starts with `$` or, percent-encoded, `%24` (core/macros.ts), so
+ * markup with neither has nothing to expand.
+ */
+function mayHoldMacro(adm: string): boolean {
+  return adm.includes('$') || adm.includes('%24');
 }
 
 const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap', 'none'], macros: DEFAULT_CLICK_MACROS };
@@ -85,13 +95,16 @@ export class AdmBanner implements Plugin {
     const { auction, award, bidder } = ctx;
     const result = rewriteBanner(markup.adm, markup.format, {
       settings: this.settings.get(bidder.name) ?? FALLBACK_SETTINGS,
-      macros: auctionMacroValues(auction, { award }, bidder.pricing),
+      // Markup without a macro (no `$`, no `%24`) expands to itself: its values are not worth computing.
+      macros: mayHoldMacro(markup.adm) ? auctionMacroValues(auction, { award }, bidder.pricing) : NO_MACROS,
       impressionUrl: this.trackers.impression(auction, award),
-      clickUrl: (destination) => this.trackers.click(auction, award, destination),
+      // Bound rather than an arrow function: no closure to name and allocate per winner.
+      clickUrl: this.trackers.click.bind(this.trackers, auction, award),
     });
-    const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };
-    if (result.skipped.length) this.scope.log.debug(line, 'click strategy fell back');
-    else this.scope.log.debug(line, 'click strategy applied');
+    if (this.scope.log.isLevelEnabled('debug')) {
+      const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };
+      this.scope.log.debug(line, result.skipped.length ? 'click strategy fell back' : 'click strategy applied');
+    }
     return update({ ...markup, adm: result.adm });
   }
 }

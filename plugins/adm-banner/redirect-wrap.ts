@@ -1,5 +1,5 @@
 import { applySplices, type Splice } from '../../core/splice.js';
-import { escapeAttribute, htmlLinks, isHttpUrl } from './html-source.js';
+import { escapeAttribute, isHttpUrl, readHtml, type HtmlBody } from './html-source.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 
 /**
@@ -14,13 +14,31 @@ export const redirectWrapStrategy: ClickStrategy = {
   name: 'redirect-wrap',
   apply(input: ClickInput): ClickOutcome {
     if (input.format !== 'html') return { applied: false, reason: 'JavaScript markup: its links are not in the source as HTML' };
+    // The links, and a whole document's body for the impression pixel (when the tokenizer can tell), in one reading.
+    const { links, body } = readHtml(input.adm);
     const splices: Splice[] = [];
-    for (const link of htmlLinks(input.adm)) {
+    for (const link of links) {
       if (!isHttpUrl(link.href)) continue;
       const { start, end, name } = link.attribute;
       splices.push({ start, end, text: `${name}="${escapeAttribute(input.clickUrl(link.href))}"` });
     }
     if (splices.length === 0) return { applied: false, reason: 'no http(s) link in the markup' };
-    return { applied: true, adm: applySplices(input.adm, splices), detail: `${splices.length} link(s) wrapped` };
+    return { applied: true, adm: applySplices(input.adm, splices), detail: `${splices.length} link(s) wrapped`, body: body && shifted(body, splices) };
   },
 };
+
+/**
+ * Where `body` is after `splices`: they rewrite `href` attributes inside link start tags only, so every other token
+ * of the markup reads as before, and the body's start and end tags just move by the length the splices before
+ * them added.
+ */
+function shifted(body: HtmlBody, splices: readonly Splice[]): HtmlBody {
+  let contentStart = body.contentStart;
+  let contentEnd = body.contentEnd;
+  for (const splice of splices) {
+    const grown = splice.text.length - (splice.end - splice.start);
+    if (splice.start < body.contentStart) contentStart += grown;
+    if (splice.start < body.contentEnd) contentEnd += grown;
+  }
+  return { contentStart, contentEnd };
+}

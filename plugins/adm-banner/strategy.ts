@@ -1,3 +1,4 @@
+import type { HtmlBody } from './html-source.js';
 import type { ClickMacro, ClickStrategyName } from './settings.js';
 
 /** What a click strategy works on: the winner's markup (macros already expanded) and the exchange's click URLs. */
@@ -16,7 +17,16 @@ export interface ClickInput {
 
 /** A strategy's answer: the rewritten markup, or why it cannot apply to this markup (the next one is tried). */
 export type ClickOutcome =
-  | { readonly applied: true; readonly adm: string; readonly detail: string }
+  | {
+      readonly applied: true;
+      readonly adm: string;
+      readonly detail: string;
+      /**
+       * When the strategy knows it: the `<body>` of `adm` as `htmlBody` reads it (`null`: none), so that the impression
+       * pixel need not read the markup again.
+       */
+      readonly body?: HtmlBody | null;
+    }
   | { readonly applied: false; readonly reason: string };
 
 /** A banner click strategy (T6): one way of sending the banner's clicks through the exchange. */
