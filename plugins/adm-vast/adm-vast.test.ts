@@ -85,11 +85,11 @@ describe('bidValidate', () => {
     expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code });
   });
 
-  it('passes a valid InLine bid and anything that is not VAST', async () => {
+  it('passes a valid InLine bid and anything that is not VAST, synchronously (no promise per bid)', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
-    expect(await vast.bidValidate(ctx, candidate)).toEqual({ action: 'noop' });
-    expect(await vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } })).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, candidate)).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } })).toEqual({ action: 'noop' });
   });
 
   it('the depth limit: vast.maxWrapperDepth, overridden per site and per bidder (the stricter of both)', async () => {

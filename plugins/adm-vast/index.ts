@@ -13,7 +13,7 @@ import { Tokens } from '../../core/plugin/tokens.js';
 import type { TrackerUrls } from '../../core/trackers/contract.js';
 import { insertVastTrackers, type VastTrackerUrls } from './insert-trackers.js';
 import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
-import { protocolProblem, readVast } from './vast-document.js';
+import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 import { WrapperChainResolver } from './wrapper-chain.js';
 
 export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastReading } from './vast-document.js';
@@ -88,8 +88,11 @@ export class AdmVast implements Plugin {
     });
   }
 
-  /** Parses VAST bids, checks their version against the imp, and follows their Wrapper chains. */
-  async bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
+  /**
+   * Parses VAST bids, checks their version against the imp, and follows their Wrapper chains. Synchronous for
+   * every bid but a VAST Wrapper (other formats, InLine VAST): only a chain to follow costs a promise.
+   */
+  bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
     if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
     const reading = readVast(candidate.bid.adm);
     if (!reading.ok) return reject(reading.code, reading.reason);
@@ -97,13 +100,17 @@ export class AdmVast implements Plugin {
     const problem = protocolProblem(reading.doc, protocols);
     if (problem) return reject(LossReason.incorrectCreativeFormat, problem);
     if (!reading.doc.ads.some((ad) => ad.kind === 'wrapper')) return noop();
+    return this.followWrappers(ctx, reading.doc, protocols);
+  }
 
+  /** Follows a Wrapper chain within the time the auction has left (T7). */
+  private async followWrappers(ctx: BidderStageContext, doc: VastDocument, protocols: ReturnType<typeof protocolsOf>) {
     const { config } = this.scope;
     const hookBudget = config.hooks.timeoutMs - Math.max(HOOK_MARGIN_MS, config.hooks.timeoutMs / 10);
     const budgetMs = Math.floor(Math.min(config.vast.wrapperTimeoutMs ?? Infinity, hookBudget, ctx.auction.deadline - performance.now() - HOOK_MARGIN_MS));
     if (budgetMs <= 0) return reject(LossReason.vastWrapperTimeout, 'no time left in the auction to follow the VAST wrapper chain');
     const maxDepth = allowedDepth(config.vast.maxWrapperDepth, this.overrides, ctx.auction.site?.id, ctx.bidder.name);
-    const verdict = await this.resolver.check(reading.doc, { maxDepth, protocols, signal: AbortSignal.timeout(budgetMs) });
+    const verdict = await this.resolver.check(doc, { maxDepth, protocols, signal: AbortSignal.timeout(budgetMs) });
     if (verdict.ok) return noop();
     this.scope.log.debug({ auctionId: ctx.auction.auctionId, bidder: ctx.bidder.name, code: verdict.code, reason: verdict.reason }, 'VAST wrapper chain refused');
     return reject(verdict.code, verdict.reason);
