@@ -107,6 +107,11 @@ const notices = z
     drainTimeoutMs: z.int().nonnegative().default(5_000),
     /** fsync the journal before a billing is fired or acknowledged (survives power loss, not only a crash). */
     fsyncBilling: z.boolean().default(true),
+    /**
+     * Deliver notices to private, loopback and link-local addresses other than the bidder's own endpoint host
+     * (off by default: a notice URL comes from a bid, and must not make the exchange reach its own network).
+     */
+    allowPrivateNetworks: z.boolean().default(false),
   })
   .prefault({});
 

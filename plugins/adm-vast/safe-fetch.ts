@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { request, type Dispatcher } from 'undici';
+import { isPrivateAddress } from '../../core/private-address.js';
 
 /** What a wrapped-document fetch may do. */
 export interface FetchPolicy {
@@ -17,38 +18,7 @@ export type FetchResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly kind: 'timeout' | 'error'; readonly reason: string };
 
-/** Addresses a server-side fetch must not reach unless private networks are allowed. */
-function privateRanges(): BlockList {
-  const list = new BlockList();
-  for (const [net, prefix] of [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-    ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-  ] as const) list.addSubnet(net, prefix, 'ipv4');
-  for (const [net, prefix] of [
-    ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64],
-  ] as const) list.addSubnet(net, prefix, 'ipv6');
-  return list;
-}
-
-const PRIVATE = privateRanges();
-
-/** Whether `address` (an IP literal) is private, loopback, link-local, multicast or otherwise not public. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const lower = address.toLowerCase();
-  // IPv4-mapped and NAT64 addresses reach the IPv4 address they embed.
-  const embedded = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower)?.[1];
-  if (embedded) return PRIVATE.check(embedded, 'ipv4');
-  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (mappedHex) {
-    const [high, low] = [parseInt(mappedHex[1], 16), parseInt(mappedHex[2], 16)];
-    return PRIVATE.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
-  }
-  return PRIVATE.check(address, 'ipv6');
-}
+export { isPrivateAddress };
 
 class Refused extends Error {}
 

@@ -15,6 +15,7 @@ import { auctionNotices } from './auction-notices.js';
 import { BatchWindow } from './batch-window.js';
 import { BilledImpressions } from './billed-impressions.js';
 import { attemptDelivery } from './delivery.js';
+import { NoticeDestinations } from './destinations.js';
 import { EventLog } from './event-log.js';
 import { NoticeJournal, type JournalRecord } from './journal.js';
 import type { Notice, NoticeKind } from './notice.js';
@@ -52,6 +53,8 @@ const PRUNE_EVERY_MS = 60_000;
 @injectable()
 export class NoticesPlugin implements Plugin {
   private readonly settings: NoticesSettings;
+  /** Where notices may go (SSRF guard) and through which dispatcher. */
+  private readonly destinations: NoticeDestinations;
   private readonly log: Logger;
   private readonly events: EventLog;
   /** Notices accepted and neither delivered nor given up: what a journal compaction keeps. */
@@ -70,11 +73,12 @@ export class NoticesPlugin implements Plugin {
 
   constructor(
     @inject(Tokens.PluginScope) scope: PluginScope,
-    @inject(Tokens.HttpDispatcher) private readonly dispatcher: Dispatcher,
+    @inject(Tokens.HttpDispatcher) dispatcher: Dispatcher,
     @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
     @inject(Tokens.Metrics) private readonly metrics: ExchangeMetrics,
   ) {
     this.settings = readSettings(scope);
+    this.destinations = new NoticeDestinations(scope.config, dispatcher);
     this.log = scope.log;
     this.events = new EventLog(scope.log);
   }
@@ -90,7 +94,11 @@ export class NoticesPlugin implements Plugin {
     const { settings } = this;
     const deadlines = new AttemptDeadlines(settings.timeoutMs);
     this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
-      attempt: (notice, cancellation) => attemptDelivery(this.dispatcher, notice, deadlines, cancellation),
+      attempt: (notice, cancellation) => {
+        // Notices replayed from the journal were accepted under the configuration of their time: checked again.
+        const refused = this.destinations.refusal(notice);
+        return refused ? Promise.resolve({ ok: false, reason: refused }) : attemptDelivery(this.destinations.dispatcherFor(notice), notice, deadlines, cancellation);
+      },
       delivered: (notice, attempts, status) => {
         this.settle(notice);
         this.metrics.recordNotice(notice.kind, 'sent');
@@ -127,6 +135,7 @@ export class NoticesPlugin implements Plugin {
     await this.queue?.drain(this.settings.drainTimeoutMs);
     if (this.owed.size) this.log.info({ owed: this.owed.size, delivered: owedBefore - this.owed.size }, 'notices: left in the journal for the next start');
     await this.journal?.close();
+    await this.destinations.close();
   }
 
   /** Ready while the journal can be written (`GET /readyz`): a notice accepted now would not be durable otherwise. */
@@ -213,11 +222,11 @@ export class NoticesPlugin implements Plugin {
   }
 
   private dispatch(notice: Notice): void {
-    if (isHttpUrl(notice.url)) {
+    const why = isHttpUrl(notice.url) ? this.destinations.refusal(notice) : 'not an absolute http(s) URL';
+    if (why === undefined) {
       this.queue?.add(notice);
       return;
     }
-    const why = 'not an absolute http(s) URL';
     this.finish(notice, { t: 'x', id: notice.id, why }, () =>
       this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: why }, 'notice given up'));
   }

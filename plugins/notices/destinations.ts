@@ -1,0 +1,69 @@
+import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import type { RtbConfig } from '../../core/config/schema.js';
+import { isPrivateAddress } from '../../core/private-address.js';
+import type { Notice } from './notice.js';
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** `dns.lookup` that answers only public addresses: a name resolving to private ones only is an error. */
+function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
+    if (allowed.length === 0) {
+      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private network address only`);
+      refused.code = 'ENOTPUBLIC';
+      return callback(refused, []);
+    }
+    if (options.all) callback(null, allowed);
+    else callback(null, allowed[0]!.address, allowed[0]!.family);
+  });
+}
+
+/**
+ * Where notices may go (SSRF guard). A notice URL comes from a bid, so unless `notices.allowPrivateNetworks`
+ * is set, a notice may reach a private, loopback or link-local address only on the host of its bidder's own
+ * configured endpoint (a bidder inside the exchange's network notifies its own host). Any other destination
+ * must be public: an IP literal is checked when the notice is accepted, a name when it is connected to
+ * (through a dispatcher whose DNS answers exclude private addresses, so a later answer cannot swap one in).
+ */
+export class NoticeDestinations {
+  /** Each bidder's endpoint hostname: where its notices may go even when that is a private address. */
+  private readonly trustedHosts: ReadonlyMap<string, string>;
+  private readonly publicOnly?: Agent;
+
+  constructor(config: Pick<RtbConfig, 'bidders' | 'notices'>, private readonly shared: Dispatcher) {
+    this.trustedHosts = new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, hostOf(bidder.endpoint.replace(/%%[A-Z_]+%%/g, 'x'))]));
+    if (!config.notices.allowPrivateNetworks) this.publicOnly = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { lookup: publicLookup } });
+  }
+
+  /** Why `notice` may not be sent, or undefined when it may. */
+  refusal(notice: Notice): string | undefined {
+    if (!this.publicOnly) return undefined;
+    const host = hostOf(notice.url);
+    if (host === '' || host === this.trustedHosts.get(notice.bidder)) return undefined;
+    return isIP(host) && isPrivateAddress(host) ? `private network address ${host} (notices.allowPrivateNetworks is off)` : undefined;
+  }
+
+  /** The dispatcher to send `notice` through: the shared one to the bidder's own host, else the public-only one. */
+  dispatcherFor(notice: Notice): Dispatcher {
+    if (!this.publicOnly || hostOf(notice.url) === this.trustedHosts.get(notice.bidder)) return this.shared;
+    return this.publicOnly;
+  }
+
+  /** Closes the public-only dispatcher's connections. */
+  async close(): Promise<void> {
+    await this.publicOnly?.close();
+  }
+}
+
+/** A URL's hostname without IPv6 brackets, lower-cased; '' when it is not a URL. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return '';
+  }
+}
