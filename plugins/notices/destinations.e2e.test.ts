@@ -46,6 +46,8 @@ async function start(notices: RtbConfigInput['notices']) {
       far: { endpoint: `${far.url}/bid` },
     },
     notices,
+    // Generous: `localhost` may be tried over ::1 first (where the mock does not listen) before 127.0.0.1.
+    auction: { tmaxMs: 2_000 },
   }, builtinRegistry());
   const answer = await postAuction(exchange, { id: 'a1', imp: [{ id: '1', banner: { w: 300, h: 250 } }], site: { id: 's' } });
   expect(answer.status).toBe(200);
