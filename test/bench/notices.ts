@@ -159,7 +159,8 @@ function summarize(profile: { nodes: ProfileNode[]; samples: number[]; timeDelta
 const receivers = await startReceivers();
 const journalDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-notices-'));
 const bidders = receivers.ports.map((_, i) => `dsp-${i + 1}`);
-const config = parseConfig({ notices: { journalDir } });
+// The receivers are loopback origins that are not configured bidders: private addresses allowed.
+const config = parseConfig({ notices: { journalDir, allowPrivateNetworks: true } });
 // As the exchange runs it: the shared dispatcher of `Exchange.start`, pino's asynchronous destination (here to
 // /dev/null, as in the benchmark), one metrics registry.
 const destination = pino.destination({ dest: '/dev/null', sync: false });
