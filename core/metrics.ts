@@ -121,9 +121,15 @@ export class ExchangeMetrics {
   recordAuction(results: readonly BidderResult[], outcome: AuctionOutcome, durationMs: number): void {
     (outcome.awards.length > 0 ? this.filled : this.unfilled).pending++;
     this.duration.observe(durationMs / 1000);
+    // Each bidder's first loss code, in one pass over the losses.
+    let codes: Map<string, number> | undefined;
+    for (const loss of outcome.losses) {
+      codes ??= new Map();
+      if (!codes.has(loss.candidate.bidder)) codes.set(loss.candidate.bidder, loss.code);
+    }
     for (const result of results) {
       const series = this.bidder(result.bidder);
-      const code = result.status === 'loss' || result.status === 'invalid' ? firstLossCode(outcome, result.bidder) : '';
+      const code = result.status === 'loss' || result.status === 'invalid' ? codes?.get(result.bidder) ?? '' : '';
       const byCode = series.bids.get(result.status)!;
       let count = byCode.get(code);
       if (!count) {
@@ -225,12 +231,6 @@ export class ExchangeMetrics {
   private flush(): void {
     for (const count of this.counts) count.flush();
   }
-}
-
-/** The OpenRTB loss reason of `bidder`'s first loss in the outcome ('' when it has none). */
-function firstLossCode(outcome: AuctionOutcome, bidder: string): number | '' {
-  for (const loss of outcome.losses) if (loss.candidate.bidder === bidder) return loss.code;
-  return '';
 }
 
 let processMetrics: Registry | undefined;

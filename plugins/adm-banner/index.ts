@@ -60,16 +60,6 @@ export function rewriteBanner(adm: string, format: 'html' | 'javascript', input:
   return { adm: addImpressionPixel(expanded, format, input.impressionUrl), strategy: 'none', detail: 'no strategy applied', skipped };
 }
 
-const NO_MACROS: MacroValues = {};
-
-/**
- * Whether `adm` may hold an OpenRTB macro: `${…}` starts with `$` or, percent-encoded, `%24` (core/macros.ts), so
- * markup with neither has nothing to expand.
- */
-function mayHoldMacro(adm: string): boolean {
-  return adm.includes('$') || adm.includes('%24');
-}
-
 const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap', 'none'], macros: DEFAULT_CLICK_MACROS };
 
 /**
@@ -95,11 +85,9 @@ export class AdmBanner implements Plugin {
     const { auction, award, bidder } = ctx;
     const result = rewriteBanner(markup.adm, markup.format, {
       settings: this.settings.get(bidder.name) ?? FALLBACK_SETTINGS,
-      // Markup without a macro (no `$`, no `%24`) expands to itself: its values are not worth computing.
-      macros: mayHoldMacro(markup.adm) ? auctionMacroValues(auction, { award }, bidder.pricing) : NO_MACROS,
+      macros: auctionMacroValues(auction, { award }, bidder.pricing),
       impressionUrl: this.trackers.impression(auction, award),
-      // Bound rather than an arrow function: no closure to name and allocate per winner.
-      clickUrl: this.trackers.click.bind(this.trackers, auction, award),
+      clickUrl: (destination) => this.trackers.click(auction, award, destination),
     });
     if (this.scope.log.isLevelEnabled('debug')) {
       const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };

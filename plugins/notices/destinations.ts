@@ -39,18 +39,23 @@ export class NoticeDestinations {
     if (!config.notices.allowPrivateNetworks) this.publicOnly = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { lookup: publicLookup } });
   }
 
-  /** Why `notice` may not be sent, or undefined when it may. */
-  refusal(notice: Notice): string | undefined {
-    if (!this.publicOnly) return undefined;
-    const host = hostOf(notice.url);
-    if (host === '' || host === this.trustedHosts.get(notice.bidder)) return undefined;
-    return isIP(host) && isPrivateAddress(host) ? `private network address ${host} (notices.allowPrivateNetworks is off)` : undefined;
-  }
-
-  /** The dispatcher to send `notice` through: the shared one to the bidder's own host, else the public-only one. */
-  dispatcherFor(notice: Notice): Dispatcher {
-    if (!this.publicOnly || hostOf(notice.url) === this.trustedHosts.get(notice.bidder)) return this.shared;
-    return this.publicOnly;
+  /**
+   * How `notice` goes out: the dispatcher to send it through (the shared one to its bidder's own host, or when
+   * private networks are allowed; else the public-only one), or why it may not be sent. One reading of its URL.
+   */
+  route(notice: Notice): { readonly ok: true; readonly dispatcher: Dispatcher } | { readonly ok: false; readonly reason: string } {
+    let url: URL;
+    try {
+      url = new URL(notice.url);
+    } catch {
+      return { ok: false, reason: 'not an absolute http(s) URL' };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'not an absolute http(s) URL' };
+    if (!this.publicOnly) return { ok: true, dispatcher: this.shared };
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (host === this.trustedHosts.get(notice.bidder)) return { ok: true, dispatcher: this.shared };
+    if (isIP(host) && isPrivateAddress(host)) return { ok: false, reason: `private network address ${host} (notices.allowPrivateNetworks is off)` };
+    return { ok: true, dispatcher: this.publicOnly };
   }
 
   /** Closes the public-only dispatcher's connections. */
@@ -59,11 +64,7 @@ export class NoticeDestinations {
   }
 }
 
-/** A URL's hostname without IPv6 brackets, lower-cased; '' when it is not a URL. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  } catch {
-    return '';
-  }
+/** An endpoint's hostname without IPv6 brackets, lower-cased. */
+function hostOf(endpoint: string): string {
+  return new URL(endpoint).hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }

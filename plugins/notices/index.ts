@@ -9,7 +9,6 @@ import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { impressionKey } from '../../core/trackers/token-codec.js';
-import { isHttpUrl } from '../../core/trackers/signed-tracker-urls.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
 import { auctionNotices } from './auction-notices.js';
 import { BatchWindow } from './batch-window.js';
@@ -95,9 +94,9 @@ export class NoticesPlugin implements Plugin {
     const deadlines = new AttemptDeadlines(settings.timeoutMs);
     this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
       attempt: (notice, cancellation) => {
-        // Notices replayed from the journal were accepted under the configuration of their time: checked again.
-        const refused = this.destinations.refusal(notice);
-        return refused ? Promise.resolve({ ok: false, reason: refused }) : attemptDelivery(this.destinations.dispatcherFor(notice), notice, deadlines, cancellation);
+        // Notices replayed from the journal were accepted under the configuration of their time: routed again.
+        const route = this.destinations.route(notice);
+        return route.ok ? attemptDelivery(route.dispatcher, notice, deadlines, cancellation) : Promise.resolve(route);
       },
       delivered: (notice, attempts, status) => {
         this.settle(notice);
@@ -222,19 +221,19 @@ export class NoticesPlugin implements Plugin {
   }
 
   private dispatch(notice: Notice): void {
-    const why = isHttpUrl(notice.url) ? this.destinations.refusal(notice) : 'not an absolute http(s) URL';
-    if (why === undefined) {
+    const route = this.destinations.route(notice);
+    if (route.ok) {
       this.queue?.add(notice);
       return;
     }
+    const why = route.reason;
     this.finish(notice, { t: 'x', id: notice.id, why }, () =>
       this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: why }, 'notice given up'));
   }
 
   /** From now on the notice is owed (and counted in `rtb_notices_pending`). */
   private owe(notice: Notice): void {
-    if (!this.owed.has(notice.id)) this.metrics.notePending(notice.kind, 1);
-    this.owed.set(notice.id, notice);
+    this.oweAll([notice]);
   }
 
   /** A batch of new notices is owed from now on (`rtb_notices_pending` changes once per type, not per notice). */
