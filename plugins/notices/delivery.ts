@@ -44,18 +44,16 @@ export class Cancellation {
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * One attempt to deliver a notice: `GET url` over the exchange's shared undici dispatcher, within a time limit:
- * `limit` is the shared {@link AttemptDeadlines} that keeps the limit of every attempt with one timer (what the
- * plugin uses), or a limit in ms (undici's header and body timeouts: two timers per request). Only a 2xx answer
- * counts as delivered; any other status, a network error or the time limit is a failure for the queue to retry (implementation guide §7.8: anything but 200/204
- * deserves a retry). `cancellation` aborts it (shutdown). Never throws.
+ * One attempt to deliver a notice: `GET url` over `dispatcher`, within the time limit that `deadlines` keeps for
+ * every attempt in flight with one timer (undici's own header and body timeouts would arm two per request). Only
+ * a 2xx answer counts as delivered; any other status, a network error or the time limit is a failure for the
+ * queue to retry (implementation guide §7.8: anything but 200/204 deserves a retry). `cancellation` aborts it
+ * (shutdown). Never throws.
  *
  * It speaks undici's low-level `dispatch` API with a handler that drops the answer's body: a notice is the
  * hot path of every auction, and `request()` would build a body stream per answer only to discard it.
  */
-export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, limit: number | AttemptDeadlines, cancellation?: Cancellation): Promise<AttemptResult> {
-  const deadlines = typeof limit === 'number' ? undefined : limit;
-  const timeoutMs = deadlines ? 0 : (limit as number);
+export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, deadlines: AttemptDeadlines, cancellation?: Cancellation): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let target: URL;
     try {
@@ -76,13 +74,13 @@ export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, limit: n
       if (settled) return;
       settled = true;
       cancellation?.untrack(controller);
-      deadlines?.untrack(controller);
+      deadlines.untrack(controller);
       resolve(result);
     };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        deadlines?.track(started);
+        deadlines.track(started);
         cancellation?.track(started);
       },
       onResponseStart(_controller, statusCode) {
@@ -111,8 +109,8 @@ export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, limit: n
         method: 'GET',
         headers: notice.headers ? { 'user-agent': NOTICE_USER_AGENT, ...notice.headers } : { 'user-agent': NOTICE_USER_AGENT },
         // 0: no undici timer (the deadlines keep the limit).
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: 0,
+        bodyTimeout: 0,
       }, handler);
     } catch (error) {
       settle({ ok: false, reason: (error as Error).message });

@@ -23,7 +23,7 @@ function recordingQueue(concurrency: number) {
       active.set(notice.bidder, (active.get(notice.bidder) ?? 0) + 1);
       peak.set(notice.bidder, Math.max(peak.get(notice.bidder) ?? 0, active.get(notice.bidder)!));
       try {
-        return await attemptDelivery(dispatcher, notice, 30_000, cancellation);
+        return await attemptDelivery(dispatcher, notice, new AttemptDeadlines(30_000), cancellation);
       } finally {
         active.set(notice.bidder, active.get(notice.bidder)! - 1);
       }

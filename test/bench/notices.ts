@@ -23,6 +23,7 @@ import { parseConfig } from '../../core/config/load.js';
 import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
 import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
+import { AttemptDeadlines } from '../../plugins/notices/attempt-deadlines.js';
 import { attemptDelivery } from '../../plugins/notices/delivery.js';
 import { NoticesPlugin, type Notice } from '../../plugins/notices/index.js';
 
@@ -204,10 +205,11 @@ const floorNotices = events.flatMap((event, n) => [...event.outcome.awards, ...e
   url: `http://127.0.0.1:${receivers.ports[i]}/loss?auction=${event.auction.auctionId}&loss=102&min=1.76`, acceptedAt: 0,
 })));
 const floor: number[] = [];
+const floorDeadlines = new AttemptDeadlines(5_000);
 for (let round = 0; round < Number(args.rounds); round++) {
   let answered = 0;
   const measured = await phase(auctions, (n) => {
-    for (let i = 0; i < NOTICES_PER_AUCTION; i++) void attemptDelivery(dispatcher, floorNotices[n * NOTICES_PER_AUCTION + i], 5_000).then(() => answered++);
+    for (let i = 0; i < NOTICES_PER_AUCTION; i++) void attemptDelivery(dispatcher, floorNotices[n * NOTICES_PER_AUCTION + i], floorDeadlines).then(() => answered++);
   }, () => answered >= notices);
   floor.push((measured.cpuUs - idleUsPerMs * measured.wallMs) / notices);
 }
