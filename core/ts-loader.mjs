@@ -1,8 +1,9 @@
 // The module hooks `rtb` runs TypeScript with (registered by core/bin.mjs): each `.ts` module is compiled by
 // esbuild, as tsx and vitest do, but without tsx's `keepNames`, which wraps every function created at run time
 // in a `__name(…)` call (Object.defineProperty): measurable on the per-auction path. The compiler options are
-// tsconfig.json's that change emitted code (legacy decorators, class fields). Imports written `./x.js`, as
-// NodeNext wants, resolve to `./x.ts` when only the TypeScript file exists.
+// read from tsconfig.json. Imports written `./x.js`, as NodeNext wants, resolve to `./x.ts` when only the
+// TypeScript file exists.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
@@ -10,8 +11,8 @@ import { transform } from 'esbuild';
 const TS_FILE = /\.m?ts$/;
 const JS_SPECIFIER = /\.(m)?js$/;
 
-/** The tsconfig options esbuild honours in emitted code, as in tsconfig.json. */
-const tsconfigRaw = { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false, verbatimModuleSyntax: false } };
+/** The project's tsconfig.json: esbuild honours the options that change emitted code (legacy decorators, class fields). */
+const tsconfigRaw = JSON.parse(readFileSync(new URL('../tsconfig.json', import.meta.url), 'utf8'));
 
 /** `./x.js` written in a TypeScript module → `./x.ts` when `./x.js` does not exist. */
 export async function resolve(specifier, context, nextResolve) {
