@@ -96,6 +96,17 @@ describe('deadline', () => {
     expect(line.bidders.quick).toMatchObject({ status: 'win' });
   });
 
+  it('a bidder\'s own timeoutMs cuts only its call, well before the auction deadline', async () => {
+    rig = await startRig({ slow: { price: 5, delayMs: 8_000, bidderConfig: { timeoutMs: 50 } }, quick: { price: 1 } }, { auction: { tmaxMs: 5_000 } });
+    const started = Date.now();
+    const { answer, line } = await tagAuction(rig);
+    // A loose bound, not a timing: without its own limit the slow bidder would hold the auction for 5 s.
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(answer.status).toBe(200);
+    expect(line.bidders.slow).toMatchObject({ status: 'timeout', priceMicros: null });
+    expect(line.bidders.quick).toMatchObject({ status: 'win' });
+  });
+
   it('an OpenRTB caller\'s tmax shortens the deadline but never lengthens it', async () => {
     rig = await startRig({ a: { price: 1 } }, { auction: { tmaxMs: 200 } });
     await postAuction(rig.exchange, { id: 'x1', tmax: 5_000, imp: [{ id: '1', banner: { w: 1, h: 1 } }] });

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RtbConfig, SiteConfig } from '../config/schema.js';
 import type { StagePlan } from '../hooks/hook-plan.js';
+import { Cancellation } from '../http/cancellation.js';
 import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/run-hook.js';
 import type { ExchangeMetrics } from '../metrics.js';
 import type { Reject } from '../hooks/results.js';
@@ -122,7 +123,7 @@ export class AuctionPipeline {
     const plans = this.parts.bidders;
     return new Promise((resolve) => {
       const answers: (BidderAnswerResult | undefined)[] = new Array(plans.length);
-      const controller = new AbortController();
+      const deadline = new Cancellation();
       const arrivals = { next: 0 };
       let pending = plans.length;
       let open = true;
@@ -130,13 +131,13 @@ export class AuctionPipeline {
         if (!open) return;
         open = false;
         clearTimeout(timer);
-        if (pending > 0) controller.abort();
+        if (pending > 0) deadline.cancel(new Error('deadline passed'));
         resolve(plans.map((plan, i) => answers[i] ?? timedOut(plan)));
       };
       const timer = setTimeout(finish, tmax);
       if (pending === 0) finish();
       plans.forEach((plan, i) => {
-        this.askBidder(plan, ctx, controller.signal, arrivals).then((answer) => {
+        this.askBidder(plan, ctx, deadline, arrivals).then((answer) => {
           if (!open) return;
           answers[i] = answer;
           if (--pending === 0) finish();
@@ -146,7 +147,7 @@ export class AuctionPipeline {
   }
 
   /** One bidder's whole path: `requestBuild`, encode, POST, decode, `bidValidate`. Never rejects. */
-  private async askBidder(plan: BidderPlan, auction: AuctionContext, deadline: AbortSignal, arrivals: { next: number }): Promise<BidderAnswerResult> {
+  private async askBidder(plan: BidderPlan, auction: AuctionContext, deadline: Cancellation, arrivals: { next: number }): Promise<BidderAnswerResult> {
     const began = performance.now();
     const name = plan.view.name;
     const ctx: BidderStageContext = { auction, bidder: plan.view };
@@ -157,9 +158,7 @@ export class AuctionPipeline {
       const building = runWaterfall('requestBuild', plan.stages.requestBuild, ctx, auction.request, options);
       const request = isThenable(building) ? await building : building;
       const call = plan.dialect.encode(request, ctx);
-      const timeoutMs = plan.view.config.timeoutMs;
-      const signal = timeoutMs ? AbortSignal.any([deadline, AbortSignal.timeout(timeoutMs)]) : deadline;
-      const sent = await plan.transport.send(call, signal);
+      const sent = await plan.transport.send(call, deadline, plan.view.config.timeoutMs);
       const latencyMs = Math.round((performance.now() - began) * 100) / 100;
       if (!sent.ok) return failed(sent.aborted ? 'timeout' : 'error', sent.reason, sent.aborted ? null : latencyMs);
       const decoded = plan.dialect.decode(sent.answer, request, ctx);

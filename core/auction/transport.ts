@@ -1,6 +1,8 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { Pool } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
+import type { Cancellation } from '../http/cancellation.js';
 import type { BidderAnswer, OutboundCall } from '../plugin/dialect.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -29,6 +31,9 @@ export interface TransportOptions {
  * One bidder's HTTP client: a pool of keep-alive connections to its origin, built once at start-up. It POSTs
  * an encoded bid request, reads the answer within the size cap, and gunzips it (gzip answers are always
  * accepted). It never throws: every failure is a result.
+ *
+ * It speaks undici's low-level `dispatch` API with a handler that gathers the answer's chunks: this is every
+ * auction's hot path, once per bidder, and `request()` would build a body stream and an abort listener per call.
  */
 export class BidderTransport {
   private readonly pool: Pool;
@@ -41,36 +46,97 @@ export class BidderTransport {
     this.pool = new Pool(origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, maxResponseSize: options.maxResponseBytes });
   }
 
-  /** Sends one bid request; `signal` aborts it at the auction's deadline. */
-  async send(call: OutboundCall, signal: AbortSignal): Promise<TransportResult> {
-    const cap = this.options.maxResponseBytes;
-    try {
-      const response = await this.pool.request({
-        method: 'POST',
-        path: call.path ?? this.endpointPath,
-        headers: call.headers,
-        body: call.body,
-        signal,
-      });
-      const { statusCode, headers, body } = response;
-      let payload = Buffer.from(await body.arrayBuffer());
-      if (String(headers['content-encoding'] ?? '').toLowerCase() === 'gzip' && payload.length > 0) {
-        try {
-          payload = await gunzipAsync(payload, { maxOutputLength: cap });
-        } catch (error) {
-          return { ok: false, aborted: false, reason: `bad gzip answer: ${(error as Error).message}` };
-        }
+  /**
+   * Sends one bid request. `deadline` aborts it with the rest of the auction's calls; `timeoutMs`, the
+   * bidder's own limit when it has one, aborts it alone. Either way the result says `aborted`.
+   */
+  send(call: OutboundCall, deadline: Cancellation, timeoutMs?: number): Promise<TransportResult> {
+    return new Promise<AnswerReading>((resolve) => {
+      const reading = new AnswerReading(resolve, deadline, timeoutMs);
+      try {
+        this.pool.dispatch({ method: 'POST', path: call.path ?? this.endpointPath, headers: call.headers, body: call.body }, reading);
+      } catch (error) {
+        reading.onResponseError(undefined, error as Error);
       }
-      return { ok: true, answer: { status: statusCode, headers, body: payload } };
-    } catch (error) {
-      if (signal.aborted) return { ok: false, aborted: true, reason: 'deadline passed' };
+    }).then((reading) => this.result(reading));
+  }
+
+  private async result(reading: AnswerReading): Promise<TransportResult> {
+    const { error, status, headers } = reading;
+    if (error) {
+      if (reading.aborted) return { ok: false, aborted: true, reason: 'deadline passed' };
+      const cap = this.options.maxResponseBytes;
       if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
-      return { ok: false, aborted: false, reason: (error as Error).message || String(error) };
+      return { ok: false, aborted: false, reason: error.message || String(error) };
     }
+    let body = reading.body();
+    if (body.length > 0 && String(headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+      try {
+        body = await gunzipAsync(body, { maxOutputLength: this.options.maxResponseBytes });
+      } catch (error) {
+        return { ok: false, aborted: false, reason: `bad gzip answer: ${(error as Error).message}` };
+      }
+    }
+    return { ok: true, answer: { status, headers, body } };
   }
 
   /** Closes the pool's connections (after the last auction). */
   close(): Promise<void> {
     return this.pool.close();
+  }
+}
+
+/** One call's answer as undici hands it over: status, headers and body chunks, or the error that ended it. */
+class AnswerReading implements Dispatcher.DispatchHandler {
+  status = 0;
+  headers: IncomingHttpHeaders = {};
+  error?: Error;
+  /** Whether the auction's deadline or the bidder's own time limit ended the call. */
+  aborted = false;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private controller?: Dispatcher.DispatchController;
+  private timer?: NodeJS.Timeout;
+  private settled = false;
+
+  constructor(private readonly resolve: (reading: AnswerReading) => void, private readonly deadline: Cancellation, private readonly timeoutMs?: number) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.deadline.track(controller);
+    if (this.timeoutMs && !controller.aborted) this.timer = setTimeout(() => controller.abort(new Error('bidder time limit passed')), this.timeoutMs);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.settle();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    this.error = error;
+    this.aborted = this.controller?.aborted === true || this.deadline.cancelled;
+    this.settle();
+  }
+
+  /** The whole answer body. */
+  body(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.deadline.untrack(this.controller);
+    this.resolve(this);
   }
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { Cancellation } from '../../core/http/cancellation.js';
 import type { AttemptDeadlines } from './attempt-deadlines.js';
 import type { Notice } from './notice.js';
 
@@ -7,38 +8,6 @@ export type AttemptResult = { readonly ok: true; readonly status: number } | { r
 
 /** The `user-agent` of every notice the exchange sends. */
 export const NOTICE_USER_AGENT = 'rtb-exchange-notices/1';
-
-/**
- * Cancels the attempts in flight at once (shutdown). Cheaper than an `AbortSignal` listener per attempt,
- * which also warns past 10 listeners.
- */
-export class Cancellation {
-  private readonly live = new Set<Dispatcher.DispatchController>();
-  private reason?: Error;
-
-  /** Whether {@link cancel} was called. */
-  get cancelled(): boolean {
-    return this.reason !== undefined;
-  }
-
-  /** Aborts every attempt in flight and every later one. */
-  cancel(reason = new Error('aborted: shutting down')): void {
-    this.reason = reason;
-    for (const controller of this.live) controller.abort(reason);
-    this.live.clear();
-  }
-
-  /** @internal An attempt started: abort it now if cancelled, else remember it. */
-  track(controller: Dispatcher.DispatchController): void {
-    if (this.reason) controller.abort(this.reason);
-    else this.live.add(controller);
-  }
-
-  /** @internal An attempt ended. */
-  untrack(controller: Dispatcher.DispatchController | undefined): void {
-    if (controller) this.live.delete(controller);
-  }
-}
 
 /** Answer bytes read (and dropped) before the connection is cut: a notice answer carries nothing we need. */
 const MAX_ANSWER_BYTES = 64 * 1024;

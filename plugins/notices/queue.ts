@@ -1,4 +1,5 @@
-import { Cancellation, type AttemptResult } from './delivery.js';
+import { Cancellation } from '../../core/http/cancellation.js';
+import type { AttemptResult } from './delivery.js';
 import type { Notice } from './notice.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
 
