@@ -40,19 +40,19 @@ export default defineConfig({
   sidecars: [
     () => startDemoSyncBidder({ name: 'demo-dsp-a', port: 9101, price: 1.2, delayMs: 15, markup: creative('demo-dsp-a', '#2a6'), syncUrl: `${PUBLIC_URL}/sync`, ...DEMO_A_SYNC }),
     () => startMockBidder({
-      port: 9102, price: 0.8, delayMs: 25, markup: creative('demo-dsp-b', '#26a'), gzip: true, formats: ['banner'],
-      // Notices the exchange sends back (the mock records them): it loses to demo-dsp-a, so it gets its lurl.
+      port: 9102, record: false, price: 0.8, delayMs: 25, markup: creative('demo-dsp-b', '#26a'), gzip: true, formats: ['banner'],
+      // Notices the exchange sends back: it loses to demo-dsp-a, so it gets its lurl.
       nurl: 'http://127.0.0.1:9102/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}',
       lurl: 'http://127.0.0.1:9102/loss?auction=${AUCTION_ID}&reason=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}',
       burl: 'http://127.0.0.1:9102/bill?auction=${AUCTION_ID}&price=${AUCTION_PRICE}&ts=${AUCTION_IMP_TS}',
     }),
     // The page's native and video ads; each bids only on its own format (a 204 elsewhere).
     () => startMockBidder({
-      port: 9103, price: 0.9, delayMs: 10, formats: ['native'], mtype: 4,
+      port: 9103, record: false, price: 0.9, delayMs: 10, formats: ['native'], mtype: 4,
       markup: demoNativeAdm({ name: 'demo-dsp-native', landing: 'https://example.com/?from=demo-dsp-native', impressionTracker: 'http://127.0.0.1:9103/imp' }),
     }),
     () => startMockBidder({
-      port: 9104, price: 2.5, delayMs: 10, formats: ['video'], mtype: 2,
+      port: 9104, record: false, price: 2.5, delayMs: 10, formats: ['video'], mtype: 2,
       // The repository ships no video file: the page fires the impressions on the media error (examples/publisher/README.md).
       markup: demoVastAdm({ name: 'demo-dsp-video', landing: 'https://example.com/?from=demo-dsp-video', mediaUrl: `${PUBLIC_URL}/demo/ad.mp4`, impressionTracker: 'http://127.0.0.1:9104/imp' }),
     }),

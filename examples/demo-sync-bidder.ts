@@ -64,5 +64,5 @@ export function startDemoSyncBidder(options: DemoSyncBidderOptions): Promise<Moc
       body: JSON.stringify({ id: request.id, cur: 'USD', seatbid: [{ seat: options.name, bid }] }),
     };
   };
-  return startMockBidder({ port: options.port, delayMs: options.delayMs, respond });
+  return startMockBidder({ port: options.port, delayMs: options.delayMs, respond, record: false });
 }

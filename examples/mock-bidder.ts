@@ -79,6 +79,11 @@ export interface MockBidderOptions {
    * page). Recorded in `requests`, not in `notices`.
    */
   redirects?: Record<string, string>;
+  /**
+   * Keep every request in `requests` and `notices` (default true, what tests read). The standalone command turns
+   * it off: a benchmark's bidder would otherwise hold every request it ever got, and slow down as its heap grows.
+   */
+  record?: boolean;
   /** Full control: compute the answer from the request (overrides everything above but `delayMs`). */
   respond?: (request: ReceivedRequest) => MockAnswer;
 }
@@ -197,9 +202,10 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
   let adxTypes: AdxTypes | undefined;
   const requests: ReceivedRequest[] = [];
   const notices: Array<ReceivedRequest & { status: number }> = [];
+  let noticeCount = 0;
   const noticeAnswer = (received: ReceivedRequest): MockAnswer => {
-    const status = options.noticeStatuses?.[notices.length] ?? 200;
-    notices.push({ ...received, status });
+    const status = options.noticeStatuses?.[noticeCount++] ?? 200;
+    if (options.record !== false) notices.push({ ...received, status });
     return { status };
   };
   const server: Server = createServer((req, res) => {
@@ -225,7 +231,7 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
         }
       }
       const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, wire, raw, json, ...(adx ? { adx } : {}) };
-      requests.push(received);
+      if (options.record !== false) requests.push(received);
       const redirect = received.method === 'GET' ? options.redirects?.[received.url.split('?')[0]] : undefined;
       const answer = redirect !== undefined
         ? { status: 302, headers: { location: redirect } }
@@ -282,7 +288,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const dialect = (values.dialect ?? 'openrtb') as NonNullable<MockBidderOptions['dialect']>;
   if (!['openrtb', 'rtb-host', 'adx'].includes(dialect)) throw new Error(`--dialect: openrtb, rtb-host or adx, not ${dialect}`);
-  const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0), dialect });
+  const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0), dialect, record: false });
   const self = (url: string | undefined) => url?.replaceAll('SELF', bidder.url);
   bidder.set({ nurl: self(values.nurl), lurl: self(values.lurl), burl: self(values.burl) });
   process.stdout.write(`mock bidder listening on ${bidder.url}\n`);

@@ -20,7 +20,7 @@ export default defineConfig({
   },
   log: { level: 'info' },
   sidecars: [
-    () => startMockBidder({ port: 9211, dialect: 'rtb-host', price: 150, delayMs: 10, markup: script('dsp-a') }),
-    () => startMockBidder({ port: 9212, dialect: 'rtb-host', price: 1_200, units: 2, delayMs: 20, markup: script('dsp-b') }),
+    () => startMockBidder({ port: 9211, record: false, dialect: 'rtb-host', price: 150, delayMs: 10, markup: script('dsp-a') }),
+    () => startMockBidder({ port: 9212, record: false, dialect: 'rtb-host', price: 1_200, units: 2, delayMs: 20, markup: script('dsp-b') }),
   ],
 });
