@@ -1,8 +1,38 @@
 #!/usr/bin/env node
-// The `rtb` command. The framework, its plugins and TypeScript configs are compiled at load time by esbuild
-// (core/ts-loader.mjs), as vitest compiles them for the tests; stack traces point into the .ts sources.
-import { register } from 'node:module';
+// The `rtb` command. The CLI and the config file, with every framework, plugin and example module they import,
+// are compiled by esbuild into one bundle (core/bundle.mjs) and the CLI runs from it, as vitest compiles the
+// same sources for the tests; stack traces point into the .ts sources.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundle } from './bundle.mjs';
+import { CONFIG_SEARCH_PLACES } from './config/search-places.mjs';
+
+/** The config file the CLI will load, when it is a module to compile (not JSON, and it exists). */
+function configModule(argv) {
+  const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+  const file = typeof values.config === 'string'
+    ? path.resolve(values.config)
+    : CONFIG_SEARCH_PLACES.map((name) => path.resolve(name)).find((candidate) => existsSync(candidate));
+  return file && existsSync(file) && !file.endsWith('.json') ? file : undefined;
+}
 
 process.setSourceMapsEnabled(true);
-register('./ts-loader.mjs', import.meta.url);
-await import('./cli.ts');
+const argv = process.argv.slice(2);
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const config = configModule(argv);
+let modules;
+try {
+  modules = await bundle(config ? [cli, config] : [cli]);
+} catch (error) {
+  // A config that does not compile: one line per error, naming the file and the place.
+  const errors = error?.errors ?? [{ text: error instanceof Error ? error.message : String(error) }];
+  for (const { text, location } of errors) {
+    const where = location ? `${path.relative(process.cwd(), location.file) || location.file}:${location.line}:${location.column}` : path.relative(process.cwd(), config ?? cli);
+    process.stderr.write(`RTB_ERR_CONFIG_LOAD ${where}: cannot compile: ${text}\n`);
+  }
+  process.exit(1);
+}
+const { runCli } = await import(modules.get(cli));
+await runCli(argv, modules);

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { RtbStartupError } from './config/errors.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, type CompiledModules } from './config/load.js';
 import { configForWorker, joinClusterMetrics, runPrimary, workerSlot } from './cluster.js';
 import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
 import { createLog } from './log.js';
@@ -27,7 +27,7 @@ function printPlan(plan: ExchangePlan, file: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], compiled?: CompiledModules): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const { config, filepath } = await loadConfig(values.config);
+  const { config, filepath } = await loadConfig(values.config, process.cwd(), compiled);
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RtbStartupError('RTB_ERR_ARGS', [`--port: not a port number: ${values.port}`]);
@@ -74,14 +74,20 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof RtbStartupError) {
-      for (const problem of error.problems) process.stderr.write(`${error.code} ${problem}\n`);
-    } else {
-      process.stderr.write(`rtb: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-    process.exit(1);
-  },
-);
+/**
+ * Runs the `rtb` command with `argv` (without `node` and the script) and exits the process with its status.
+ * `compiled` maps config sources to the modules core/bin.mjs compiled them into.
+ */
+export function runCli(argv: string[], compiled?: CompiledModules): Promise<void> {
+  return main(argv, compiled).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof RtbStartupError) {
+        for (const problem of error.problems) process.stderr.write(`${error.code} ${problem}\n`);
+      } else {
+        process.stderr.write(`rtb: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+      process.exit(1);
+    },
+  );
+}

@@ -69,6 +69,15 @@ describe('rtb check', () => {
     expect(stderr).toContain('RTB_ERR_CONFIG_LOAD');
   });
 
+  it('a config that does not compile is one line naming the file and the place, no stack trace', async () => {
+    const broken = file('broken.ts', `export default {\n  bidders: { x: { endpoint: 'http://127.0.0.1:9/bid' } ,, },\n};\n`);
+    const { code, stderr } = await rtb(['check', '--config', broken]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^RTB_ERR_CONFIG_LOAD .*broken\.ts:2:\d+: cannot compile: /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it.each([
     ['plain.ts', `export default { bidders: { x: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'openrtb' } }, plugins: [{ name: 'first-price' }] };`],
     ['defined.ts', `import { defineConfig } from '${path.join(root, 'core/index.js')}';\nexport default defineConfig({ bidders: { x: { endpoint: 'http://127.0.0.1:9/bid' } }, plugins: ['first-price'] });`],

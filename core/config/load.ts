@@ -3,23 +3,32 @@ import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import type { z } from 'zod';
 import { RtbStartupError } from './errors.js';
+import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
 import { configSchema, type RtbConfig } from './schema.js';
 
-const SEARCH_PLACES = ['rtb.config.ts', 'rtb.config.js', 'rtb.config.mjs', 'rtb.config.json'];
+const SEARCH_PLACES = [...CONFIG_SEARCH_PLACES];
 
 /**
- * TypeScript configs are imported through the runtime's own loader (core/ts-loader.mjs under `rtb`, vite under vitest), so
- * a config compiles exactly like the framework it imports, and the TypeScript compiler that cosmiconfig's
- * default loader would keep in memory (tens of MB) is loaded only when that import fails (e.g. a `.ts`
- * file outside any `"type": "module"` package).
+ * Where a config module's compiled form is, by source path: under `rtb`, the config is compiled into the CLI's
+ * bundle (core/bundle.mjs), so it shares the framework's modules with the CLI.
  */
-async function importTypeScript(filepath: string, content: string): Promise<unknown> {
-  try {
-    const loaded = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
-    return loaded.default ?? loaded;
-  } catch {
-    return defaultLoaders['.ts'](filepath, content);
-  }
+export type CompiledModules = ReadonlyMap<string, string>;
+
+/**
+ * Config modules are imported in their compiled form when `rtb` compiled them, else as they are (vite compiles
+ * them under vitest). The TypeScript compiler that cosmiconfig's default loader would keep in memory (tens of
+ * MB) is loaded only when that import fails (e.g. a `.ts` file `rtb` did not compile).
+ */
+function moduleLoader(compiled: CompiledModules | undefined, fallback?: (filepath: string, content: string) => unknown) {
+  return async (filepath: string, content: string): Promise<unknown> => {
+    try {
+      const loaded = (await import(compiled?.get(path.resolve(filepath)) ?? pathToFileURL(filepath).href)) as { default?: unknown };
+      return loaded.default ?? loaded;
+    } catch (error) {
+      if (!fallback) throw error;
+      return fallback(filepath, content);
+    }
+  };
 }
 
 /** A loaded, validated config and the file it came from. */
@@ -28,10 +37,14 @@ export interface LoadedConfig { config: RtbConfig; filepath: string }
 /**
  * Finds and loads the exchange config with cosmiconfig: `file` when given (`.ts`, `.mts`, `.js`, `.mjs`,
  * `.json`), else `rtb.config.*` in `cwd`. A `defineConfig(...)` export and a plain object export both work.
+ * `compiled` maps config sources to the modules `rtb` compiled them into.
  * Throws {@link RtbStartupError} naming every bad key.
  */
-export async function loadConfig(file?: string, cwd = process.cwd()): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('rtb', { searchPlaces: SEARCH_PLACES, stopDir: cwd, cache: false, loaders: { '.ts': importTypeScript } });
+export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: CompiledModules): Promise<LoadedConfig> {
+  const typescript = moduleLoader(compiled, defaultLoaders['.ts']);
+  const javascript = moduleLoader(compiled);
+  const loaders = { '.ts': typescript, '.mts': typescript, '.js': javascript, '.mjs': javascript };
+  const explorer = cosmiconfig('rtb', { searchPlaces: SEARCH_PLACES, stopDir: cwd, cache: false, loaders });
   let found: { config: unknown; filepath: string } | null;
   try {
     found = file ? await explorer.load(path.resolve(cwd, file)) : await explorer.search(cwd);

@@ -63,12 +63,18 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-interface Figures { rps: number; p50: number; p99: number; max: number; cpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; max: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+
+/** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
+const bidderPids: number[] = [];
+const biddersCpuSeconds = () => bidderPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 async function drive(url: string, pid: number, options: { connections?: number; overallRate?: number }): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
+  const biddersBefore = biddersCpuSeconds();
   const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, overallRate: options.overallRate, headers: { 'user-agent': 'bench/1.0', referer: 'https://pub.example/' } });
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const biddersCpu = biddersCpuSeconds() - biddersBefore;
   const done = result.requests.total;
   return {
     rps: result.requests.average,
@@ -76,6 +82,7 @@ async function drive(url: string, pid: number, options: { connections?: number; 
     p99: result.latency.p99,
     max: result.latency.max,
     cpuMsPerAuction: done ? (cpu * 1000) / done : NaN,
+    biddersCpuMsPerAuction: done ? (biddersCpu * 1000) / done : NaN,
     rssMb: rssMb(pid),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -91,7 +98,7 @@ const median = (values: number[]) => {
 /** The median of each figure over several rounds. */
 function medianFigures(all: Figures[]): Figures {
   const of = (key: keyof Figures) => median(all.map((figures) => figures[key]));
-  return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
+  return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
 }
 
 /** The median over the rounds of `a`'s figure divided by `b`'s in the same round. */
@@ -100,7 +107,7 @@ function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): numb
 }
 
 function row(name: string, f: Figures): string {
-  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  max ${String(f.max).padStart(4)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
+  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  max ${String(f.max).padStart(4)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction (bidders ${f.biddersCpuMsPerAuction.toFixed(3)})  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
 }
 
 async function main(): Promise<void> {
@@ -108,7 +115,8 @@ async function main(): Promise<void> {
   // Every bid carries a win and a loss notice URL (back to its own bidder), so each auction fires one nurl and
   // three lurls through the notices plugin (BENCH_NOTICES=off: the same bids, notices not fired).
   const noticeFlags = ['--nurl', 'SELF/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}', '--lurl', 'SELF/loss?auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}'];
-  await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
+  const bidders = await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
+  bidderPids.push(...bidders.map((bidder) => bidder.pid!));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
   const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
 
