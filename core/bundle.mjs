@@ -15,18 +15,20 @@ import { build, stop } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_FILE = /\.(?:[mc]?ts|m?js)$/;
+/** Where bundles are written: the OS temp directory, one folder per user (another user's is not writable). */
+const BUNDLES = path.join(tmpdir(), `rtb-bundles-${process.getuid?.() ?? 'user'}`);
 /** Bundles older than this, from earlier sources, are removed at start-up. */
 const STALE_MS = 24 * 3600_000;
 
 /**
  * Compiles `entries` (absolute paths of the CLI and, when there is one, the config file) into a bundle in
- * `<tmpdir>/rtb-bundles/<content hash>/` and returns each entry's bundled module URL, by entry path.
+ * `<tmpdir>/rtb-bundles-<uid>/<content hash>/` and returns each entry's bundled module URL, by entry path.
  */
 export async function bundle(entries) {
   const result = await build({
     entryPoints: entries,
     outbase: root,
-    outdir: path.join(tmpdir(), 'rtb-bundles', 'out'),
+    outdir: path.join(BUNDLES, 'out'),
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
@@ -44,8 +46,8 @@ export async function bundle(entries) {
   await stop();
   const hash = createHash('sha256');
   for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
-  const dir = path.join(tmpdir(), 'rtb-bundles', hash.digest('hex').slice(0, 16));
-  const placeholder = path.join(tmpdir(), 'rtb-bundles', 'out');
+  const dir = path.join(BUNDLES, hash.digest('hex').slice(0, 16));
+  const placeholder = path.join(BUNDLES, 'out');
   if (!existsSync(dir)) writeBundle(result.outputFiles, placeholder, dir);
   pruneStale(path.dirname(dir), dir);
   const modules = new Map();

@@ -6,7 +6,7 @@
 // ±15% over a run. Each figure is the median over the rounds; each ratio the median of the per-round ratios.
 // The bench (not the exchange) uses global fetch, only to poll readiness.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -18,6 +18,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const bidderDelayMs = Number(process.env.BENCH_BIDDER_DELAY_MS ?? 10);
 const children: ChildProcess[] = [];
+/** The run's scratch directory (logs, journals), removed at the end. */
+const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
 /** Extra node flags for the measured processes (exchange and baseline), e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const measuredNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -118,7 +120,6 @@ async function main(): Promise<void> {
   const bidders = await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
   bidderPids.push(...bidders.map((bidder) => bidder.pid!));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
-  const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
 
   /** A measured server: its /ad URL and process. */
   interface Target { readonly name: string; readonly url: string; readonly pid: number }
@@ -203,4 +204,5 @@ main()
   })
   .finally(() => {
     for (const child of children) child.kill('SIGTERM');
+    setTimeout(() => rmSync(logDir, { recursive: true, force: true }), 1_000);
   });
