@@ -8,15 +8,32 @@ export interface ExchangeLog {
   flush(): Promise<void>;
 }
 
+/** Lines are written in batches of at least this many bytes, or every {@link FLUSH_EVERY_MS} at the latest. */
+const BATCH_BYTES = 4096;
+const FLUSH_EVERY_MS = 100;
+
 /**
  * The exchange's pino logger: JSON lines to standard output or to `log.file`, written asynchronously so
- * logging stays off the auction's critical path, flushed on shutdown.
+ * logging stays off the auction's critical path, and in batches (a write per few kB, or per 100 ms when traffic
+ * is light): a write per line cost every auction a system call per line. Flushed on shutdown; a crash loses at
+ * most the last 100 ms of lines.
  */
 export function createLog(config: RtbConfig['log']): ExchangeLog {
-  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true });
+  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength: BATCH_BYTES });
+  const flusher = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // The destination is destroyed (its file or pipe failed): nothing more can be written.
+    }
+  }, FLUSH_EVERY_MS);
+  flusher.unref();
   const log = pino({ level: config.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return {
     log,
-    flush: () => new Promise((resolve) => destination.flush(() => resolve())),
+    flush: () => {
+      clearInterval(flusher);
+      return new Promise((resolve) => destination.flush(() => resolve()));
+    },
   };
 }

@@ -1,0 +1,38 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLog } from './log.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function logFile(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtb-log-'));
+  dirs.push(dir);
+  return path.join(dir, 'exchange.log');
+}
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; n?: number }) : []);
+
+describe('createLog', () => {
+  it('writes a lone line without waiting for a batch to fill up', async () => {
+    const file = logFile();
+    const { log, flush } = createLog({ level: 'info', file });
+    log.info('lone line');
+    const deadline = Date.now() + 5_000;
+    while (lines(file).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(lines(file).map((line) => line.msg)).toEqual(['lone line']);
+    await flush();
+  });
+
+  it('flush writes every buffered line, in order', async () => {
+    const file = logFile();
+    const { log, flush } = createLog({ level: 'info', file });
+    for (let n = 0; n < 1_000; n++) log.info({ n }, 'line');
+    await flush();
+    expect(lines(file).map((line) => line.n)).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
+  });
+});
