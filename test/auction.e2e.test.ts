@@ -92,7 +92,7 @@ describe('deadline', () => {
     // A loose bound, not a timing: the hanging bidder would answer after 8 s.
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(answer.status).toBe(200);
-    expect(line.bidders.hangs).toMatchObject({ status: 'timeout', priceMicros: null });
+    expect(line.bidders.hangs).toMatchObject({ status: 'timeout', priceMicros: null, detail: 'no answer by the deadline' });
     expect(line.bidders.quick).toMatchObject({ status: 'win' });
   });
 
@@ -103,7 +103,7 @@ describe('deadline', () => {
     // A loose bound, not a timing: without its own limit the slow bidder would hold the auction for 5 s.
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(answer.status).toBe(200);
-    expect(line.bidders.slow).toMatchObject({ status: 'timeout', priceMicros: null });
+    expect(line.bidders.slow).toMatchObject({ status: 'timeout', priceMicros: null, detail: 'bidder time limit passed' });
     expect(line.bidders.quick).toMatchObject({ status: 'win' });
   });
 

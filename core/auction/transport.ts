@@ -61,23 +61,21 @@ export class BidderTransport {
     }).then((reading) => this.result(reading));
   }
 
-  private async result(reading: AnswerReading): Promise<TransportResult> {
+  /** The call's result; a promise only while a gzip answer is inflated. */
+  private result(reading: AnswerReading): TransportResult | Promise<TransportResult> {
     const { error, status, headers } = reading;
     if (error) {
-      if (reading.aborted) return { ok: false, aborted: true, reason: 'deadline passed' };
+      if (reading.aborted) return { ok: false, aborted: true, reason: reading.ownLimitPassed ? 'bidder time limit passed' : 'deadline passed' };
       const cap = this.options.maxResponseBytes;
       if ((error as { code?: string }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { ok: false, aborted: false, reason: `answer larger than ${cap} bytes` };
       return { ok: false, aborted: false, reason: error.message || String(error) };
     }
-    let body = reading.body();
-    if (body.length > 0 && String(headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
-      try {
-        body = await gunzipAsync(body, { maxOutputLength: this.options.maxResponseBytes });
-      } catch (error) {
-        return { ok: false, aborted: false, reason: `bad gzip answer: ${(error as Error).message}` };
-      }
-    }
-    return { ok: true, answer: { status, headers, body } };
+    const body = reading.body();
+    if (body.length === 0 || String(headers['content-encoding'] ?? '').toLowerCase() !== 'gzip') return { ok: true, answer: { status, headers, body } };
+    return gunzipAsync(body, { maxOutputLength: this.options.maxResponseBytes }).then(
+      (inflated): TransportResult => ({ ok: true, answer: { status, headers, body: inflated } }),
+      (error: Error): TransportResult => ({ ok: false, aborted: false, reason: `bad gzip answer: ${error.message}` }),
+    );
   }
 
   /** Closes the pool's connections (after the last auction). */
@@ -93,6 +91,8 @@ class AnswerReading implements Dispatcher.DispatchHandler {
   error?: Error;
   /** Whether the auction's deadline or the bidder's own time limit ended the call. */
   aborted = false;
+  /** Whether it was the bidder's own time limit. */
+  ownLimitPassed = false;
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private controller?: Dispatcher.DispatchController;
@@ -104,7 +104,12 @@ class AnswerReading implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     this.deadline.track(controller);
-    if (this.timeoutMs && !controller.aborted) this.timer = setTimeout(() => controller.abort(new Error('bidder time limit passed')), this.timeoutMs);
+    if (this.timeoutMs && !controller.aborted) {
+      this.timer = setTimeout(() => {
+        this.ownLimitPassed = true;
+        controller.abort(new Error('bidder time limit passed'));
+      }, this.timeoutMs);
+    }
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
