@@ -77,8 +77,9 @@ const settings = (chain: ClickSettings['chain']): ClickSettings => ({ chain, mac
 const banner = (chain: ClickSettings['chain'], winner = fresh()) => ({
   settings: settings(chain),
   macros: {},
-  impressionUrl: trackers.impression(auction, winner),
+  impressionUrl: () => trackers.impression(auction, winner),
   clickUrl: (destination?: string) => trackers.click(auction, winner, destination),
+  clickUrls: (destinations: readonly (string | undefined)[]) => trackers.clicks(auction, winner, destinations),
 });
 
 // The plugin as the exchange runs it: default settings (click-macro, falling back to redirect-wrap), logger at
