@@ -315,4 +315,19 @@ describe('AdmBanner plugin', () => {
       skipped: [{ strategy: 'click-macro', reason: 'no click macro in the markup' }],
     });
   });
+
+  it('expands the winner\'s macros in every spelling, and builds no values for markup that names none', () => {
+    const scope: PluginScope = { name: 'adm-banner', options: {}, log: pino({ level: 'silent' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
+    const plugin = new AdmBanner(scope, trackers);
+    const bidder: BidderView = { name: 'dsp', config: scope.config.bidders.dsp, pricing };
+    const rewrite = (adm: string) => {
+      const { auction, award } = fixture(adm);
+      const result = plugin.admRewrite({ auction, bidder, award }, { adm, format: 'html' });
+      if (result.action !== 'update') throw new Error('expected an update');
+      return result.value.adm.replace(IMPRESSION_PIXEL, '');
+    };
+    expect(rewrite('<img src="https://dsp.example/imp?p=${AUCTION_PRICE}&amp;id=%24%7BAUCTION_ID%7D">')).toBe('<img src="https://dsp.example/imp?p=1.25&amp;id=auc-1">');
+    expect(rewrite('<img src="https://dsp.example/imp?p=%24%7BAUCTION_PRICE%7D">')).toBe('<img src="https://dsp.example/imp?p=1.25">');
+    expect(rewrite('<img src="https://dsp.example/imp?p={AUCTION_PRICE}">')).toBe('<img src="https://dsp.example/imp?p={AUCTION_PRICE}">');
+  });
 });

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import type { Markup } from '../../core/auction/bids.js';
 import { noop, update } from '../../core/hooks/results.js';
 import type { RewriteContext } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros, type MacroValues } from '../../core/macros.js';
+import { auctionMacroValues, expandMacros, mayNameMacros, type MacroValues } from '../../core/macros.js';
 import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import type { TrackerUrls } from '../../core/trackers/contract.js';
@@ -64,6 +64,8 @@ export function rewriteBanner(adm: string, format: 'html' | 'javascript', input:
   return { adm: addImpressionPixel(expanded, format, input.impressionUrl()), strategy: 'none', detail: 'no strategy applied', skipped };
 }
 
+const NO_MACROS: MacroValues = {};
+
 const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap', 'none'], macros: DEFAULT_CLICK_MACROS };
 
 /**
@@ -89,7 +91,8 @@ export class AdmBanner implements Plugin {
     const { auction, award, bidder } = ctx;
     const result = rewriteBanner(markup.adm, markup.format, {
       settings: this.settings.get(bidder.name) ?? FALLBACK_SETTINGS,
-      macros: auctionMacroValues(auction, { award }, bidder.pricing),
+      // Most banners name no macro: their values (an object with getters, per winner) are then not built.
+      macros: mayNameMacros(markup.adm) ? auctionMacroValues(auction, { award }, bidder.pricing) : NO_MACROS,
       impressionUrl: () => this.trackers.impression(auction, award),
       clickUrl: (destination) => this.trackers.click(auction, award, destination),
       clickUrls: (destinations) => this.trackers.clicks(auction, award, destinations),
