@@ -110,6 +110,10 @@ function measure(name: string, iterations: number, run: () => unknown): void {
 // The pieces.
 measure(`piece: tracker URL, impression (the winner's one AES-GCM seal)`, 20_000, () => trackers.impression(auction, fresh()));
 measure(`piece: tracker URL, click of a sealed winner (an HMAC)`, 20_000, () => trackers.click(auction, award, 'https://landing.example/'));
+measure(`piece: tracker URLs, a click listed in the seal, then the impression`, 20_000, () => {
+  const winner = fresh();
+  return [trackers.clicks(auction, winner, ['https://landing.example/']), trackers.impression(auction, winner)];
+});
 measure(`piece: token, click sealed on its own (AES-GCM, as before)`, 20_000, () => codec.seal(clickClaim));
 measure(`piece: macro values + expansion, ${realWorld.length} B`, 20_000, () => expandMacros(realWorld, auctionMacroValues(auction, { award }, pricing)));
 measure(`piece: links found, mock bidder banner, ${mockBidderBanner.length} B`, 20_000, () => htmlLinks(mockBidderBanner));
