@@ -84,13 +84,23 @@ describe('SignedTrackerUrls', () => {
     expect(urls.map(destinationOf)).toEqual(['https://landing.example/a', undefined]);
   });
 
+  const long = (name: string, length: number) => `https://landing.example/${name}?pad=`.padEnd(length, 'x');
+
   it('lists destinations up to 768 characters with the burl; the others are signed one by one', () => {
-    const long = (name: string, length: number) => `https://landing.example/${name}?pad=`.padEnd(length, 'x');
-    expect(long('a', 400)).toHaveLength(400);
-    const urls = trackers.clicks(auction, awardWith({}), [long('a', 400), long('b', 400), long('c', 368)]);
-    expect(urls.map(versionOf)).toEqual([5, 3, 5]);
-    expect(urls.map(destinationOf)).toEqual([long('a', 400), long('b', 400), long('c', 368)]);
     const withBurl = trackers.clicks(auction, awardWith({ burl: long('burl', 500) }), [long('a', 269), long('b', 268)]);
     expect(withBurl.map(versionOf)).toEqual([3, 5]);
+    expect(withBurl.map(destinationOf)).toEqual([long('a', 269), long('b', 268)]);
+  });
+
+  it('lists destinations while their characters, times the URLs that carry them all, stay within 2,048', () => {
+    // Four of 100 characters in five URLs (the impression's and four clicks') make 2,000; a fifth would make 3,000.
+    const destinations = Array.from({ length: 8 }, (_, i) => long(`${i}`, 100));
+    const urls = trackers.clicks(auction, awardWith({}), [...destinations, long('short', 30)]);
+    expect(urls.map(versionOf)).toEqual([5, 5, 5, 5, 3, 3, 3, 3, 3]);
+    expect(urls.map(destinationOf)).toEqual([...destinations, long('short', 30)]);
+    // The bound itself: two of 652 + 30 characters in three URLs make 2,046; of 653 + 30, 2,049.
+    expect(long('b', 30)).toHaveLength(30);
+    expect(trackers.clicks(auction, awardWith({}), [long('a', 652), long('b', 30)]).map(versionOf)).toEqual([5, 5]);
+    expect(trackers.clicks(auction, awardWith({}), [long('a', 653), long('b', 30)]).map(versionOf)).toEqual([5, 3]);
   });
 });

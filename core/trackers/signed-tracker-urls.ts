@@ -23,10 +23,16 @@ const MAX_SHARED_IMPRESSION_BYTES = 1_024;
 
 /**
  * An award's click destinations are listed in its impression token ({@link SignedTrackerUrls.clicks}) while they and
- * its `burl` stay within this many characters: every click URL of the award carries the whole list, so that the
- * markup does not grow with the square of its links. Destinations past it are signed one by one.
+ * its `burl` stay within this many characters, so that the token stays within {@link MAX_SHARED_IMPRESSION_BYTES}.
  */
 const MAX_LISTED_CHARS = 768;
+
+/**
+ * And while the listed destinations' characters, times the URLs that carry them all (the impression's and each
+ * listed click's), stay within this many: the markup then grows by at most ~2.7 KB (base64), not with the square of
+ * its links. Destinations past either bound are signed one by one.
+ */
+const MAX_LISTED_COPIES_CHARS = 2_048;
 
 /**
  * The exchange's {@link TrackerUrls}: `PUBLIC_URL/t/imp?t=TOKEN` and `PUBLIC_URL/t/click?t=TOKEN` (`server.publicUrl`,
@@ -80,7 +86,8 @@ export class SignedTrackerUrls implements TrackerUrls {
   /**
    * The click trackers of `award` for each of `destinations` (undefined: a click that is only recorded), as
    * {@link click} makes them. Before the award's first tracker URL, the destinations (as many as fit
-   * {@link MAX_LISTED_CHARS}) are listed in its impression token, which spares each of their click tokens an HMAC.
+   * {@link MAX_LISTED_CHARS} and {@link MAX_LISTED_COPIES_CHARS}) are listed in its impression token, which spares each
+   * of their click tokens an HMAC.
    */
   clicks(auction: AuctionContext, award: Award, destinations: readonly (string | undefined)[]): string[] {
     destinations.forEach(checkDestination);
@@ -136,14 +143,19 @@ function checkDestination(destination: string | undefined): void {
   if (destination !== undefined && !isHttpUrl(destination)) throw new TypeError(`click destination is not an absolute http(s) URL: ${destination.slice(0, 100)}`);
 }
 
-/** The distinct `clicks` that fit in {@link MAX_LISTED_CHARS} with `used` characters (the burl) taken, in order. */
-function listable(clicks: readonly (string | undefined)[], used: number): (string | undefined)[] {
+/**
+ * The distinct `clicks` that fit, in order: within {@link MAX_LISTED_CHARS} with `burl` characters taken, and within
+ * {@link MAX_LISTED_COPIES_CHARS}.
+ */
+function listable(clicks: readonly (string | undefined)[], burl: number): (string | undefined)[] {
   const listed: (string | undefined)[] = [];
-  let chars = used;
+  let chars = 0;
   for (const click of clicks) {
-    const length = click?.length ?? 0;
-    if (chars + length > MAX_LISTED_CHARS || listed.includes(click)) continue;
-    chars += length;
+    if (listed.includes(click)) continue;
+    const total = chars + (click?.length ?? 0);
+    // The URLs that would carry the list: the impression's and the listed clicks', this one included.
+    if (burl + total > MAX_LISTED_CHARS || (listed.length + 2) * total > MAX_LISTED_COPIES_CHARS) continue;
+    chars = total;
     listed.push(click);
   }
   return listed;
