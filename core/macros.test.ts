@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Award, Loss, ValidBid } from './auction/bids.js';
-import { auctionMacroValues, expandMacros, marketBidRatio, OPENRTB_MACROS } from './macros.js';
+import { auctionMacroValues, expandMacros, marketBidRatio, mayNameMacros, OPENRTB_MACROS } from './macros.js';
 import type { Micros, Rounding } from './money.js';
 import { DecimalCpmPricing, type Pricing } from './pricing.js';
 
@@ -16,6 +16,17 @@ const cents: Pricing = {
   toMicros: () => ({ ok: false, code: 3, reason: 'unused' }),
   fromMicros: (micros: Micros, rounding: Rounding) => String(rounding === 'up' ? Math.ceil(micros / 10_000) : Math.floor(micros / 10_000)),
 };
+
+describe('mayNameMacros', () => {
+  it('is true for every spelling expandMacros substitutes, false for text it returns as is', () => {
+    const values = { AUCTION_PRICE: '1.5' };
+    for (const spelling of ['${AUCTION_PRICE}', '%24%7BAUCTION_PRICE%7D', '$%7BAUCTION_PRICE%7d', '%24{AUCTION_PRICE}', '${AUCTION_PRICE:B64}']) {
+      expect(expandMacros(`p=${spelling}`, values), spelling).not.toBe(`p=${spelling}`);
+      expect(mayNameMacros(`p=${spelling}`), spelling).toBe(true);
+    }
+    expect(mayNameMacros('<a href="https://landing.example/?a=1&amp;b={AUCTION_PRICE}">x</a>')).toBe(false);
+  });
+});
 
 describe('expandMacros', () => {
   const values = { AUCTION_ID: 'a b&c/ä', AUCTION_PRICE: '1.5', AUCTION_SEAT_ID: undefined, CLICK_URL: 'https://x.example/c?a=1' };

@@ -77,7 +77,7 @@ const KNOWN: ReadonlySet<string> = new Set(OPENRTB_MACROS);
  * regard for the syntax around it (§4.4).
  */
 export function expandMacros(template: string, values: MacroValues, options: ExpandOptions = {}): string {
-  if (!template.includes('$') && !template.includes('%')) return template;
+  if (!mayNameMacros(template)) return template;
   const preserve = options.preserve;
   return template.replace(MACRO, (whole, dollar: string, open: string, rawName: string, suffix: string | undefined, close: string) => {
     // The regex ignores case for the percent-encoded hex digits only: macro names are upper case.
@@ -94,6 +94,14 @@ export function expandMacros(template: string, values: MacroValues, options: Exp
     }
     return options.urlEncode || encodedForm ? encodeURIComponent(text) : text;
   });
+}
+
+/**
+ * Whether `template` may name a macro: every spelling of one holds `$` or `%`, so without them {@link expandMacros}
+ * returns the template as is, and a caller need not build values for it.
+ */
+export function mayNameMacros(template: string): boolean {
+  return template.includes('$') || template.includes('%');
 }
 
 /** The bid a set of macro values is about: an award (won) or a loss. */

@@ -15,4 +15,10 @@ export interface TrackerUrls {
    * click-through target when known, else the click is only recorded (`204`).
    */
   click(auction: AuctionContext, award: Award, destination?: string): string;
+  /**
+   * The click trackers for several destinations at once (undefined: a click that is only recorded), one URL per
+   * entry, in order, each as {@link click} makes it. Cheaper when it comes before the award's first `impression` or
+   * `click`: a rewriter that knows its clicks before it writes anything asks for them here first.
+   */
+  clicks(auction: AuctionContext, award: Award, destinations: readonly (string | undefined)[]): string[];
 }

@@ -49,5 +49,58 @@ describe('SignedTrackerUrls', () => {
   it('never signs a destination that is no absolute http(s) URL', () => {
     expect(() => trackers.click(auction, awardWith({}), 'javascript:alert(1)')).toThrow(TypeError);
     expect(() => trackers.click(auction, awardWith({}), '/relative')).toThrow(TypeError);
+    expect(() => trackers.clicks(auction, awardWith({}), ['https://landing.example/', 'javascript:alert(1)'])).toThrow(TypeError);
+  });
+
+  const versionOf = (url: string) => Buffer.from(tokenOf(url), 'base64url')[0];
+  const destinationOf = (url: string) => {
+    const read = trackers.read(tokenOf(url), 'click');
+    if (!read.ok) throw new Error(read.reason);
+    return read.claim.destination;
+  };
+
+  it('clicks() first: the destinations are listed in the impression token, and each click URL is that token and an index', () => {
+    const award = awardWith({ burl: 'https://dsp.example/bill?p=${AUCTION_PRICE}' });
+    const destinations = ['https://landing.example/a', undefined, 'https://landing.example/b', 'https://landing.example/a'];
+    const urls = trackers.clicks(auction, award, destinations);
+    const impression = tokenOf(trackers.impression(auction, award));
+    expect(urls.map(versionOf)).toEqual([5, 5, 5, 5]);
+    expect(urls.map((url) => tokenOf(url).slice(4))).toEqual([impression, impression, impression, impression]);
+    expect(urls.map(destinationOf)).toEqual(destinations);
+    expect(urls[3]).toBe(urls[0]);
+    // Later clicks of the award: listed ones as before, others signed one by one.
+    expect(trackers.click(auction, award, 'https://landing.example/b')).toBe(urls[2]);
+    const other = trackers.click(auction, award, 'https://other.example/');
+    expect([versionOf(other), destinationOf(other)]).toEqual([3, 'https://other.example/']);
+    const read = trackers.read(impression, 'impression');
+    expect(read.ok && read.claim.burl).toBe('https://dsp.example/bill?p=1.25');
+  });
+
+  it('clicks() after the award\'s impression token was sealed: each click is signed on its own, and reads the same', () => {
+    const award = awardWith({});
+    trackers.impression(auction, award);
+    const urls = trackers.clicks(auction, award, ['https://landing.example/a', undefined]);
+    expect(urls.map(versionOf)).toEqual([3, 3]);
+    expect(urls.map(destinationOf)).toEqual(['https://landing.example/a', undefined]);
+  });
+
+  const long = (name: string, length: number) => `https://landing.example/${name}?pad=`.padEnd(length, 'x');
+
+  it('lists destinations up to 768 characters with the burl; the others are signed one by one', () => {
+    const withBurl = trackers.clicks(auction, awardWith({ burl: long('burl', 500) }), [long('a', 269), long('b', 268)]);
+    expect(withBurl.map(versionOf)).toEqual([3, 5]);
+    expect(withBurl.map(destinationOf)).toEqual([long('a', 269), long('b', 268)]);
+  });
+
+  it('lists destinations while their characters, times the URLs that carry them all, stay within 2,048', () => {
+    // Four of 100 characters in five URLs (the impression's and four clicks') make 2,000; a fifth would make 3,000.
+    const destinations = Array.from({ length: 8 }, (_, i) => long(`${i}`, 100));
+    const urls = trackers.clicks(auction, awardWith({}), [...destinations, long('short', 30)]);
+    expect(urls.map(versionOf)).toEqual([5, 5, 5, 5, 3, 3, 3, 3, 3]);
+    expect(urls.map(destinationOf)).toEqual([...destinations, long('short', 30)]);
+    // The bound itself: two of 652 + 30 characters in three URLs make 2,046; of 653 + 30, 2,049.
+    expect(long('b', 30)).toHaveLength(30);
+    expect(trackers.clicks(auction, awardWith({}), [long('a', 652), long('b', 30)]).map(versionOf)).toEqual([5, 5]);
+    expect(trackers.clicks(auction, awardWith({}), [long('a', 653), long('b', 30)]).map(versionOf)).toEqual([5, 3]);
   });
 });

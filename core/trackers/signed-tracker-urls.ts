@@ -22,13 +22,28 @@ const FALLBACK_PRICING = new DecimalCpmPricing();
 const MAX_SHARED_IMPRESSION_BYTES = 1_024;
 
 /**
+ * An award's click destinations are listed in its impression token ({@link SignedTrackerUrls.clicks}) while they and
+ * its `burl` stay within this many characters, so that the token stays within {@link MAX_SHARED_IMPRESSION_BYTES}.
+ */
+const MAX_LISTED_CHARS = 768;
+
+/**
+ * And while the listed destinations' characters, times the URLs that carry them all (the impression's and each
+ * listed click's), stay within this many: the markup then grows by at most ~2.7 KB (base64), not with the square of
+ * its links. Destinations past either bound are signed one by one.
+ */
+const MAX_LISTED_COPIES_CHARS = 2_048;
+
+/**
  * The exchange's {@link TrackerUrls}: `PUBLIC_URL/t/imp?t=TOKEN` and `PUBLIC_URL/t/click?t=TOKEN` (`server.publicUrl`,
  * else the server's own address), each token an authenticated {@link TrackerClaim} that expires `ttlSeconds` after
  * the auction started. The impression token is AES-256-GCM sealed and carries the winner's `burl`, already expanded
  * in the bidder's units except `${AUCTION_IMP_TS}`, so billing needs nothing but the token (any node with the key
- * can bill). It is sealed once per award (every rewriter's impression URL for the award is the same), and each
- * click token carries it with the click's destination under an HMAC ({@link TrackerTokenCodec.clickToken}): one
- * encryption per winner, whatever its number of links. Registered in the DI root under `Tokens.TrackerUrls`; the
+ * can bill). It is sealed once per award (every rewriter's impression URL for the award is the same), at its first
+ * use, and each click token carries it ({@link TrackerTokenCodec.clickToken}): one encryption per winner, whatever
+ * its number of links. When that first use is {@link SignedTrackerUrls.clicks}, the token lists those clicks'
+ * destinations, and their click tokens are the token and an index, with no cryptography of their own; any other
+ * click adds an HMAC over the token and its destination. Registered in the DI root under `Tokens.TrackerUrls`; the
  * core's tracker endpoints read tokens back with {@link SignedTrackerUrls.read}.
  */
 export class SignedTrackerUrls implements TrackerUrls {
@@ -64,24 +79,38 @@ export class SignedTrackerUrls implements TrackerUrls {
    * `destination` is not an absolute http(s) URL: only those are ever redirected to.
    */
   click(auction: AuctionContext, award: Award, destination?: string): string {
-    if (destination !== undefined && !isHttpUrl(destination)) throw new TypeError(`click destination is not an absolute http(s) URL: ${destination.slice(0, 100)}`);
-    const impression = this.impressionOf(auction, award);
+    checkDestination(destination);
+    return this.clickOf(auction, award, this.impressionOf(auction, award), destination);
+  }
+
+  /**
+   * The click trackers of `award` for each of `destinations` (undefined: a click that is only recorded), as
+   * {@link click} makes them. Before the award's first tracker URL, the destinations (as many as fit
+   * {@link MAX_LISTED_CHARS} and {@link MAX_LISTED_COPIES_CHARS}) are listed in its impression token, which spares each
+   * of their click tokens an HMAC.
+   */
+  clicks(auction: AuctionContext, award: Award, destinations: readonly (string | undefined)[]): string[] {
+    destinations.forEach(checkDestination);
+    const impression = this.impressionOf(auction, award, destinations);
+    return destinations.map((destination) => this.clickOf(auction, award, impression, destination));
+  }
+
+  private clickOf(auction: AuctionContext, award: Award, impression: SealedImpression, destination: string | undefined): string {
     const token = impression.bytes.length <= MAX_SHARED_IMPRESSION_BYTES
       ? this.codec.clickToken(impression, destination)
       : this.codec.seal({ ...this.claim('click', auction, award), ...(destination === undefined ? {} : { destination }) });
     return `${this.base}${CLICK_TRACKER_PATH}?t=${token}`;
   }
 
-  /** The award's impression token, sealed at its first use. */
-  private impressionOf(auction: AuctionContext, award: Award): SealedImpression {
+  /** The award's impression token, sealed at its first use, listing `clicks` (as many as fit) when that use makes them. */
+  private impressionOf(auction: AuctionContext, award: Award, clicks: readonly (string | undefined)[] = []): SealedImpression {
     const known = this.sealed.get(award);
     if (known?.auction === auction) return known.impression;
     const { bid, bidder } = award.candidate;
     const burl = typeof bid.burl === 'string' && bid.burl !== ''
       ? expandMacros(bid.burl, auctionMacroValues(auction, { award }, this.pricing.get(bidder) ?? FALLBACK_PRICING), { urlEncode: true, preserve: ['AUCTION_IMP_TS'] })
       : undefined;
-    const claim = this.claim('impression', auction, award);
-    const impression = this.codec.sealImpression(burl === undefined ? claim : { ...claim, burl });
+    const impression = this.codec.sealImpression(this.claim('impression', auction, award, burl), listable(clicks, burl?.length ?? 0));
     this.sealed.set(award, { auction, impression });
     return impression;
   }
@@ -91,7 +120,8 @@ export class SignedTrackerUrls implements TrackerUrls {
     return this.codec.open(token, kind, now);
   }
 
-  private claim<K extends TrackerClaim['kind']>(kind: K, auction: AuctionContext, award: Award): TrackerClaim & { readonly kind: K } {
+  /** The claim of `award`; `burl` as given (a literal rather than a spread copy: this runs once per winner). */
+  private claim<K extends TrackerClaim['kind']>(kind: K, auction: AuctionContext, award: Award, burl?: string): TrackerClaim & { readonly kind: K } {
     const { bid, bidder } = award.candidate;
     return {
       kind,
@@ -103,6 +133,30 @@ export class SignedTrackerUrls implements TrackerUrls {
       clearingMicros: award.clearingMicros,
       // From the auction's start, so that every token of one award expires together.
       expiresAt: (Math.floor(auction.startedAt / 1000) + this.ttlSeconds) * 1000,
+      burl,
     };
   }
+}
+
+/** Throws `TypeError` for a click destination that is not an absolute http(s) URL: only those are ever redirected to. */
+function checkDestination(destination: string | undefined): void {
+  if (destination !== undefined && !isHttpUrl(destination)) throw new TypeError(`click destination is not an absolute http(s) URL: ${destination.slice(0, 100)}`);
+}
+
+/**
+ * The distinct `clicks` that fit, in order: within {@link MAX_LISTED_CHARS} with `burl` characters taken, and within
+ * {@link MAX_LISTED_COPIES_CHARS}.
+ */
+function listable(clicks: readonly (string | undefined)[], burl: number): (string | undefined)[] {
+  const listed: (string | undefined)[] = [];
+  let chars = 0;
+  for (const click of clicks) {
+    if (listed.includes(click)) continue;
+    const total = chars + (click?.length ?? 0);
+    // The URLs that would carry the list: the impression's and the listed clicks', this one included.
+    if (burl + total > MAX_LISTED_CHARS || (listed.length + 2) * total > MAX_LISTED_COPIES_CHARS) continue;
+    chars = total;
+    listed.push(click);
+  }
+  return listed;
 }

@@ -98,7 +98,7 @@ describe('click tokens (one sealed impression token per award, an HMAC per click
     // Authentic wrappers the exchange never makes: around a click claim, or with a destination it would refuse.
     ['around a sealed click claim', () => {
       const bytes = Buffer.from(codec.seal({ ...award, kind: 'click' }), 'base64url');
-      return codec.clickToken({ token: bytes.toString('base64url'), bytes }, destination);
+      return codec.clickToken({ token: bytes.toString('base64url'), bytes, clicks: [] }, destination);
     }, 'click', 'malformed'],
     ['a destination that is no http(s) URL', () => codec.clickToken(impression, 'javascript:alert(1)'), 'click', 'malformed'],
   ] as const)('refuses: %s', (_name, make, kind, reason) => {
@@ -108,5 +108,92 @@ describe('click tokens (one sealed impression token per award, an HMAC per click
   it('still reads version-1 click tokens (sealed by an exchange before this format)', () => {
     const sealed = codec.seal({ ...award, kind: 'click', destination });
     expect(codec.open(sealed, 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination } });
+  });
+});
+
+describe('listed clicks (a version-4 impression token listing its award\'s destinations, version-5 click tokens)', () => {
+  const { burl: _burl, ...award } = claim;
+  const first = 'https://landing.example/first?a=1';
+  const second = 'https://landing.example/ü/second';
+  const impression = codec.sealImpression({ ...claim, kind: 'impression' }, [first, undefined, second]);
+  const bytesOf = (token: string) => Buffer.from(token, 'base64url');
+
+  it('reads back as the award\'s impression, and each listed click as its destination (or a recorded-only click)', () => {
+    expect(bytesOf(impression.token)[0]).toBe(4);
+    expect(codec.open(impression.token, 'impression', NOW)).toEqual({ ok: true, claim });
+    expect(codec.open(codec.clickToken(impression, first), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination: first } });
+    expect(codec.open(codec.clickToken(impression), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click' } });
+    expect(codec.open(codec.clickToken(impression, second), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination: second } });
+  });
+
+  it('a listed click token is its version and index, then the impression token as is; price and destinations stay encrypted', () => {
+    const token = codec.clickToken(impression, second);
+    expect(token).toBe(`${Buffer.of(5, 0, 2).toString('base64url')}${impression.token}`);
+    expect(bytesOf(token).subarray(0, 3)).toEqual(Buffer.of(5, 0, 2));
+    expect(bytesOf(token).toString('latin1')).not.toMatch(/1\.51|1510000|dsp\.example|landing/);
+  });
+
+  it('a destination the token does not list is signed with an HMAC around it (version 3)', () => {
+    const other = 'https://elsewhere.example/';
+    const token = codec.clickToken(impression, other);
+    expect(bytesOf(token)[0]).toBe(3);
+    expect(codec.open(token, 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination: other } });
+  });
+
+  it('every single changed byte of the impression token inside is detected', () => {
+    const bytes = bytesOf(codec.clickToken(impression, first));
+    for (let i = 4; i < bytes.length; i++) {
+      const altered = Buffer.from(bytes);
+      altered[i] ^= 0x01;
+      expect(codec.open(altered.toString('base64url'), 'click', NOW), `byte ${i}`).toEqual({ ok: false, reason: 'forged' });
+    }
+  });
+
+  it('an index names one of the listed clicks only: another index in range is another of the award\'s own clicks', () => {
+    const withIndex = (index: number) => {
+      const bytes = bytesOf(codec.clickToken(impression, first));
+      bytes.writeUInt16BE(index, 1);
+      return bytes.toString('base64url');
+    };
+    expect(codec.open(withIndex(2), 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination: second } });
+    expect(codec.open(withIndex(3), 'click', NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(codec.open(withIndex(0xffff), 'click', NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  const otherCodec = new TrackerTokenCodec('another-secret-0123456789');
+  it.each([
+    ['another key', () => otherCodec.clickToken(otherCodec.sealImpression({ ...claim, kind: 'impression' }, [first]), first), 'click', 'forged'],
+    ['expired with its award', () => codec.clickToken(codec.sealImpression({ ...claim, kind: 'impression', expiresAt: NOW }, [first]), first), 'click', 'expired'],
+    ['a listed click token at the impression tracker', () => codec.clickToken(impression, first), 'impression', 'wrong-kind'],
+    ['a listing impression token at the click tracker', () => impression.token, 'click', 'wrong-kind'],
+    ['truncated', () => codec.clickToken(impression, first).slice(0, 40), 'click', 'malformed'],
+    ['only its version and index', () => codec.clickToken(impression, first).slice(0, 4), 'click', 'malformed'],
+    ['around a version-1 token', () => `${Buffer.of(5, 0, 0).toString('base64url')}${codec.sealImpression({ ...claim, kind: 'impression' }).token}`, 'click', 'malformed'],
+    ['around another version-5 token', () => `${Buffer.of(5, 0, 0).toString('base64url')}${codec.clickToken(impression, first)}`, 'click', 'malformed'],
+    // Authentic, but listing what the exchange never lists.
+    ['a listed destination that is no http(s) URL', () => {
+      const listed = codec.sealImpression({ ...claim, kind: 'impression' }, ['javascript:alert(1)']);
+      return codec.clickToken(listed, 'javascript:alert(1)');
+    }, 'click', 'malformed'],
+  ] as const)('refuses: %s', (_name, make, kind, reason) => {
+    expect(codec.open(make(), kind, NOW)).toEqual({ ok: false, reason });
+  });
+
+  it('lists at most 65,536 clicks (the index is 16 bits)', () => {
+    expect(() => codec.sealImpression({ ...claim, kind: 'impression' }, new Array<undefined>(0x1_0001).fill(undefined))).toThrow(RangeError);
+  });
+});
+
+describe('tokens minted before listed clicks (a rolling deploy has them in flight)', () => {
+  const { burl: _burl, ...award } = claim;
+  // Minted by the exchange before versions 4 and 5 existed, with `codec`'s secret, from `claim`.
+  const v1Impression = 'AcPIof-C3ycWAAAAAGr6EkW4c6yiYqK28A2qdnfmhKEYfYBBtfDlnsfGzztNrs04RFSeNe87xFqpYje5yaB7YyMu6nQMcmOpvg3q_pGiW9f9x_8ngHhTVnauK9TpvYM5eeEn0wftAVjaH6PE5_xFHYZOu7LjRp_dRJ0kdGag7JFG5TW9lK9egM4ZY-26D50-Vw';
+  const v3Click = 'AwCRAcPIof-C3ycWAAAAAGr6EkW4c6yiYqK28A2qdnfmhKEYfYBBtfDlnsfGzztNrs04RFSeNe87xFqpYje5yaB7YyMu6nQMcmOpvg3q_pGiW9f9x_8ngHhTVnauK9TpvYM5eeEn0wftAVjaH6PE5_xFHYZOu7LjRp_dRJ0kdGag7JFG5TW9lK9egM4ZY-26D50-V2h0dHBzOi8vbGFuZGluZy5leGFtcGxlL2HrImBdZRMsW9SwFsWhbi7T';
+  const v3RecordOnly = 'AwCRAcPIof-C3ycWAAAAAGr6EkW4c6yiYqK28A2qdnfmhKEYfYBBtfDlnsfGzztNrs04RFSeNe87xFqpYje5yaB7YyMu6nQMcmOpvg3q_pGiW9f9x_8ngHhTVnauK9TpvYM5eeEn0wftAVjaH6PE5_xFHYZOu7LjRp_dRJ0kdGag7JFG5TW9lK9egM4ZY-26D50-VzZkyg1t0a92Os-aYNmRsQ0';
+
+  it('still open', () => {
+    expect(codec.open(v1Impression, 'impression', NOW)).toEqual({ ok: true, claim });
+    expect(codec.open(v3Click, 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click', destination: 'https://landing.example/a' } });
+    expect(codec.open(v3RecordOnly, 'click', NOW)).toEqual({ ok: true, claim: { ...award, kind: 'click' } });
   });
 });

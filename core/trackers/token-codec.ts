@@ -36,6 +36,12 @@ export type TokenReading = { readonly ok: true; readonly claim: TrackerClaim } |
 const VERSION = 1;
 /** A click token made of an award's sealed impression token, a destination and an HMAC ({@link TrackerTokenCodec.clickToken}); 2 was never issued. */
 const CLICK_VERSION = 3;
+/** A sealed impression claim that also lists its award's click destinations: AES-256-GCM, as version 1. */
+const LISTED_VERSION = 4;
+/** A click token made of a version-4 impression token and the index of its destination in that token's list. */
+const LISTED_CLICK_VERSION = 5;
+/** A version-4 token lists at most this many click destinations: the index is 16 bits. */
+const MAX_LISTED_CLICKS = 0x1_0000;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** The click token's HMAC-SHA256, truncated (RFC 2104 §5): 128 bits. */
@@ -55,18 +61,31 @@ export interface SealedImpression {
   readonly token: string;
   /** The same token as bytes. */
   readonly bytes: Buffer;
+  /** The click destinations listed in the token (undefined: a click that is only recorded), in index order. */
+  readonly clicks: readonly (string | undefined)[];
 }
 
+/** A sealed token opened: its claim and, for a version-4 impression token, the click destinations it lists. */
+type Unsealed =
+  | { readonly ok: true; readonly claim: TrackerClaim; readonly clicks: readonly (string | undefined)[] }
+  | { readonly ok: false; readonly reason: TokenRefusal };
+
 /**
- * Seals {@link TrackerClaim}s into URL-safe tokens, and opens them again. Two layouts, base64url:
- * - sealed (version 1), every impression token: `1 ‖ iv (12: 8 random bytes ‖ a 32-bit counter) ‖ ciphertext ‖ tag (16)`,
- *   AES-256-GCM (authenticated encryption: a changed byte fails authentication, and the clearing price is
- *   unreadable without the key), the version authenticated as associated data;
- * - click (version 3): `3 ‖ length (2) ‖ the award's sealed impression token ‖ destination (UTF-8) ‖ mac (16)`, the
- *   mac an HMAC-SHA256 of every byte before it. One AES-GCM seal per award then serves its impression token and
- *   all its click tokens (each a cheaper HMAC): the price stays encrypted inside, and the destination, which
- *   the browser is sent to anyway, is authenticated but readable. A version-1 token may also be a click token
- *   ({@link seal} of a click claim), and is still read as one.
+ * Seals {@link TrackerClaim}s into URL-safe tokens, and opens them again. Four layouts, base64url:
+ * - sealed (version 1): `1 ‖ iv (12: 8 random bytes ‖ a 32-bit counter) ‖ ciphertext ‖ tag (16)`, AES-256-GCM
+ *   (authenticated encryption: a changed byte fails authentication, and the clearing price is unreadable without
+ *   the key), the version authenticated as associated data: impression tokens without listed clicks, and click
+ *   claims sealed on their own ({@link seal});
+ * - listed (version 4): the same, version 4, for an impression token whose plaintext also lists its award's click
+ *   destinations ({@link sealImpression} with clicks), encrypted with the rest;
+ * - listed click (version 5): `5 ‖ index (2) ‖ a version-4 token`, the click to the index-th destination that token
+ *   lists. No cryptography of its own, so the award's one seal serves its impression token and every listed click:
+ *   the destination is bound to the award by the key through the sealed list (a destination that is not listed
+ *   cannot be named), and another index in range names another of the award's own clicks, whose URLs the same
+ *   markup holds anyway;
+ * - click (version 3): `3 ‖ length (2) ‖ the award's sealed impression token (version 1 or 4) ‖ destination
+ *   (UTF-8) ‖ mac (16)`, the mac an HMAC-SHA256 of every byte before it: a click to a destination its impression
+ *   token does not list, readable but authenticated.
  * Both keys are derived from the configured secret with HKDF-SHA256, one per use.
  */
 export class TrackerTokenCodec {
@@ -94,21 +113,37 @@ export class TrackerTokenCodec {
 
   /** Seals a claim into a (version 1) token. */
   seal(claim: TrackerClaim): string {
-    return this.sealBytes(claim).toString('base64url');
+    const fields = awardFieldsOf(claim);
+    const extra = claim.kind === 'impression' ? claim.burl : claim.destination;
+    if (extra !== undefined) fields.push(extra);
+    return this.sealBytes(VERSION, fields).toString('base64url');
   }
 
-  /** Seals an impression claim, to serve as its impression token and inside its award's click tokens. */
-  sealImpression(claim: TrackerClaim & { readonly kind: 'impression' }): SealedImpression {
-    const bytes = this.sealBytes(claim);
-    return { token: bytes.toString('base64url'), bytes };
+  /**
+   * Seals an impression claim, to serve as its impression token and inside its award's click tokens. With `clicks`
+   * (destinations, or undefined for a click that is only recorded; at most 65,536), the token lists them (version
+   * 4), and {@link clickToken} makes their click tokens without cryptography.
+   */
+  sealImpression(claim: TrackerClaim & { readonly kind: 'impression' }, clicks: readonly (string | undefined)[] = []): SealedImpression {
+    if (clicks.length > MAX_LISTED_CLICKS) throw new RangeError(`at most ${MAX_LISTED_CLICKS} clicks can be listed in a token`);
+    const fields = awardFieldsOf(claim);
+    // Version 4 always has both fields; JSON writes undefined in an array as null.
+    if (clicks.length > 0) fields.push(claim.burl ?? null, clicks);
+    else if (claim.burl !== undefined) fields.push(claim.burl);
+    const bytes = this.sealBytes(clicks.length > 0 ? LISTED_VERSION : VERSION, fields);
+    return { token: bytes.toString('base64url'), bytes, clicks };
   }
 
   /**
    * A click token for the award `impression` was sealed for, redirecting to `destination` (an absolute http(s)
    * URL: the caller checks) or, without one, only recording the click. It reads back as the impression's claim
-   * with kind `click`, no `burl`, and this destination; it expires with the impression token.
+   * with kind `click`, no `burl`, and this destination; it expires with the impression token. A click the
+   * impression token lists is its index next to the token (version 5); any other is signed with an HMAC (version 3).
    */
   clickToken(impression: SealedImpression, destination?: string): string {
+    const index = impression.clicks.indexOf(destination);
+    // Three bytes are four base64 characters: the prefix's characters and the token's join as the bytes do.
+    if (index >= 0) return Buffer.of(LISTED_CLICK_VERSION, index >> 8, index & 0xff).toString('base64url') + impression.token;
     const inner = impression.bytes;
     const length = destination === undefined ? 0 : Buffer.byteLength(destination, 'utf8');
     const out = Buffer.allocUnsafe(3 + inner.length + length + MAC_BYTES);
@@ -121,14 +156,11 @@ export class TrackerTokenCodec {
     return out.toString('base64url');
   }
 
-  private sealBytes(claim: TrackerClaim): Buffer {
-    const extra = claim.kind === 'impression' ? claim.burl : claim.destination;
-    const fields = [KIND_CODE[claim.kind], claim.auctionId, claim.auctionStartedAt, claim.bidder, claim.bidId, claim.impId, claim.clearingMicros, Math.floor(claim.expiresAt / 1000)];
-    if (extra !== undefined) fields.push(extra);
+  private sealBytes(version: number, fields: unknown[]): Buffer {
     const plain = Buffer.from(JSON.stringify(fields), 'utf8');
     // One buffer for the whole token, the pieces written in place: `version ‖ iv ‖ ciphertext ‖ tag`.
     const out = Buffer.allocUnsafe(1 + IV_BYTES + plain.length + TAG_BYTES);
-    out[0] = VERSION;
+    out[0] = version;
     this.writeIv(out, 1);
     const cipher = createCipheriv('aes-256-gcm', this.key, out.subarray(1, 1 + IV_BYTES));
     cipher.setAAD(out.subarray(0, 1));
@@ -144,11 +176,22 @@ export class TrackerTokenCodec {
     if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: 'malformed' };
     const bytes = Buffer.from(token, 'base64url');
     if (bytes[0] === CLICK_VERSION) return this.openClick(bytes, expected, now);
+    if (bytes[0] === LISTED_CLICK_VERSION) return this.openListedClick(bytes, expected, now);
     return this.openSealed(bytes, expected, now);
   }
 
   private openSealed(bytes: Buffer, expected: TrackerClaim['kind'] | undefined, now: number): TokenReading {
-    if (bytes.length < MIN_SEALED_BYTES || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const sealed = this.unseal(bytes);
+    if (!sealed.ok) return sealed;
+    if (expected && sealed.claim.kind !== expected) return { ok: false, reason: 'wrong-kind' };
+    if (sealed.claim.expiresAt <= now) return { ok: false, reason: 'expired' };
+    return { ok: true, claim: sealed.claim };
+  }
+
+  /** Authenticates and reads a version-1 or version-4 token, whatever its kind and expiry. */
+  private unseal(bytes: Buffer): Unsealed {
+    const version = bytes[0];
+    if (bytes.length < MIN_SEALED_BYTES || (version !== VERSION && version !== LISTED_VERSION)) return { ok: false, reason: 'malformed' };
     let plain: string;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(1, 1 + IV_BYTES));
@@ -158,12 +201,9 @@ export class TrackerTokenCodec {
     } catch {
       return { ok: false, reason: 'forged' };
     }
-    const claim = claimOf(plain);
+    const read = version === VERSION ? sealedClaimOf(plain) : listedClaimOf(plain);
     // Authentic but unreadable: sealed by a different version of this code with the same key.
-    if (!claim) return { ok: false, reason: 'malformed' };
-    if (expected && claim.kind !== expected) return { ok: false, reason: 'wrong-kind' };
-    if (claim.expiresAt <= now) return { ok: false, reason: 'expired' };
-    return { ok: true, claim };
+    return read ? { ok: true, ...read } : { ok: false, reason: 'malformed' };
   }
 
   private openClick(bytes: Buffer, expected: TrackerClaim['kind'] | undefined, now: number): TokenReading {
@@ -179,20 +219,66 @@ export class TrackerTokenCodec {
     if (!inner.ok) return inner.reason === 'wrong-kind' ? { ok: false, reason: 'malformed' } : inner;
     const destination = innerEnd === signed ? undefined : bytes.toString('utf8', innerEnd, signed);
     if (destination !== undefined && !isHttpUrl(destination)) return { ok: false, reason: 'malformed' };
-    const { burl: _burl, ...award } = inner.claim;
-    return { ok: true, claim: { ...award, kind: 'click', ...(destination === undefined ? {} : { destination }) } };
+    return { ok: true, claim: clickOf(inner.claim, destination) };
+  }
+
+  private openListedClick(bytes: Buffer, expected: TrackerClaim['kind'] | undefined, now: number): TokenReading {
+    if (bytes.length < 3 + MIN_SEALED_BYTES || bytes[3] !== LISTED_VERSION) return { ok: false, reason: 'malformed' };
+    // The index is not authenticated: it only picks one of the destinations the authenticated token lists.
+    const inner = this.unseal(bytes.subarray(3));
+    if (!inner.ok) return inner;
+    if (expected && expected !== 'click') return { ok: false, reason: 'wrong-kind' };
+    const index = bytes.readUInt16BE(1);
+    if (index >= inner.clicks.length) return { ok: false, reason: 'malformed' };
+    const destination = inner.clicks[index];
+    if (destination !== undefined && !isHttpUrl(destination)) return { ok: false, reason: 'malformed' };
+    if (inner.claim.expiresAt <= now) return { ok: false, reason: 'expired' };
+    return { ok: true, claim: clickOf(inner.claim, destination) };
   }
 }
 
-function claimOf(plain: string): TrackerClaim | undefined {
-  let fields: unknown;
+/** The first eight plaintext fields of a claim, alike in versions 1 and 4: the kind's code and the award. */
+function awardFieldsOf(claim: TrackerClaim): unknown[] {
+  return [KIND_CODE[claim.kind], claim.auctionId, claim.auctionStartedAt, claim.bidder, claim.bidId, claim.impId, claim.clearingMicros, Math.floor(claim.expiresAt / 1000)];
+}
+
+/** The click claim of an award's impression claim: kind `click`, no `burl`, the destination when there is one. */
+function clickOf(impression: TrackerClaim, destination: string | undefined): TrackerClaim {
+  const { burl: _burl, ...award } = impression;
+  return { ...award, kind: 'click', ...(destination === undefined ? {} : { destination }) };
+}
+
+function parseArray(plain: string): unknown[] | undefined {
   try {
-    fields = JSON.parse(plain);
+    const fields: unknown = JSON.parse(plain);
+    return Array.isArray(fields) ? fields : undefined;
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length < 8 || fields.length > 9) return undefined;
-  const [kindCode, auctionId, auctionStartedAt, bidder, bidId, impId, clearingMicros, expiresAtSeconds, extra] = fields as unknown[];
+}
+
+/** A version-1 plaintext: `[kind, …award, burl or destination?]`. */
+function sealedClaimOf(plain: string): { claim: TrackerClaim; clicks: readonly (string | undefined)[] } | undefined {
+  const fields = parseArray(plain);
+  if (!fields || fields.length < 8 || fields.length > 9) return undefined;
+  const claim = claimOf(fields, fields[8]);
+  return claim && { claim, clicks: [] };
+}
+
+/** A version-4 plaintext: `["i", …award, burl or null, [destination or null, …]]` (at least one click). */
+function listedClaimOf(plain: string): { claim: TrackerClaim; clicks: readonly (string | undefined)[] } | undefined {
+  const fields = parseArray(plain);
+  if (!fields || fields.length !== 10 || fields[0] !== KIND_CODE.impression) return undefined;
+  const [burl, listed] = fields.slice(8);
+  if (!Array.isArray(listed) || listed.length === 0 || listed.length > MAX_LISTED_CLICKS) return undefined;
+  if (!listed.every((click) => click === null || typeof click === 'string')) return undefined;
+  const claim = claimOf(fields, burl ?? undefined);
+  return claim && { claim, clicks: listed.map((click: string | null) => click ?? undefined) };
+}
+
+/** The claim of a plaintext's first eight fields and its burl (impression) or destination (click). */
+function claimOf(fields: unknown[], extra: unknown): TrackerClaim | undefined {
+  const [kindCode, auctionId, auctionStartedAt, bidder, bidId, impId, clearingMicros, expiresAtSeconds] = fields;
   const kind = kindCode === 'i' ? 'impression' : kindCode === 'c' ? 'click' : undefined;
   if (!kind || typeof auctionId !== 'string' || typeof bidder !== 'string' || typeof bidId !== 'string' || typeof impId !== 'string') return undefined;
   if (!Number.isSafeInteger(auctionStartedAt) || !Number.isSafeInteger(clearingMicros) || !Number.isSafeInteger(expiresAtSeconds)) return undefined;

@@ -38,8 +38,9 @@ function inputFor(adm: string, chain: ClickSettings['chain'], extraMacros: Click
   return {
     settings,
     macros: auctionMacroValues(auction, { award }, pricing),
-    impressionUrl: trackers.impression(auction, award),
+    impressionUrl: () => trackers.impression(auction, award),
     clickUrl: (destination?: string) => trackers.click(auction, award, destination),
+    clickUrls: (destinations: readonly (string | undefined)[]) => trackers.clicks(auction, award, destinations),
   };
 }
 
@@ -105,6 +106,11 @@ describe('redirect-wrap', () => {
     expect(out.adm.replace(IMPRESSION_PIXEL, '')).toBe(expected);
     expect(out.adm.match(IMPRESSION_PIXEL)).toHaveLength(1);
     expect(out.adm).toContain("var s = \"<a href='https://in-a-script.example/'>\"");
+    // One seal for the winner: its links are listed in the pixel's token, which each click URL carries with an index.
+    const pixelToken = /\/t\/imp\?t=([A-Za-z0-9_-]+)/.exec(out.adm)![1];
+    const clickTokens = [hrefs[0], hrefs[6], hrefs[7]].map((href) => new URL(href).searchParams.get('t')!);
+    expect(clickTokens.map((token) => Buffer.from(token, 'base64url').subarray(0, 3))).toEqual([Buffer.of(5, 0, 0), Buffer.of(5, 0, 1), Buffer.of(5, 0, 2)]);
+    expect(clickTokens.map((token) => token.slice(4))).toEqual([pixelToken, pixelToken, pixelToken]);
   });
 
   it('cannot apply without an http(s) link, nor to JavaScript markup: the next strategy is used', () => {
@@ -308,5 +314,20 @@ describe('AdmBanner plugin', () => {
       plugin: 'adm-banner', auctionId: 'auc-1', bidder: 'dsp', strategy: 'redirect-wrap',
       skipped: [{ strategy: 'click-macro', reason: 'no click macro in the markup' }],
     });
+  });
+
+  it('expands the winner\'s macros in every spelling, and builds no values for markup that names none', () => {
+    const scope: PluginScope = { name: 'adm-banner', options: {}, log: pino({ level: 'silent' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
+    const plugin = new AdmBanner(scope, trackers);
+    const bidder: BidderView = { name: 'dsp', config: scope.config.bidders.dsp, pricing };
+    const rewrite = (adm: string) => {
+      const { auction, award } = fixture(adm);
+      const result = plugin.admRewrite({ auction, bidder, award }, { adm, format: 'html' });
+      if (result.action !== 'update') throw new Error('expected an update');
+      return result.value.adm.replace(IMPRESSION_PIXEL, '');
+    };
+    expect(rewrite('<img src="https://dsp.example/imp?p=${AUCTION_PRICE}&amp;id=%24%7BAUCTION_ID%7D">')).toBe('<img src="https://dsp.example/imp?p=1.25&amp;id=auc-1">');
+    expect(rewrite('<img src="https://dsp.example/imp?p=%24%7BAUCTION_PRICE%7D">')).toBe('<img src="https://dsp.example/imp?p=1.25">');
+    expect(rewrite('<img src="https://dsp.example/imp?p={AUCTION_PRICE}">')).toBe('<img src="https://dsp.example/imp?p={AUCTION_PRICE}">');
   });
 });

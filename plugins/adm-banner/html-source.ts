@@ -10,6 +10,7 @@ import {
   type TreeAdapter,
 } from 'parse5';
 import { isHttpUrl as isAbsoluteHttpUrl } from '../../core/trackers/http-url.js';
+import { plainLinks } from './plain-links.js';
 
 type Node = DefaultTreeAdapterTypes.Node;
 type Element = DefaultTreeAdapterTypes.Element;
@@ -66,7 +67,8 @@ export interface HtmlReading {
  * script is text, as in a browser; markup where the tree builder does more ({@link NEEDS_TREE}) is read with the
  * full parser instead. Links inside tables, `<template>` and `<noscript>` are found (the latter read as markup, as
  * a browser without scripts would); links written by scripts at run time are not. Without an `<a` anywhere
- * (case-insensitive; `<area` starts with it) there is no link and nothing is parsed.
+ * (case-insensitive; `<area` starts with it) there is no link and nothing is parsed; plain markup (no entity,
+ * comment or raw-text element: {@link plainLinks}) is read by a scanner of the tokenizer's tag states alone.
  */
 export function htmlLinks(html: string): HtmlLink[] {
   return read(html, true, false).links;
@@ -96,6 +98,8 @@ function read(html: string, wantLinks: boolean, wantBody: boolean): HtmlReading 
   const body = wantBody && /<body/i.test(html) && /<\/body/i.test(html);
   if (!links && !body) return { links: [], body: null };
   if (NEEDS_TREE.test(html)) return fromTree(html, links, body);
+  const plain = body ? undefined : plainLinks(html);
+  if (plain) return { links: plain, body: null };
   const reader = new HtmlReader(html, links, body);
   reader.tokenizer.write(html, true);
   return { links: reader.links, body: reader.bodyUnsure ? undefined : reader.body() ?? null };

@@ -33,7 +33,8 @@ export const htmlWrapStrategy: ClickStrategy = {
     if (input.format !== 'html') return { applied: false, reason: 'JavaScript markup cannot be wrapped in HTML' };
     const id = `rtb-click-${randomBytes(6).toString('hex')}`;
     const open = `<div id="${id}" style="display:inline-block;position:relative">`;
-    const close = `</div>${reporterScript(id, input.clickUrl())}`;
+    const [clickUrl] = input.clickUrls([undefined]);
+    const close = `</div>${reporterScript(id, clickUrl)}`;
     const body = htmlBody(input.adm);
     const adm = body
       ? input.adm.slice(0, body.contentStart) + open + input.adm.slice(body.contentStart, body.contentEnd) + close + input.adm.slice(body.contentEnd)

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import type { Markup } from '../../core/auction/bids.js';
 import { noop, update } from '../../core/hooks/results.js';
 import type { RewriteContext } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros, type MacroValues } from '../../core/macros.js';
+import { auctionMacroValues, expandMacros, mayNameMacros, type MacroValues } from '../../core/macros.js';
 import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import type { TrackerUrls } from '../../core/trackers/contract.js';
@@ -29,8 +29,12 @@ export interface BannerRewriteInput {
   readonly settings: ClickSettings;
   /** The winner's OpenRTB macro values, in its own units (core/macros.ts). */
   readonly macros: MacroValues;
-  readonly impressionUrl: string;
+  /** The exchange's impression URL for the winner: asked for after the click URLs (see `TrackerUrls.clicks`). */
+  readonly impressionUrl: () => string;
+  /** The exchange's click URL, with `destination` signed into it (strategy.ts, `ClickInput.clickUrl`). */
   readonly clickUrl: (destination?: string) => string;
+  /** Several click URLs at once (strategy.ts, `ClickInput.clickUrls`). */
+  readonly clickUrls: (destinations: readonly (string | undefined)[]) => string[];
 }
 
 /** A rewritten banner, with the click strategy that applied and why the ones before it did not. */
@@ -49,16 +53,18 @@ export function rewriteBanner(adm: string, format: 'html' | 'javascript', input:
   const expanded = expandMacros(adm, input.macros);
   const skipped: Array<{ strategy: ClickStrategyName; reason: string }> = [];
   for (const name of input.settings.chain) {
-    const outcome = CLICK_STRATEGY_BY_NAME[name].apply({ adm: expanded, format, macros: input.settings.macros, clickUrl: input.clickUrl });
+    const outcome = CLICK_STRATEGY_BY_NAME[name].apply({ adm: expanded, format, macros: input.settings.macros, clickUrl: input.clickUrl, clickUrls: input.clickUrls });
     if (!outcome.applied) {
       skipped.push({ strategy: name, reason: outcome.reason });
       continue;
     }
-    return { adm: addImpressionPixel(outcome.adm, format, input.impressionUrl, outcome.body), strategy: name, detail: outcome.detail, skipped };
+    return { adm: addImpressionPixel(outcome.adm, format, input.impressionUrl(), outcome.body), strategy: name, detail: outcome.detail, skipped };
   }
   // Unreachable with a resolved chain (it always ends with `none`), kept for hand-made settings.
-  return { adm: addImpressionPixel(expanded, format, input.impressionUrl), strategy: 'none', detail: 'no strategy applied', skipped };
+  return { adm: addImpressionPixel(expanded, format, input.impressionUrl()), strategy: 'none', detail: 'no strategy applied', skipped };
 }
+
+const NO_MACROS: MacroValues = {};
 
 const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap', 'none'], macros: DEFAULT_CLICK_MACROS };
 
@@ -85,9 +91,11 @@ export class AdmBanner implements Plugin {
     const { auction, award, bidder } = ctx;
     const result = rewriteBanner(markup.adm, markup.format, {
       settings: this.settings.get(bidder.name) ?? FALLBACK_SETTINGS,
-      macros: auctionMacroValues(auction, { award }, bidder.pricing),
-      impressionUrl: this.trackers.impression(auction, award),
+      // Most banners name no macro: their values (an object with getters, per winner) are then not built.
+      macros: mayNameMacros(markup.adm) ? auctionMacroValues(auction, { award }, bidder.pricing) : NO_MACROS,
+      impressionUrl: () => this.trackers.impression(auction, award),
       clickUrl: (destination) => this.trackers.click(auction, award, destination),
+      clickUrls: (destinations) => this.trackers.clicks(auction, award, destinations),
     });
     if (this.scope.log.isLevelEnabled('debug')) {
       const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };

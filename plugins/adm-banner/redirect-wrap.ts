@@ -16,13 +16,10 @@ export const redirectWrapStrategy: ClickStrategy = {
     if (input.format !== 'html') return { applied: false, reason: 'JavaScript markup: its links are not in the source as HTML' };
     // The links, and a whole document's body for the impression pixel (when the tokenizer can tell), in one reading.
     const { links, body } = readHtml(input.adm);
-    const splices: Splice[] = [];
-    for (const link of links) {
-      if (!isHttpUrl(link.href)) continue;
-      const { start, end, name } = link.attribute;
-      splices.push({ start, end, text: `${name}="${escapeAttribute(input.clickUrl(link.href))}"` });
-    }
-    if (splices.length === 0) return { applied: false, reason: 'no http(s) link in the markup' };
+    const wrapped = links.filter((link) => isHttpUrl(link.href));
+    if (wrapped.length === 0) return { applied: false, reason: 'no http(s) link in the markup' };
+    const urls = input.clickUrls(wrapped.map((link) => link.href));
+    const splices: Splice[] = wrapped.map(({ attribute: { start, end, name } }, i) => ({ start, end, text: `${name}="${escapeAttribute(urls[i])}"` }));
     return { applied: true, adm: applySplices(input.adm, splices), detail: `${splices.length} link(s) wrapped`, body: body && shifted(body, splices) };
   },
 };

@@ -13,6 +13,12 @@ export interface ClickInput {
    * the URL) the exchange redirects there after recording the click; without it, it only records the click.
    */
   readonly clickUrl: (destination?: string) => string;
+  /**
+   * The exchange's click URLs for several destinations at once, one per entry, in order, as `clickUrl` makes them.
+   * A strategy that knows all its clicks before writing any asks for them here, in one call before any other: the
+   * exchange then lists them in the winner's one sealed token, and the click URLs need no cryptography of their own.
+   */
+  readonly clickUrls: (destinations: readonly (string | undefined)[]) => string[];
 }
 
 /** A strategy's answer: the rewritten markup, or why it cannot apply to this markup (the next one is tried). */

@@ -40,9 +40,11 @@ export class AdmNative implements Plugin {
     const { auction, award, bidder } = ctx;
     const imp = auction.request.imp.find((candidate) => candidate.id === award.candidate.bid.impid);
     const macros = auctionMacroValues(auction, { award }, bidder.pricing);
+    // The click first: listed in the award's impression token, it needs no signature of its own.
+    const [click] = this.trackers.clicks(auction, award, [undefined]);
     const result = rewriteNative(markup.adm, macros, {
       impression: this.trackers.impression(auction, award),
-      click: this.trackers.click(auction, award),
+      click,
       useEventTrackers: requestAllowsImageEventTracker(imp?.native?.request),
     });
     if (!result.ok) {

@@ -136,6 +136,8 @@ describe('admRewrite', () => {
     const clickUrl = /<VideoClicks><ClickTracking><!\[CDATA\[(.+?)\]\]><\/ClickTracking><\/VideoClicks><MediaFiles>/.exec(result.value.adm)?.[1];
     const token = new URL(clickUrl!).searchParams.get('t')!;
     expect(trackers.read(token, 'click')).toMatchObject({ ok: true, claim: { auctionId: 'auc-1', bidder: 'dsp', clearingMicros: 1_250_000 } });
+    // The click is listed in the impression token it carries: one seal, no signature of its own.
+    expect(result.value.adm).toContain(`/t/imp?t=${token.slice(4)}]]>`);
     expect(vast.admRewrite({ ...ctx, award }, { adm: '<b>x</b>', format: 'html' })).toEqual({ action: 'noop' });
   });
 });

@@ -120,10 +120,9 @@ export class AdmVast implements Plugin {
   admRewrite(ctx: RewriteContext, markup: Markup) {
     if (markup.format !== 'vast') return noop();
     const { auction, award, bidder } = ctx;
-    const result = rewriteVast(markup.adm, auctionMacroValues(auction, { award }, bidder.pricing), {
-      impression: this.trackers.impression(auction, award),
-      click: this.trackers.click(auction, award),
-    });
+    // The click first: listed in the award's impression token, it needs no signature of its own.
+    const [click] = this.trackers.clicks(auction, award, [undefined]);
+    const result = rewriteVast(markup.adm, auctionMacroValues(auction, { award }, bidder.pricing), { impression: this.trackers.impression(auction, award), click });
     if (!result.ok) this.scope.log.error({ auctionId: auction.auctionId, bidder: bidder.name, reason: result.reason }, 'VAST winner could not be rewritten: delivered without the exchange trackers');
     return update({ ...markup, adm: result.adm });
   }

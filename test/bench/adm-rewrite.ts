@@ -77,8 +77,9 @@ const settings = (chain: ClickSettings['chain']): ClickSettings => ({ chain, mac
 const banner = (chain: ClickSettings['chain'], winner = fresh()) => ({
   settings: settings(chain),
   macros: {},
-  impressionUrl: trackers.impression(auction, winner),
+  impressionUrl: () => trackers.impression(auction, winner),
   clickUrl: (destination?: string) => trackers.click(auction, winner, destination),
+  clickUrls: (destinations: readonly (string | undefined)[]) => trackers.clicks(auction, winner, destinations),
 });
 
 // The plugin as the exchange runs it: default settings (click-macro, falling back to redirect-wrap), logger at
@@ -109,6 +110,10 @@ function measure(name: string, iterations: number, run: () => unknown): void {
 // The pieces.
 measure(`piece: tracker URL, impression (the winner's one AES-GCM seal)`, 20_000, () => trackers.impression(auction, fresh()));
 measure(`piece: tracker URL, click of a sealed winner (an HMAC)`, 20_000, () => trackers.click(auction, award, 'https://landing.example/'));
+measure(`piece: tracker URLs, a click listed in the seal, then the impression`, 20_000, () => {
+  const winner = fresh();
+  return [trackers.clicks(auction, winner, ['https://landing.example/']), trackers.impression(auction, winner)];
+});
 measure(`piece: token, click sealed on its own (AES-GCM, as before)`, 20_000, () => codec.seal(clickClaim));
 measure(`piece: macro values + expansion, ${realWorld.length} B`, 20_000, () => expandMacros(realWorld, auctionMacroValues(auction, { award }, pricing)));
 measure(`piece: links found, mock bidder banner, ${mockBidderBanner.length} B`, 20_000, () => htmlLinks(mockBidderBanner));
@@ -125,7 +130,10 @@ measure(`banner, pixel only (none), ${smallBanner.length} B`, 5_000, () => rewri
 measure(`banner, click-macro, ${macroBanner.length} B`, 5_000, () => rewriteBanner(macroBanner, 'html', banner(['click-macro'])));
 measure(`banner, redirect-wrap 4 links, ${smallBanner.length} B`, 5_000, () => rewriteBanner(smallBanner, 'html', banner(['redirect-wrap'])));
 measure(`banner, redirect-wrap 10 links, ${largeBanner.length} B`, 1_000, () => rewriteBanner(largeBanner, 'html', banner(['redirect-wrap'])));
-measure(`VAST 4.2 inline, trackers inserted, ${vast.length} B`, 5_000, () =>
-  rewriteVast(vast, {}, ((winner) => ({ impression: trackers.impression(auction, winner), click: trackers.click(auction, winner) }))(fresh())));
-measure(`Native 1.2, trackers added, ${native.length} B`, 5_000, () =>
-  rewriteNative(native, {}, ((winner) => ({ impression: trackers.impression(auction, winner), click: trackers.click(auction, winner), useEventTrackers: true }))(fresh())));
+// As the plugins mint them: the click first, listed in the impression token.
+const vastUrls = (winner: Award) => {
+  const [click] = trackers.clicks(auction, winner, [undefined]);
+  return { impression: trackers.impression(auction, winner), click };
+};
+measure(`VAST 4.2 inline, trackers inserted, ${vast.length} B`, 5_000, () => rewriteVast(vast, {}, vastUrls(fresh())));
+measure(`Native 1.2, trackers added, ${native.length} B`, 5_000, () => rewriteNative(native, {}, { ...vastUrls(fresh()), useEventTrackers: true }));
