@@ -208,7 +208,7 @@ export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log
   const bidderPricing = new Map<string, Pricing>();
   let trackers: SignedTrackerUrls | undefined;
   try {
-    trackers = new SignedTrackerUrls(resolveTrackerSecret(config.trackers, log), trackerBase(config), config.trackers.ttlSeconds, bidderPricing);
+    trackers = new SignedTrackerUrls(resolveTrackerSecret(config.trackers, log), trackerBase(config), config.trackers.ttlSeconds, bidderPricing, config.trackers.listClicks);
   } catch (error) {
     if (!(error instanceof RtbStartupError)) throw error;
     problems.push(...error.problems);

@@ -73,12 +73,15 @@ const secret = z.union([z.string().min(16, 'must be at least 16 characters'), z.
 /**
  * The exchange's own tracker URLs (impression/render → `burl`, click → redirect): `secret` keys the AES-256-GCM
  * tokens they carry (when unset, the `RTB_TRACKER_SECRET` environment variable, else a random key per process
- * with a warning); a token expires `ttlSeconds` after its auction.
+ * with a warning); a token expires `ttlSeconds` after its auction. `listClicks` (default true) lists an award's
+ * click destinations inside its impression token (token versions 4 and 5); false mints only the older versions
+ * (1 and 3), which exchanges from before 2026-11-26 can read: the first step of a rolling upgrade from them.
  */
 const trackers = z
   .strictObject({
     secret: secret.optional(),
     ttlSeconds: z.int().positive().max(30 * 24 * 3600).default(3600),
+    listClicks: z.boolean().default(true),
   })
   .prefault({});
 

@@ -103,4 +103,14 @@ describe('SignedTrackerUrls', () => {
     expect(trackers.clicks(auction, awardWith({}), [long('a', 652), long('b', 30)]).map(versionOf)).toEqual([5, 5]);
     expect(trackers.clicks(auction, awardWith({}), [long('a', 653), long('b', 30)]).map(versionOf)).toEqual([5, 3]);
   });
+
+  it('with listClicks off (a rolling upgrade\'s first step) mints only versions 1 and 3, which older exchanges read', () => {
+    const unlisted = new SignedTrackerUrls('signed-tracker-urls test secret', 'https://ex.test', 3600, new Map(), false);
+    const award = awardWith({ burl: 'https://dsp.example/bill?p=${AUCTION_PRICE}' });
+    const urls = unlisted.clicks(auction, award, ['https://landing.example/a', undefined]);
+    expect(urls.map(versionOf)).toEqual([3, 3]);
+    expect(versionOf(unlisted.impression(auction, award))).toBe(1);
+    // The same key reads them whichever way they were minted.
+    expect(urls.map(destinationOf)).toEqual(['https://landing.example/a', undefined]);
+  });
 });

@@ -59,6 +59,11 @@ export class SignedTrackerUrls implements TrackerUrls {
     private readonly ttlSeconds: number,
     /** Bidder name → its pricing (filled once bidders are resolved). */
     private readonly pricing: ReadonlyMap<string, Pricing>,
+    /**
+     * Whether {@link clicks} lists destinations in the impression token (versions 4 and 5). False mints only versions
+     * 1 and 3, which exchanges from before that scheme read: the first step of a rolling upgrade (`trackers.listClicks`).
+     */
+    private readonly listClicks = true,
   ) {
     this.codec = new TrackerTokenCodec(secret);
     this.base = publicUrl ?? 'http://localhost';
@@ -91,7 +96,7 @@ export class SignedTrackerUrls implements TrackerUrls {
    */
   clicks(auction: AuctionContext, award: Award, destinations: readonly (string | undefined)[]): string[] {
     destinations.forEach(checkDestination);
-    const impression = this.impressionOf(auction, award, destinations);
+    const impression = this.impressionOf(auction, award, this.listClicks ? destinations : []);
     return destinations.map((destination) => this.clickOf(auction, award, impression, destination));
   }
 
