@@ -9,28 +9,35 @@ export type AttemptResult = { readonly ok: true; readonly status: number } | { r
 /** The `user-agent` of every notice the exchange sends. */
 export const NOTICE_USER_AGENT = 'rtb-exchange-notices/1';
 
+/** Where and through what a notice goes: its URL read once (origin, path and query), and the dispatcher to use. */
+export interface NoticeRoute {
+  readonly dispatcher: Dispatcher;
+  readonly origin: string;
+  /** Path and query. */
+  readonly path: string;
+}
+
+/** The route of an absolute URL through `dispatcher`, with no destination policy (tests, benchmarks); throws on a non-URL. */
+export function routeThrough(dispatcher: Dispatcher, url: string): NoticeRoute {
+  const target = new URL(url);
+  return { dispatcher, origin: target.origin, path: `${target.pathname}${target.search}` };
+}
+
 /** Answer bytes read (and dropped) before the connection is cut: a notice answer carries nothing we need. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * One attempt to deliver a notice: `GET url` over `dispatcher`, within the time limit that `deadlines` keeps for
- * every attempt in flight with one timer (undici's own header and body timeouts would arm two per request). Only
- * a 2xx answer counts as delivered; any other status, a network error or the time limit is a failure for the
+ * One attempt to deliver a notice: `GET` its URL as `route` read it, over the route's dispatcher, within the time
+ * limit that `deadlines` keeps for every attempt in flight with one timer (undici's own header and body timeouts
+ * would arm two per request). Only a 2xx answer counts as delivered; any other status, a network error or the time limit is a failure for the
  * queue to retry (implementation guide §7.8: anything but 200/204 deserves a retry). `cancellation` aborts it
  * (shutdown). Never throws.
  *
  * It speaks undici's low-level `dispatch` API with a handler that drops the answer's body: a notice is the
  * hot path of every auction, and `request()` would build a body stream per answer only to discard it.
  */
-export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, deadlines: AttemptDeadlines, cancellation?: Cancellation): Promise<AttemptResult> {
+export function attemptDelivery(route: NoticeRoute, notice: Notice, deadlines: AttemptDeadlines, cancellation?: Cancellation): Promise<AttemptResult> {
   return new Promise((resolve) => {
-    let target: URL;
-    try {
-      target = new URL(notice.url);
-    } catch {
-      resolve({ ok: false, reason: 'not a URL' });
-      return;
-    }
     if (cancellation?.cancelled) {
       resolve({ ok: false, reason: 'aborted: shutting down' });
       return;
@@ -72,9 +79,9 @@ export function attemptDelivery(dispatcher: Dispatcher, notice: Notice, deadline
       },
     };
     try {
-      dispatcher.dispatch({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
+      route.dispatcher.dispatch({
+        origin: route.origin,
+        path: route.path,
         method: 'GET',
         headers: notice.headers ? { 'user-agent': NOTICE_USER_AGENT, ...notice.headers } : { 'user-agent': NOTICE_USER_AGENT },
         // 0: no undici timer (the deadlines keep the limit).

@@ -3,7 +3,11 @@ import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { RtbConfig } from '../../core/config/schema.js';
 import { isPrivateAddress } from '../../core/private-address.js';
+import type { NoticeRoute } from './delivery.js';
 import type { Notice } from './notice.js';
+
+/** A notice's route, or why it may not be sent. */
+export type RouteReading = ({ readonly ok: true } & NoticeRoute) | { readonly ok: false; readonly reason: string };
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
@@ -33,6 +37,8 @@ export class NoticeDestinations {
   /** Each bidder's endpoint hostname: where its notices may go even when that is a private address. */
   private readonly trustedHosts: ReadonlyMap<string, string>;
   private readonly publicOnly?: Agent;
+  /** Each notice's route, read once: a notice is routed when accepted and again at each attempt. */
+  private readonly routes = new WeakMap<Notice, RouteReading>();
 
   constructor(config: Pick<RtbConfig, 'bidders' | 'notices'>, private readonly shared: Dispatcher) {
     this.trustedHosts = new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, hostOf(bidder.endpoint.replace(/%%[A-Z_]+%%/g, 'x'))]));
@@ -41,9 +47,19 @@ export class NoticeDestinations {
 
   /**
    * How `notice` goes out: the dispatcher to send it through (the shared one to its bidder's own host, or when
-   * private networks are allowed; else the public-only one), or why it may not be sent. One reading of its URL.
+   * private networks are allowed; else the public-only one) with its URL's origin and path, or why it may not be
+   * sent. One reading of its URL per notice.
    */
-  route(notice: Notice): { readonly ok: true; readonly dispatcher: Dispatcher } | { readonly ok: false; readonly reason: string } {
+  route(notice: Notice): RouteReading {
+    let reading = this.routes.get(notice);
+    if (reading === undefined) {
+      reading = this.read(notice);
+      this.routes.set(notice, reading);
+    }
+    return reading;
+  }
+
+  private read(notice: Notice): RouteReading {
     let url: URL;
     try {
       url = new URL(notice.url);
@@ -51,11 +67,12 @@ export class NoticeDestinations {
       return { ok: false, reason: 'not an absolute http(s) URL' };
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'not an absolute http(s) URL' };
-    if (!this.publicOnly) return { ok: true, dispatcher: this.shared };
+    const target = { origin: url.origin, path: `${url.pathname}${url.search}` };
+    if (!this.publicOnly) return { ok: true, dispatcher: this.shared, ...target };
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === this.trustedHosts.get(notice.bidder)) return { ok: true, dispatcher: this.shared };
+    if (host === this.trustedHosts.get(notice.bidder)) return { ok: true, dispatcher: this.shared, ...target };
     if (isIP(host) && isPrivateAddress(host)) return { ok: false, reason: `private network address ${host} (notices.allowPrivateNetworks is off)` };
-    return { ok: true, dispatcher: this.publicOnly };
+    return { ok: true, dispatcher: this.publicOnly, ...target };
   }
 
   /** Closes the public-only dispatcher's connections. */

@@ -96,7 +96,7 @@ export class NoticesPlugin implements Plugin {
       attempt: (notice, cancellation) => {
         // Notices replayed from the journal were accepted under the configuration of their time: routed again.
         const route = this.destinations.route(notice);
-        return route.ok ? attemptDelivery(route.dispatcher, notice, deadlines, cancellation) : Promise.resolve(route);
+        return route.ok ? attemptDelivery(route, notice, deadlines, cancellation) : Promise.resolve(route);
       },
       delivered: (notice, attempts, status) => {
         this.settle(notice);

@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockBidder } from '../../examples/mock-bidder.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
-import { attemptDelivery } from './delivery.js';
+import { attemptDelivery, routeThrough } from './delivery.js';
 import type { Notice } from './notice.js';
 import { DeliveryQueue, type QueueHandlers } from './queue.js';
 import { nextRetryDelay } from './retry-policy.js';
@@ -23,7 +23,7 @@ function recordingQueue(concurrency: number) {
       active.set(notice.bidder, (active.get(notice.bidder) ?? 0) + 1);
       peak.set(notice.bidder, Math.max(peak.get(notice.bidder) ?? 0, active.get(notice.bidder)!));
       try {
-        return await attemptDelivery(dispatcher, notice, new AttemptDeadlines(30_000), cancellation);
+        return await attemptDelivery(routeThrough(dispatcher, notice.url), notice, new AttemptDeadlines(30_000), cancellation);
       } finally {
         active.set(notice.bidder, active.get(notice.bidder)! - 1);
       }
@@ -95,9 +95,9 @@ describe('attempt deadlines', () => {
     const answering = await startMockBidder();
     const deadlines = new AttemptDeadlines(50);
     const results = await Promise.all([
-      attemptDelivery(dispatcher, notice('h1', 'slow', hanging.url), deadlines),
-      attemptDelivery(dispatcher, notice('h2', 'slow', hanging.url), deadlines),
-      attemptDelivery(dispatcher, notice('ok', 'fast', answering.url), deadlines),
+      attemptDelivery(routeThrough(dispatcher, hanging.url), notice('h1', 'slow', hanging.url), deadlines),
+      attemptDelivery(routeThrough(dispatcher, hanging.url), notice('h2', 'slow', hanging.url), deadlines),
+      attemptDelivery(routeThrough(dispatcher, answering.url), notice('ok', 'fast', answering.url), deadlines),
     ]);
     expect(results).toEqual([
       { ok: false, reason: 'NOTICE_TIMEOUT: no answer within notices.timeoutMs (50 ms)' },

@@ -24,7 +24,7 @@ import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
 import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { AttemptDeadlines } from '../../plugins/notices/attempt-deadlines.js';
-import { attemptDelivery } from '../../plugins/notices/delivery.js';
+import { attemptDelivery, routeThrough } from '../../plugins/notices/delivery.js';
 import { NoticesPlugin, type Notice } from '../../plugins/notices/index.js';
 
 const { values: args } = parseArgs({
@@ -209,7 +209,10 @@ const floorDeadlines = new AttemptDeadlines(5_000);
 for (let round = 0; round < Number(args.rounds); round++) {
   let answered = 0;
   const measured = await phase(auctions, (n) => {
-    for (let i = 0; i < NOTICES_PER_AUCTION; i++) void attemptDelivery(dispatcher, floorNotices[n * NOTICES_PER_AUCTION + i], floorDeadlines).then(() => answered++);
+    for (let i = 0; i < NOTICES_PER_AUCTION; i++) {
+      const notice = floorNotices[n * NOTICES_PER_AUCTION + i];
+      void attemptDelivery(routeThrough(dispatcher, notice.url), notice, floorDeadlines).then(() => answered++);
+    }
   }, () => answered >= notices);
   floor.push((measured.cpuUs - idleUsPerMs * measured.wallMs) / notices);
 }
