@@ -15,7 +15,7 @@ function logFile(): string {
   return path.join(dir, 'exchange.log');
 }
 
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; n?: number }) : []);
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; n?: number; time: string }) : []);
 
 describe('createLog', () => {
   it('writes a lone line without waiting for a batch to fill up', async () => {
@@ -28,11 +28,17 @@ describe('createLog', () => {
     await flush();
   });
 
-  it('flush writes every buffered line, in order', async () => {
+  it('flush writes every buffered line, in order, each with its ISO time', async () => {
     const file = logFile();
     const { log, flush } = createLog({ level: 'info', file });
+    const before = Date.now();
     for (let n = 0; n < 1_000; n++) log.info({ n }, 'line');
     await flush();
-    expect(lines(file).map((line) => line.n)).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
+    const written = lines(file);
+    expect(written.map((line) => line.n)).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
+    const times = written.map((line) => Date.parse(line.time));
+    expect(written[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(times[0]).toBeGreaterThanOrEqual(before);
+    expect(times.every((time, i) => i === 0 || time >= times[i - 1]!)).toBe(true);
   });
 });

@@ -8,6 +8,23 @@ export interface ExchangeLog {
   flush(): Promise<void>;
 }
 
+/**
+ * pino's ISO timestamp, formatted once per millisecond rather than once per line: an auction writes several lines
+ * (its own, and with notices on its win and loss events) within the same millisecond.
+ */
+function isoTimeOncePerMs(): () => string {
+  let at = -1;
+  let text = '';
+  return () => {
+    const now = Date.now();
+    if (now !== at) {
+      at = now;
+      text = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return text;
+  };
+}
+
 /** Lines are written in batches of at least this many bytes, or every {@link FLUSH_EVERY_MS} at the latest. */
 const BATCH_BYTES = 4096;
 const FLUSH_EVERY_MS = 100;
@@ -28,7 +45,7 @@ export function createLog(config: RtbConfig['log']): ExchangeLog {
     }
   }, FLUSH_EVERY_MS);
   flusher.unref();
-  const log = pino({ level: config.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const log = pino({ level: config.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs() }, destination);
   return {
     log,
     flush: () => {
