@@ -6,7 +6,7 @@
 // directory (an install may be read-only). The output is content-addressed: the workers of a cluster, and every
 // later start with the same sources, reuse one copy. Source maps point stack traces back to the .ts files.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,7 +48,8 @@ export async function bundle(entries) {
   for (const file of result.outputFiles) hash.update(file.path).update(file.contents);
   const dir = path.join(BUNDLES, hash.digest('hex').slice(0, 16));
   const placeholder = path.join(BUNDLES, 'out');
-  if (!existsSync(dir)) writeBundle(result.outputFiles, placeholder, dir);
+  if (existsSync(dir)) touch(dir);
+  else writeBundle(result.outputFiles, placeholder, dir);
   pruneStale(path.dirname(dir), dir);
   const modules = new Map();
   for (const [output, meta] of Object.entries(result.metafile.outputs)) {
@@ -71,6 +72,16 @@ function writeBundle(files, placeholder, dir) {
     renameSync(staging, dir);
   } catch {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Marks a reused bundle as in use, so that another start's pruning leaves it alone. */
+function touch(dir) {
+  const now = new Date();
+  try {
+    utimesSync(dir, now, now);
+  } catch {
+    // Pruned meanwhile: the next start writes it again.
   }
 }
 
