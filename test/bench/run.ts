@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { bundle } from '../../core/bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -123,12 +124,16 @@ async function main(): Promise<void> {
 
   /** A measured server: its /ad URL and process. */
   interface Target { readonly name: string; readonly url: string; readonly pid: number }
+  // The baselines are compiled as `rtb` compiles the exchange (core/bundle.mjs), so no side runs under a loader.
+  const baselineSources = ['baseline.ts', 'koa-baseline.ts'].map((file) => path.join(root, 'test/bench', file));
+  const compiled = await bundle(baselineSources);
+  const [baselineModule, koaModule] = baselineSources.map((source) => fileURLToPath(compiled.get(source)!));
   const baselinePort = await freePort();
-  const baselineProcess = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/baseline.ts'], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
+  const baselineProcess = await launch([...measuredNodeArgs, baselineModule!], { PORT: String(baselinePort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'baseline.log') }, /listening/);
   const baseline: Target = { name: 'node:http baseline', url: `http://127.0.0.1:${baselinePort}/ad?site=bench&mincpm=0.5`, pid: baselineProcess.pid! };
   // The same baseline behind Koa and @koa/router: what Koa alone costs, for reading the core's ratio.
   const koaPort = await freePort();
-  const koaProcess = await launch([...measuredNodeArgs, '--import', 'tsx', 'test/bench/koa-baseline.ts'], { PORT: String(koaPort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'koa-baseline.log') }, /listening/);
+  const koaProcess = await launch([...measuredNodeArgs, koaModule!], { PORT: String(koaPort), BIDDERS: endpoints, LOG_FILE: path.join(logDir, 'koa-baseline.log') }, /listening/);
   const koaBaseline: Target = { name: 'Koa baseline', url: `http://127.0.0.1:${koaPort}/ad?site=bench&mincpm=0.5`, pid: koaProcess.pid! };
 
   /** Starts `rtb start` on the bench config for one case. */
