@@ -104,10 +104,11 @@ export class AuctionPipeline {
     const outcome = completeOutcome(decided, candidates, rejected, floors);
 
     const winners = new Set(outcome.awards.map((award) => award.candidate.bidder));
-    const bidders: BidderResult[] = answers.map(({ result, valid }) => ({
-      ...result,
-      status: winners.has(result.bidder) ? 'win' : valid.length > 0 ? 'loss' : result.status,
-    }));
+    // The results are this auction's own: their final status is set in place rather than copied.
+    const bidders: BidderResult[] = answers.map(({ result, valid }) => {
+      result.status = winners.has(result.bidder) ? 'win' : valid.length > 0 ? 'loss' : result.status;
+      return result;
+    });
     const rewrites = outcome.awards.map((award) => this.rewrite(ctx, award));
     const deliveries = rewrites.some(isThenable) ? await Promise.all(rewrites) : (rewrites as Delivery[]);
 
@@ -183,7 +184,7 @@ export class AuctionPipeline {
           valid.push(candidate as ValidBid);
         }
       });
-      return { result: { bidder: name, status: 'invalid', bids, latencyMs }, valid, rejected };
+      return { result: { bidder: name, status: 'invalid', detail: undefined, bids, latencyMs }, valid, rejected };
     } catch (error) {
       auction.log.error({ auctionId: auction.auctionId, bidder: name, err: error }, 'bidder dialect failed');
       return failed('error', `dialect failed: ${(error as Error).message}`);
