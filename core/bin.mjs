@@ -26,9 +26,13 @@ let modules;
 try {
   modules = await bundle(config ? [cli, config] : [cli]);
 } catch (error) {
+  if (!Array.isArray(error?.errors)) {
+    // Not a compile error: the bundle could not be written (the temp directory, set by TMPDIR, is not writable).
+    process.stderr.write(`RTB_ERR_BUNDLE cannot write the compiled bundle: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   // A config that does not compile: one line per error, naming the file and the place.
-  const errors = error?.errors ?? [{ text: error instanceof Error ? error.message : String(error) }];
-  for (const { text, location } of errors) {
+  for (const { text, location } of error.errors) {
     const where = location ? `${path.relative(process.cwd(), location.file) || location.file}:${location.line}:${location.column}` : path.relative(process.cwd(), config ?? cli);
     process.stderr.write(`RTB_ERR_CONFIG_LOAD ${where}: cannot compile: ${text}\n`);
   }
