@@ -19,7 +19,7 @@ import { WrapperChainResolver } from './wrapper-chain.js';
 export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastReading } from './vast-document.js';
 export { insertVastTrackers, type VastTrackerUrls } from './insert-trackers.js';
 export { WrapperChainResolver, type ChainLimits, type ChainVerdict, type ResolverOptions } from './wrapper-chain.js';
-export { fetchVastDocument, isPrivateAddress, type FetchPolicy, type FetchResult } from './safe-fetch.js';
+export { fetchVastDocument, type FetchPolicy, type FetchResult } from './safe-fetch.js';
 
 /** Escapes macro values that would break XML (`&`, `<`, `>`); plain values (prices, ids) pass as they are. */
 function xmlSafeValues(values: MacroValues): MacroValues {

@@ -18,8 +18,6 @@ export type FetchResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly kind: 'timeout' | 'error'; readonly reason: string };
 
-export { isPrivateAddress };
-
 class Refused extends Error {}
 
 function aborted(signal: AbortSignal): Promise<never> {
