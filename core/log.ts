@@ -25,8 +25,14 @@ function isoTimeOncePerMs(): () => string {
   };
 }
 
-/** Lines are written in batches of at least this many bytes, or every {@link FLUSH_EVERY_MS} at the latest. */
-const BATCH_BYTES = 4096;
+/**
+ * Lines are written in batches: one write once this many bytes wait, or every {@link FLUSH_EVERY_MS} at the latest.
+ * No write is longer than {@link MAX_WRITE_BYTES} (sonic-boom cuts batches between lines), Linux's PIPE_BUF: the
+ * workers of a cluster share the primary's standard output, and only writes that short reach a pipe whole, so two
+ * workers' lines never interleave mid-line.
+ */
+const BATCH_BYTES = 3072;
+const MAX_WRITE_BYTES = 4096;
 const FLUSH_EVERY_MS = 100;
 
 /**
@@ -36,21 +42,19 @@ const FLUSH_EVERY_MS = 100;
  * most the last 100 ms of lines.
  */
 export function createLog(config: RtbConfig['log']): ExchangeLog {
-  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength: BATCH_BYTES });
-  const flusher = setInterval(() => {
-    try {
-      destination.flush();
-    } catch {
-      // The destination is destroyed (its file or pipe failed): nothing more can be written.
-    }
-  }, FLUSH_EVERY_MS);
-  flusher.unref();
+  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength: BATCH_BYTES, maxWrite: MAX_WRITE_BYTES, periodicFlush: FLUSH_EVERY_MS });
   const log = pino({ level: config.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs() }, destination);
   return {
     log,
-    flush: () => {
-      clearInterval(flusher);
-      return new Promise((resolve) => destination.flush(() => resolve()));
-    },
+    // `flush` waits for the write in progress but may leave less than a batch buffered (sonic-boom writes on only
+    // past `minLength`): once it is done, nothing is being written, and `flushSync` writes the rest in order.
+    flush: () =>
+      new Promise<void>((resolve) => destination.flush(() => resolve())).then(() => {
+        try {
+          destination.flushSync();
+        } catch {
+          // The destination is destroyed (its file or pipe failed): nothing more can be written.
+        }
+      }),
   };
 }
