@@ -66,7 +66,11 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
 
     // The first win notice was refused (503) and journaled by the worker that ran that auction: kill it.
     await until(() => bidder.notices.length >= 1, 'the first win notice refused');
-    const firstAuction = lines.find((line) => line.msg === 'auction')!;
+    // The refused notice's auction, by its id in the notice URL: two workers' log lines reach the primary's
+    // standard output in batches, so the first auction line there need not be the first auction notified.
+    const refusedId = new URL(bidder.notices[0]!.url, bidder.url).searchParams.get('auction');
+    await until(() => lines.some((line) => line.msg === 'auction' && line.auctionId === refusedId), 'the refused auction logged');
+    const firstAuction = lines.find((line) => line.msg === 'auction' && line.auctionId === refusedId)!;
     await until(() => lines.some((line) => line.msg === 'win' && line.auctionId === firstAuction.auctionId), 'the win logged');
     process.kill(firstAuction.pid as number, 'SIGKILL');
     await until(() => lines.some((line) => line.msg === 'worker died; starting a replacement'), 'the primary noticing');
