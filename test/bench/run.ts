@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { bundle } from '../../core/bundle.mjs';
+import { PacedLoad } from './paced-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -66,16 +67,22 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** The headers of every request the loads send (a page's tag request). */
+const requestHeaders = { 'user-agent': 'bench/1.0', referer: 'https://pub.example/' };
+/** The fixed rate of issue 2's latency target. */
+const PACED_RATE = 1000;
+
 interface Figures { rps: number; p50: number; p99: number; max: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
 
 /** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
 const bidderPids: number[] = [];
 const biddersCpuSeconds = () => bidderPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
-async function drive(url: string, pid: number, options: { connections?: number; overallRate?: number }): Promise<Figures> {
+/** autocannon at full load (closed loop: each connection sends its next request when the last one's answer is in). */
+async function drive(url: string, pid: number, options: { connections?: number }): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
   const biddersBefore = biddersCpuSeconds();
-  const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, overallRate: options.overallRate, headers: { 'user-agent': 'bench/1.0', referer: 'https://pub.example/' } });
+  const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, headers: requestHeaders });
   const cpu = cpuSeconds(pid) - cpuBefore;
   const biddersCpu = biddersCpuSeconds() - biddersBefore;
   const done = result.requests.total;
@@ -89,6 +96,27 @@ async function drive(url: string, pid: number, options: { connections?: number; 
     rssMb: rssMb(pid),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+  };
+}
+
+/** The fixed-rate figures: `load` (see paced-load.ts: autocannon's rate limiting sends bursts) at `rate` for the phase's seconds. */
+async function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures> {
+  const cpuBefore = cpuSeconds(pid);
+  const biddersBefore = biddersCpuSeconds();
+  const result = await load.run(rate, seconds);
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const biddersCpu = biddersCpuSeconds() - biddersBefore;
+  const done = result.sent - result.errors;
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    max: result.max,
+    cpuMsPerAuction: done ? (cpu * 1000) / done : NaN,
+    biddersCpuMsPerAuction: done ? (biddersCpu * 1000) / done : NaN,
+    rssMb: rssMb(pid),
+    non2xx: result.non2xx,
+    errors: result.errors,
   };
 }
 
@@ -109,8 +137,11 @@ function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): numb
   return median(a.map((figures, round) => figures[key] / b[round]![key]));
 }
 
+/** A latency for the table: autocannon's whole milliseconds as they are, the paced load's to one decimal. */
+const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1)).padStart(5);
+
 function row(name: string, f: Figures): string {
-  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  max ${String(f.max).padStart(4)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction (bidders ${f.biddersCpuMsPerAuction.toFixed(3)})  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
+  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${ms(f.p50)} ms  p99 ${ms(f.p99)} ms  max ${ms(f.max)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction (bidders ${f.biddersCpuMsPerAuction.toFixed(3)})  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
 }
 
 async function main(): Promise<void> {
@@ -161,13 +192,16 @@ async function main(): Promise<void> {
   for (const target of targets) await drive(target.url, target.pid, { connections: 16 }); // warm-up (JIT, pools)
   const atMax = new Map<Target, Figures[]>(targets.map((target) => [target, []]));
   const paced = new Map<Target, Figures[]>(targets.slice(0, 2).map((target) => [target, []]));
+  const pacedLoads = new Map<Target, PacedLoad>([...paced.keys()].map((target) => [target, new PacedLoad(target.url, requestHeaders)]));
+  for (const [target, load] of pacedLoads) await drivePaced(load, target.pid, 200); // warm-up (connections)
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) atMax.get(target)!.push(await drive(target.url, target.pid, {}));
-    for (const [target, figures] of paced) figures.push(await drive(target.url, target.pid, { overallRate: 1000, connections: 32 }));
+    for (const [target, figures] of paced) figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
   }
+  await Promise.all([...pacedLoads.values()].map((load) => load.close()));
   const [, core] = targets as [Target, Target];
   const lines = [...targets.map((target) => row(`${target.name} (max load)`, medianFigures(atMax.get(target)!)))];
-  for (const [target, figures] of paced) lines.push(row(`${target.name} @1000/s`, medianFigures(figures)));
+  for (const [target, figures] of paced) lines.push(row(`${target.name} @${PACED_RATE}/s (paced)`, medianFigures(figures)));
   const coreMax = medianFigures(atMax.get(core)!);
   const corePaced = medianFigures(paced.get(core)!);
   const baselinePaced = medianFigures(paced.get(baseline)!);
@@ -176,7 +210,7 @@ async function main(): Promise<void> {
     `core/baseline throughput: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'rps').toFixed(2)}× (target ≥ 0.80×)`,
     `core/baseline cpu per auction: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (target ≤ 1.25×)`,
     `Koa baseline/baseline: throughput ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (Koa alone); core/Koa baseline: throughput ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'cpuMsPerAuction').toFixed(2)}× (the framework's own work)`,
-    `core p99 @1000/s minus slowest bidder delay: ${corePaced.p99 - bidderDelayMs} ms (target ≤ 10 ms; baseline: ${baselinePaced.p99 - bidderDelayMs} ms)`,
+    `core p99 @${PACED_RATE}/s minus slowest bidder delay: ${(corePaced.p99 - bidderDelayMs).toFixed(1)} ms (target ≤ 10 ms; baseline: ${(baselinePaced.p99 - bidderDelayMs).toFixed(1)} ms)`,
     `core slowest answer at max load: ${coreMax.max} ms (target ≤ tmax + 5 = 305 ms)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
   );
