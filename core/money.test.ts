@@ -31,6 +31,20 @@ describe('decimalToMicros', () => {
     expect(decimalToMicros(input, rounding)).toBe(micros);
   });
 
+  it('reads a JSON number exactly as its shortest decimal form says, both ways of rounding, on both sides of 10^6', () => {
+    // Numbers take an arithmetic path below 10^6; their text form ("1.23" as a string) always takes the textual one.
+    const seeds = [0.1, 0.29, 0.3, 1.005, 2.675, 999_999.999999, 999_999.9999995, 1_000_000.000001, 1_000_000.5, 4.35, 8.2, 0.000001, 0.0000015, 1e-7, 123.4567891];
+    let state = 12345;
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20_000; i++) {
+      const micros = Math.floor(random() * 2_000_000_000_000);
+      seeds.push(micros / 1_000_000, (micros + random()) / 1_000_000, random() * 10 ** Math.floor(random() * 9 - 3));
+    }
+    for (const value of seeds) {
+      for (const rounding of ['down', 'up'] as const) expect(decimalToMicros(value, rounding), `${value} ${rounding}`).toBe(decimalToMicros(String(value), rounding));
+    }
+  });
+
   it.each([-1, -0.000001, Number.NaN, Number.POSITIVE_INFINITY, '', 'abc', '1,5', '-2', '1.2.3', null, undefined, {}, [], 1e300])(
     'refuses %s',
     (input) => {

@@ -18,6 +18,9 @@ export const MICROS_PER_CPM = 1_000_000;
  */
 export type Rounding = 'down' | 'up';
 
+/** Below this, a JSON number that is a whole number of micros is read by arithmetic ({@link decimalToMicros}). */
+const EXACT_PRODUCT_BELOW = 1_000_000;
+
 const DECIMAL = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /**
@@ -31,6 +34,13 @@ export function decimalToMicros(value: unknown, rounding: Rounding = 'down'): Mi
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return null;
     if (Number.isSafeInteger(value) && value <= Number.MAX_SAFE_INTEGER / MICROS_PER_CPM) return value * MICROS_PER_CPM;
+    if (value < EXACT_PRODUCT_BELOW) {
+      // The wire's common case, without text: below 10^6 two amounts a micro apart are ~10^4 ulps apart, so at
+      // most one whole number of micros reads back as this double, and it is the value of the double's shortest
+      // decimal form. The product's rounding error stays far below half a micro, so Math.round finds it.
+      const micros = Math.round(value * MICROS_PER_CPM);
+      if (micros / MICROS_PER_CPM === value) return micros;
+    }
     text = String(value);
   } else if (typeof value === 'string') {
     text = value.trim();
