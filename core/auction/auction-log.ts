@@ -38,12 +38,25 @@ export function auctionLogRecord(ctx: AuctionContext, results: readonly BidderRe
   }
   return {
     auctionId: ctx.auctionId,
-    day: new Date(ctx.startedAt).toISOString().slice(0, 10),
+    day: utcDay(ctx.startedAt),
     site: ctx.site?.id ?? ctx.request.site?.id ?? null,
     origin: ctx.origin,
     durationMs: Math.round(durationMs * 100) / 100,
     bidders,
   };
+}
+
+const DAY_MS = 86_400_000;
+/** The UTC day last formatted, and where it starts (ms): a day's auctions reuse its text. */
+let lastDay = { startsAt: Number.NaN, text: '' };
+
+/** `YYYY-MM-DD` (UTC) of the time `ms`. */
+export function utcDay(ms: number): string {
+  if (!(ms >= lastDay.startsAt && ms < lastDay.startsAt + DAY_MS)) {
+    const startsAt = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+    lastDay = { startsAt, text: new Date(startsAt).toISOString().slice(0, 10) };
+  }
+  return lastDay.text;
 }
 
 /** Writes the auction log line through pino (`msg: "auction"`). */
