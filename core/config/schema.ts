@@ -106,6 +106,8 @@ const notices = z
     timeoutMs: z.int().positive().default(5_000),
     /** Notices in flight to one bidder at once. */
     concurrencyPerBidder: z.int().positive().default(16),
+    /** GETs in flight on one notice connection (HTTP/1.1 pipelining); 1 sends the next only after the last answer. */
+    pipelining: z.int().positive().max(100).default(8),
     /** On shutdown, how long to keep delivering before leaving the rest in the journal for the next start. */
     drainTimeoutMs: z.int().nonnegative().default(5_000),
     /** fsync the journal before a billing is fired or acknowledged (survives power loss, not only a crash). */

@@ -84,6 +84,8 @@ export function attemptDelivery(route: NoticeRoute, notice: Notice, deadlines: A
         path: route.path,
         method: 'GET',
         headers: notice.headers ? { 'user-agent': NOTICE_USER_AGENT, ...notice.headers } : { 'user-agent': NOTICE_USER_AGENT },
+        // A notice's answer is quick and small: it may share a connection with the GETs after it (pipelining).
+        blocking: false,
         // 0: no undici timer (the deadlines keep the limit).
         headersTimeout: 0,
         bodyTimeout: 0,

@@ -1,8 +1,9 @@
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import type { RtbConfig } from '../../core/config/schema.js';
 import { isPrivateAddress } from '../../core/private-address.js';
+import { corkingConnector } from './corking-connector.js';
 import type { NoticeRoute } from './delivery.js';
 import type { Notice } from './notice.js';
 
@@ -27,26 +28,40 @@ function publicLookup(hostname: string, options: LookupOptions, callback: Lookup
 }
 
 /**
- * Where notices may go (SSRF guard). A notice URL comes from a bid, so unless `notices.allowPrivateNetworks`
- * is set, a notice may reach a private, loopback or link-local address only on the host of its bidder's own
- * configured endpoint (a bidder inside the exchange's network notifies its own host). Any other destination
- * must be public: an IP literal is checked when the notice is accepted, a name when it is connected to
- * (through a dispatcher whose DNS answers exclude private addresses, so a later answer cannot swap one in).
+ * Where notices may go (SSRF guard), and the connections they go over. A notice URL comes from a bid, so unless
+ * `notices.allowPrivateNetworks` is set, a notice may reach a private, loopback or link-local address only on the
+ * host of its bidder's own configured endpoint (a bidder inside the exchange's network notifies its own host). Any
+ * other destination must be public: an IP literal is checked when the notice is accepted, a name when it is
+ * connected to (through a dispatcher whose DNS answers exclude private addresses, so a later answer cannot swap
+ * one in).
+ *
+ * Notices have their own connections, apart from the bid requests' (a burst of notices never holds up the next
+ * auction's bid requests): per origin as many keep-alive connections as carry `concurrencyPerBidder` GETs, each
+ * carrying up to `notices.pipelining` at once (HTTP/1.1 pipelining; 1 turns it off), and the GETs written in one event loop
+ * turn leave in one system call ({@link corkingConnector}).
  */
 export class NoticeDestinations {
   /** Each bidder's endpoint hostname: where its notices may go even when that is a private address. */
   private readonly trustedHosts: ReadonlyMap<string, string>;
+  /** To any address: a bidder's own host, or everywhere when private networks are allowed. */
+  private readonly open: Agent;
+  /** To public addresses only (private networks not allowed). */
   private readonly publicOnly?: Agent;
   /** Each notice's route, read once: a notice is routed when accepted and again at each attempt. */
   private readonly routes = new WeakMap<Notice, RouteReading>();
 
-  constructor(config: Pick<RtbConfig, 'bidders' | 'notices'>, private readonly shared: Dispatcher) {
+  constructor(config: Pick<RtbConfig, 'bidders' | 'notices'>) {
     this.trustedHosts = new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, hostOf(bidder.endpoint.replace(/%%[A-Z_]+%%/g, 'x'))]));
-    if (!config.notices.allowPrivateNetworks) this.publicOnly = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { lookup: publicLookup } });
+    const { concurrencyPerBidder, pipelining, allowPrivateNetworks } = config.notices;
+    // As few connections as carry a bidder's notices in flight: the fewer, the more GETs share each write and read.
+    const connections = Math.ceil(concurrencyPerBidder / pipelining);
+    const agent = (connect: ReturnType<typeof corkingConnector>) => new Agent({ connections, pipelining, keepAliveTimeout: 30_000, connect });
+    this.open = agent(corkingConnector());
+    if (!allowPrivateNetworks) this.publicOnly = agent(corkingConnector({ lookup: publicLookup }));
   }
 
   /**
-   * How `notice` goes out: the dispatcher to send it through (the shared one to its bidder's own host, or when
+   * How `notice` goes out: the dispatcher to send it through (the open one to its bidder's own host, or when
    * private networks are allowed; else the public-only one) with its URL's origin and path, or why it may not be
    * sent. One reading of its URL per notice.
    */
@@ -68,16 +83,16 @@ export class NoticeDestinations {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'not an absolute http(s) URL' };
     const target = { origin: url.origin, path: `${url.pathname}${url.search}` };
-    if (!this.publicOnly) return { ok: true, dispatcher: this.shared, ...target };
+    if (!this.publicOnly) return { ok: true, dispatcher: this.open, ...target };
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === this.trustedHosts.get(notice.bidder)) return { ok: true, dispatcher: this.shared, ...target };
+    if (host === this.trustedHosts.get(notice.bidder)) return { ok: true, dispatcher: this.open, ...target };
     if (isIP(host) && isPrivateAddress(host)) return { ok: false, reason: `private network address ${host} (notices.allowPrivateNetworks is off)` };
     return { ok: true, dispatcher: this.publicOnly, ...target };
   }
 
-  /** Closes the public-only dispatcher's connections. */
+  /** Closes the notices' connections. */
   async close(): Promise<void> {
-    await this.publicOnly?.close();
+    await Promise.all([this.open.close(), this.publicOnly?.close()]);
   }
 }
 

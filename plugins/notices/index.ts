@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
-import type { Dispatcher } from 'undici';
 import type { AuctionNoticeEvent, NoticeContext, NoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
 import { expandMacros } from '../../core/macros.js';
 import type { ExchangeMetrics } from '../../core/metrics.js';
@@ -44,7 +43,7 @@ const PRUNE_EVERY_MS = 60_000;
  *   (T2), `${AUCTION_IMP_TS}` set to the hit's time; a bid without `burl` is billed in the log all the same.
  * - `click` events: a `click` log line.
  * Every notice is journaled ({@link NoticeJournal}) when accepted and delivered by the {@link DeliveryQueue}
- * (retries, backoff, per-bidder concurrency) over the shared undici dispatcher; what is owed at shutdown or
+ * (retries, backoff, per-bidder concurrency) over its own pipelined connections; what is owed at shutdown or
  * lost in a crash is delivered at the next start.
  * Metrics (`Tokens.Metrics`): `rtb_notices_total{type,result}`, `rtb_notices_pending{type}`, `rtb_billing_total`;
  * `ready()` reports whether the journal can be written (`GET /readyz`).
@@ -72,12 +71,11 @@ export class NoticesPlugin implements Plugin {
 
   constructor(
     @inject(Tokens.PluginScope) scope: PluginScope,
-    @inject(Tokens.HttpDispatcher) dispatcher: Dispatcher,
     @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
     @inject(Tokens.Metrics) private readonly metrics: ExchangeMetrics,
   ) {
     this.settings = readSettings(scope);
-    this.destinations = new NoticeDestinations(scope.config, dispatcher);
+    this.destinations = new NoticeDestinations(scope.config);
     this.log = scope.log;
     this.events = new EventLog(scope.log);
   }

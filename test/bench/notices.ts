@@ -24,6 +24,7 @@ import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
 import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { AttemptDeadlines } from '../../plugins/notices/attempt-deadlines.js';
+import { corkingConnector } from '../../plugins/notices/corking-connector.js';
 import { attemptDelivery, routeThrough } from '../../plugins/notices/delivery.js';
 import { NoticesPlugin, type Notice } from '../../plugins/notices/index.js';
 
@@ -162,14 +163,13 @@ const journalDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-notices-'));
 const bidders = receivers.ports.map((_, i) => `dsp-${i + 1}`);
 // The receivers are loopback origins that are not configured bidders: private addresses allowed.
 const config = parseConfig({ notices: { journalDir, allowPrivateNetworks: true } });
-// As the exchange runs it: the shared dispatcher of `Exchange.start`, pino's asynchronous destination (here to
-// /dev/null, as in the benchmark), one metrics registry.
+// As the exchange runs it: pino's asynchronous destination (here to /dev/null, as in the benchmark), one metrics
+// registry; the plugin makes its own connections.
 const destination = pino.destination({ dest: '/dev/null', sync: false });
 const log = pino({ level: 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
-const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 const metrics = new CountingMetrics(bidders);
 const pricing = new Map<string, Pricing>(bidders.map((name) => [name, new DecimalCpmPricing()]));
-const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, dispatcher, pricing, metrics);
+const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, pricing, metrics);
 await plugin.start();
 
 const events = Array.from({ length: auctions }, (_, n) => auctionEvent(n, receivers.ports));
@@ -198,8 +198,10 @@ for (let round = 0; round < Number(args.rounds); round++) {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`CPU per notice: median ${median(perNotice).toFixed(1)} µs, min ${Math.min(...perNotice).toFixed(1)} µs; failed attempts ${metrics.failed}`);
 
-// The floor: the same GETs sent straight through `attemptDelivery` on the same dispatcher (no journal, no log, no
-// macros, no queue), to tell the plugin's own cost from the HTTP request's.
+// The floor: the same GETs sent straight through `attemptDelivery` over connections like the plugin's (pipelined,
+// corked; no journal, no log, no macros, no queue), to tell the plugin's own cost from the HTTP request's.
+const { concurrencyPerBidder, pipelining } = config.notices;
+const dispatcher = new Agent({ connections: concurrencyPerBidder, pipelining, keepAliveTimeout: 30_000, connect: corkingConnector() });
 const floorNotices = events.flatMap((event, n) => [...event.outcome.awards, ...event.outcome.losses].map((entry, i): Notice => ({
   id: `floor-${n}-${i}`, kind: 'lurl', bidder: entry.candidate.bidder, auctionId: event.auction.auctionId,
   url: `http://127.0.0.1:${receivers.ports[i]}/loss?auction=${event.auction.auctionId}&loss=102&min=1.76`, acceptedAt: 0,
