@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
 
 /**
@@ -19,7 +20,7 @@ export function corkingConnector(options: buildConnector.BuildOptions = {}): bui
 }
 
 /** Makes `socket` cork on the first write of each event loop turn and uncork when the turn's ticks are done. */
-function corkEachTurn(socket: NonNullable<Parameters<Parameters<buildConnector.connector>[1]>[1]>): void {
+function corkEachTurn(socket: Socket): void {
   const write = socket.write;
   let corked = false;
   const uncork = () => {

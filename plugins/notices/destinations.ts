@@ -36,9 +36,9 @@ function publicLookup(hostname: string, options: LookupOptions, callback: Lookup
  * one in).
  *
  * Notices have their own connections, apart from the bid requests' (a burst of notices never holds up the next
- * auction's bid requests): per origin as many keep-alive connections as carry `concurrencyPerBidder` GETs, each
- * carrying up to `notices.pipelining` at once (HTTP/1.1 pipelining; 1 turns it off), and the GETs written in one event loop
- * turn leave in one system call ({@link corkingConnector}).
+ * auction's bid requests): per origin as few keep-alive connections as carry `concurrencyPerBidder` GETs with up
+ * to `notices.pipelining` on each at once (HTTP/1.1 pipelining; 1 turns it off), and the GETs written in one event
+ * loop turn leave in one system call ({@link corkingConnector}).
  */
 export class NoticeDestinations {
   /** Each bidder's endpoint hostname: where its notices may go even when that is a private address. */
