@@ -23,12 +23,12 @@ type CounterChild = ReturnType<Counter<string>['labels']>;
 type GaugeChild = ReturnType<Gauge<string>['labels']>;
 
 /**
- * A counter series counted in a plain number on the per-auction path and handed to prom-client when scraped
- * (prom-client hashes and validates the labels on every `inc`).
+ * A counter series (or a gauge's changes) counted in a plain number on the per-auction path and handed to
+ * prom-client when scraped (prom-client hashes and validates the labels on every `inc`).
  */
 class PendingCount {
   pending = 0;
-  constructor(private readonly child: CounterChild) {
+  constructor(private readonly child: CounterChild | GaugeChild) {
     child.inc(0);
   }
 
@@ -99,21 +99,16 @@ export class ExchangeMetrics {
   private readonly bidders = new Map<string, BidderSeries>();
   /** plugin → stage → counts by outcome. */
   private readonly hooks = new Map<string, Map<string, HookCounts>>();
-  private readonly noticeChildren = new Map<string, CounterChild>();
-  private readonly pendingChildren = new Map<NoticeMetricType, GaugeChild>();
+  private readonly noticeCounts = {} as Record<NoticeMetricType, Record<NoticeMetricResult, PendingCount>>;
+  private readonly pendingChanges = {} as Record<NoticeMetricType, PendingCount>;
 
   /** `bidders`: the configured bidders, whose series are resolved now (others are added on first use). */
   constructor(bidders: Iterable<string> = []) {
     for (const name of bidders) this.bidder(name);
     for (const type of NOTICE_TYPES) {
-      for (const result of NOTICE_RESULTS) {
-        const child = this.notices.labels(type, result);
-        child.inc(0);
-        this.noticeChildren.set(`${type}:${result}`, child);
-      }
-      const pending = this.noticesPending.labels(type);
-      pending.set(0);
-      this.pendingChildren.set(type, pending);
+      this.noticeCounts[type] = {} as Record<NoticeMetricResult, PendingCount>;
+      for (const result of NOTICE_RESULTS) this.noticeCounts[type][result] = this.count(this.notices.labels(type, result));
+      this.pendingChanges[type] = this.count(this.noticesPending.labels(type));
     }
   }
 
@@ -163,12 +158,12 @@ export class ExchangeMetrics {
 
   /** A notice attempt ended (`notices` plugin). */
   recordNotice(type: NoticeMetricType, result: NoticeMetricResult): void {
-    this.noticeChildren.get(`${type}:${result}`)?.inc();
+    this.noticeCounts[type][result].pending++;
   }
 
   /** Notices owed of `type` changed by `delta` (+1 accepted or replayed, −1 delivered or given up). */
   notePending(type: NoticeMetricType, delta: number): void {
-    this.pendingChildren.get(type)?.inc(delta);
+    this.pendingChanges[type].pending += delta;
   }
 
   /** An impression was billed (`notices` plugin). */
@@ -221,7 +216,7 @@ export class ExchangeMetrics {
   }
 
   /** A new per-auction count on `child`, exported at zero from now on. */
-  private count(child: CounterChild): PendingCount {
+  private count(child: CounterChild | GaugeChild): PendingCount {
     const count = new PendingCount(child);
     this.counts.push(count);
     return count;
