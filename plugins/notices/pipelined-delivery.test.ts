@@ -26,9 +26,10 @@ afterEach(async () => {
 
 /**
  * An HTTP/1.1 server written on `net`, so that the test sees the bytes as they arrive: it answers `204` to each GET
- * in order, except that from a request for `/hang` on it never answers on that connection again.
+ * in order, except that from a request for `/hang` on it never answers on that connection again; or, with
+ * `closeAfterEachAnswer`, it answers the first GET of a connection and closes it.
  */
-async function startRecordingServer(): Promise<{ origin: string; reads: Read[] }> {
+async function startRecordingServer(options: { closeAfterEachAnswer?: boolean } = {}): Promise<{ origin: string; reads: Read[] }> {
   const reads: Read[] = [];
   let connections = 0;
   const sockets = new Set<Socket>();
@@ -49,7 +50,14 @@ async function startRecordingServer(): Promise<{ origin: string; reads: Read[] }
         const path = head.split(' ')[1] ?? '';
         paths.push(path);
         if (path === '/hang') hung = true;
-        if (!hung) socket.write('HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n');
+        if (hung) continue;
+        if (options.closeAfterEachAnswer) {
+          // An HTTP/1.0-minded receiver: one answer per connection, whatever else was sent on it.
+          socket.end('HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n');
+          hung = true;
+          continue;
+        }
+        socket.write('HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n');
       }
       reads.push({ connection, paths });
     });
@@ -114,6 +122,16 @@ describe('pipelined notice delivery', () => {
     expect((await Promise.all(batch)).every((result) => result.ok)).toBe(true);
     expect(reads.every((read) => read.paths.length === 1)).toBe(true);
     expect(reads.length).toBe(10);
+  });
+
+  it('delivers every GET, without a failed attempt, to a receiver that answers one per connection and closes it', async () => {
+    const { origin, reads } = await startRecordingServer({ closeAfterEachAnswer: true });
+    agent = new Agent({ connections: 2, pipelining: 8, keepAliveTimeout: 10_000, connect: corkingConnector() });
+    const deadlines = new AttemptDeadlines(5_000);
+    const batch = Array.from({ length: 12 }, (_, n) => attemptDelivery(routeThrough(agent!, `${origin}/win?n=${n}`), notice(n), deadlines));
+    // undici sends again, on a new connection, the GETs queued behind an answer that closed its connection.
+    expect(await Promise.all(batch)).toEqual(Array.from({ length: 12 }, () => ({ ok: true, status: 204 })));
+    expect(new Set(reads.map((read) => read.connection)).size).toBeGreaterThanOrEqual(12);
   });
 
   it('fails the GETs stuck behind an answer that never comes at the attempt time limit, for the queue to retry', async () => {
