@@ -41,4 +41,17 @@ describe('createLog', () => {
     expect(times[0]).toBeGreaterThanOrEqual(before);
     expect(times.every((time, i) => i === 0 || time >= times[i - 1]!)).toBe(true);
   });
+
+  it('two writers of one log.file (cluster workers) never cut into each other\'s lines, whatever the batch size', async () => {
+    const file = logFile();
+    const writers = [createLog({ level: 'info', file }), createLog({ level: 'info', file })];
+    // Long lines, written by both at once: batches near the 64 kB a write may take, appended concurrently.
+    const filler = 'x'.repeat(1_500);
+    for (let n = 0; n < 2_000; n++) for (const [w, { log }] of writers.entries()) log.info({ n, w, filler }, 'line');
+    await Promise.all(writers.map(({ flush }) => flush()));
+    const written = lines(file) as Array<{ n: number; w: number; filler: string }>;
+    expect(written).toHaveLength(4_000);
+    for (const w of [0, 1]) expect(written.filter((line) => line.w === w).map((line) => line.n)).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
+    expect(written.every((line) => line.filler === filler)).toBe(true);
+  });
 });

