@@ -15,7 +15,7 @@ function logFile(): string {
   return path.join(dir, 'exchange.log');
 }
 
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; n?: number; time: string }) : []);
+const lines = <Line = { msg: string; n?: number; time: string }>(file: string): Line[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Line) : []);
 
 describe('createLog', () => {
   it('writes a lone line without waiting for a batch to fill up', async () => {
@@ -49,7 +49,7 @@ describe('createLog', () => {
     const filler = 'x'.repeat(1_500);
     for (let n = 0; n < 2_000; n++) for (const [w, { log }] of writers.entries()) log.info({ n, w, filler }, 'line');
     await Promise.all(writers.map(({ flush }) => flush()));
-    const written = lines(file) as Array<{ n: number; w: number; filler: string }>;
+    const written = lines<{ n: number; w: number; filler: string }>(file);
     expect(written).toHaveLength(4_000);
     for (const w of [0, 1]) expect(written.filter((line) => line.w === w).map((line) => line.n)).toEqual(Array.from({ length: 2_000 }, (_, n) => n));
     expect(written.every((line) => line.filler === filler)).toBe(true);
