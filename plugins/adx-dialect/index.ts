@@ -9,7 +9,7 @@ import { MarkupType, type Bid, type BidRequest, type Device, type Imp } from '..
 import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import { parsePriceKeys } from './crypto.js';
-import { decodeAdxBidResponse, encodeAdxBidRequest, type AdxAd, type AdxBidRequest, type AdxBidSlot, type Int64 } from './proto.js';
+import { adxTypes, decodeAdxBidResponse, encodeAdxBidRequest, type AdxAd, type AdxBidRequest, type AdxBidSlot, type Int64 } from './proto.js';
 import { readAdxSettings, type AdxSettings } from './settings.js';
 import { ADX_WINNING_PRICE_PLUGIN } from './winning-price.js';
 
@@ -154,6 +154,7 @@ export class AdxDialect implements Dialect {
       }
     }
     this.pathTemplate = endpointPathOf(scope.config.endpoint);
+    adxTypes();
   }
 
   /** The protobuf BidRequest, POSTed to the endpoint path with `%%GOOGLE_USER_ID%%` expanded. */

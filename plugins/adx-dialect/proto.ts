@@ -93,21 +93,32 @@ function loadAdxTypes() {
   };
 }
 
-const types = loadAdxTypes();
+let loaded: ReturnType<typeof loadAdxTypes> | undefined;
+
+/**
+ * Google's message types, parsed from the `.proto` on first use: an exchange without an AdX bidder never parses it
+ * (the AdX dialect asks for them when a bidder is set up, so a missing or broken file still stops the start).
+ */
+export function adxTypes(): ReturnType<typeof loadAdxTypes> {
+  loaded ??= loadAdxTypes();
+  return loaded;
+}
 
 /** Serializes a BidRequest with Google's field numbers. */
 export function encodeAdxBidRequest(request: AdxBidRequest): Buffer {
-  const message = types.BidRequest.fromObject(request as unknown as Record<string, unknown>);
-  return Buffer.from(types.BidRequest.encode(message).finish());
+  const { BidRequest } = adxTypes();
+  const message = BidRequest.fromObject(request as unknown as Record<string, unknown>);
+  return Buffer.from(BidRequest.encode(message).finish());
 }
 
 /** Parses a BidResponse; throws when the bytes are not one (bad wire format, a required field missing). */
 export function decodeAdxBidResponse(bytes: Buffer): AdxBidResponse {
-  const message = types.BidResponse.decode(bytes);
-  return types.BidResponse.toObject(message, { longs: String, arrays: true, defaults: false }) as AdxBidResponse;
+  const { BidResponse } = adxTypes();
+  const message = BidResponse.decode(bytes);
+  return BidResponse.toObject(message, { longs: String, arrays: true, defaults: false }) as AdxBidResponse;
 }
 
 /** Field names of a message type, after deprecated fields were dropped (for tests and docs). */
 export function adxFieldNames(message: 'BidRequest' | 'BidResponse'): string[] {
-  return types[message].fieldsArray.map((field) => field.name);
+  return adxTypes()[message].fieldsArray.map((field) => field.name);
 }
