@@ -29,9 +29,9 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /**
  * One attempt to deliver a notice: `GET` its URL as `route` read it, over the route's dispatcher, within the time
  * limit that `deadlines` keeps for every attempt in flight with one timer (undici's own header and body timeouts
- * would arm two per request). Only a 2xx answer counts as delivered; any other status, a network error or the time limit is a failure for the
- * queue to retry (implementation guide §7.8: anything but 200/204 deserves a retry). `cancellation` aborts it
- * (shutdown). Never throws.
+ * would arm two per request). Only a 2xx answer counts as delivered; any other status, a network error or the
+ * time limit is a failure for the queue to retry (implementation guide §7.8: anything but 200/204 deserves a
+ * retry). `cancellation` aborts it (shutdown). Never throws.
  *
  * It speaks undici's low-level `dispatch` API with a handler that drops the answer's body: a notice is the
  * hot path of every auction, and `request()` would build a body stream per answer only to discard it.

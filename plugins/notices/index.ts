@@ -166,8 +166,10 @@ export class NoticesPlugin implements Plugin {
     const accepted: Notice[] = [];
     for (const event of events) this.onAuction(event, now, accepted);
     if (accepted.length === 0) return;
-    this.oweAll(accepted);
-    for (const notice of accepted) void this.write({ t: 'n', ...notice });
+    for (const notice of accepted) {
+      this.owe(notice);
+      void this.write({ t: 'n', ...notice });
+    }
     const committed = this.journal ? this.journal.commit() : Promise.resolve(false);
     this.handover = committed.then(() => {
       for (const notice of accepted) this.dispatch(notice);
@@ -231,18 +233,9 @@ export class NoticesPlugin implements Plugin {
 
   /** From now on the notice is owed (and counted in `rtb_notices_pending`). */
   private owe(notice: Notice): void {
-    this.oweAll([notice]);
-  }
-
-  /** A batch of new notices is owed from now on (`rtb_notices_pending` changes once per type, not per notice). */
-  private oweAll(notices: readonly Notice[]): void {
-    const added = { nurl: 0, lurl: 0, burl: 0 };
-    for (const notice of notices) {
-      if (this.owed.has(notice.id)) continue;
-      this.owed.set(notice.id, notice);
-      added[notice.kind]++;
-    }
-    for (const kind of ['nurl', 'lurl', 'burl'] as const) if (added[kind]) this.metrics.notePending(kind, added[kind]);
+    if (this.owed.has(notice.id)) return;
+    this.owed.set(notice.id, notice);
+    this.metrics.notePending(notice.kind, 1);
   }
 
   /** The notice is no longer owed: delivered or given up. */
