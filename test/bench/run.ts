@@ -78,46 +78,39 @@ interface Figures { rps: number; p50: number; p99: number; max: number; cpuMsPer
 const bidderPids: number[] = [];
 const biddersCpuSeconds = () => bidderPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
-/** autocannon at full load (closed loop: each connection sends its next request when the last one's answer is in). */
-async function drive(url: string, pid: number, options: { connections?: number }): Promise<Figures> {
+/** What a load phase saw from the client's side; `done` is the number of answered auctions. */
+type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'non2xx' | 'errors'> & { done: number };
+
+/** Runs a load phase against the server `pid`, and adds its CPU per auction (and the bidders'), and its RSS. */
+async function measure(pid: number, load: () => Promise<ClientFigures>): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
   const biddersBefore = biddersCpuSeconds();
-  const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, headers: requestHeaders });
+  const { done, ...client } = await load();
   const cpu = cpuSeconds(pid) - cpuBefore;
   const biddersCpu = biddersCpuSeconds() - biddersBefore;
-  const done = result.requests.total;
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
+    ...client,
     cpuMsPerAuction: done ? (cpu * 1000) / done : NaN,
     biddersCpuMsPerAuction: done ? (biddersCpu * 1000) / done : NaN,
     rssMb: rssMb(pid),
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
   };
 }
 
+/** autocannon at full load (closed loop: each connection sends its next request when the last one's answer is in). */
+function drive(url: string, pid: number, options: { connections?: number }): Promise<Figures> {
+  return measure(pid, async () => {
+    const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, headers: requestHeaders });
+    const { average: rps, total: done } = result.requests;
+    return { rps, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx, errors: result.errors + result.timeouts, done };
+  });
+}
+
 /** The fixed-rate figures: `load` (see paced-load.ts: autocannon's rate limiting sends bursts) at `rate` for the phase's seconds. */
-async function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures> {
-  const cpuBefore = cpuSeconds(pid);
-  const biddersBefore = biddersCpuSeconds();
-  const result = await load.run(rate, seconds);
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  const biddersCpu = biddersCpuSeconds() - biddersBefore;
-  const done = result.sent - result.errors;
-  return {
-    rps: result.rps,
-    p50: result.p50,
-    p99: result.p99,
-    max: result.max,
-    cpuMsPerAuction: done ? (cpu * 1000) / done : NaN,
-    biddersCpuMsPerAuction: done ? (biddersCpu * 1000) / done : NaN,
-    rssMb: rssMb(pid),
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
+function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures> {
+  return measure(pid, async () => {
+    const { rps, p50, p99, max, non2xx, errors, sent } = await load.run(rate, seconds);
+    return { rps, p50, p99, max, non2xx, errors, done: sent - errors };
+  });
 }
 
 /** Waits (up to 30 s) until no exchange among `targets` owes a notice any more (`rtb_notices_pending`); resolves the ms waited. */
