@@ -234,11 +234,20 @@ let processMetrics: Registry | undefined;
  * Node process metrics (`process_*`, `nodejs_*`: CPU, memory, event-loop lag, GC, handles), in a registry of
  * their own created once per process: they describe the process, not one exchange, and `collectDefaultMetrics`
  * installs process-wide observers that cannot be removed, so one set serves every exchange in the process.
+ *
+ * prom-client's CPU counters count from their registration; they are seeded with the CPU the process used
+ * before it, so that `process_cpu_*_seconds_total` is the process's total, as Prometheus defines it (a first
+ * scrape would otherwise read about zero).
  */
 export function processRegistry(): Registry {
   if (!processMetrics) {
+    const before = process.cpuUsage();
     processMetrics = new Registry();
     collectDefaultMetrics({ register: processMetrics });
+    const seed = (name: string, micros: number) => (processMetrics!.getSingleMetric(name) as Counter | undefined)?.inc(micros / 1e6);
+    seed('process_cpu_user_seconds_total', before.user);
+    seed('process_cpu_system_seconds_total', before.system);
+    seed('process_cpu_seconds_total', before.user + before.system);
   }
   return processMetrics;
 }

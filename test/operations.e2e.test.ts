@@ -79,6 +79,7 @@ describe('GET /metrics', () => {
     const count = (bidder: string, path: string) => rig!.bidders[bidder].notices.filter((notice) => notice.url.startsWith(path) && notice.status === 200).length;
     await until(() => count('w', '/win') === 3 && count('l', '/loss') === 4 && count('w', '/bill') === 1, 'notices delivered');
 
+    const cpuBefore = process.cpuUsage();
     const scrape = await http(`${rig.exchange.url}/metrics`);
     expect(scrape.status).toBe(200);
     expect(scrape.headers['content-type']).toContain('text/plain');
@@ -128,8 +129,9 @@ describe('GET /metrics', () => {
     }
     expect(value('rtb_billing_total', { bidder: 'w' })).toBe(1);
 
-    // Node process metrics.
-    expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    // Node process metrics: the CPU counters are the process's totals, not the CPU since the first scrape.
+    expect(value('process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(cpuBefore.user / 1e6);
+    expect(value('process_cpu_seconds_total')).toBeGreaterThanOrEqual((cpuBefore.user + cpuBefore.system) / 1e6);
     expect(scrape.text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
   });
 
