@@ -59,6 +59,8 @@ export interface MockBidderOptions {
   markup?: string;
   /** `bid.mtype` of each bid. */
   mtype?: number;
+  /** `openrtb`: the `adm` of bids on imps that offer video (VAST), sent with `mtype` 2; without it, `markup`. */
+  videoMarkup?: string;
   /** Answer `{ id, nbr }` (a no-bid with a reason) instead of bids. */
   nbr?: number;
   /** Notice URLs to put in each bid (macros and all: the exchange expands them). */
@@ -181,10 +183,11 @@ function openRtbAnswer(options: MockBidderOptions, request: ReceivedRequest): Mo
     id: `${imp.id}-${i}`,
     impid: imp.id,
     price: options.price,
-    adm: options.markup ?? DEFAULT_MARKUP,
     crid: 'creative-1',
     adomain: ['advertiser.example'],
-    ...(options.mtype !== undefined ? { mtype: options.mtype } : {}),
+    ...(options.videoMarkup !== undefined && (imp as { video?: unknown }).video
+      ? { adm: options.videoMarkup, mtype: 2 }
+      : { adm: options.markup ?? DEFAULT_MARKUP, ...(options.mtype !== undefined ? { mtype: options.mtype } : {}) }),
     ...(options.nurl ? { nurl: options.nurl } : {}),
     ...(options.lurl ? { lurl: options.lurl } : {}),
     ...(options.burl ? { burl: options.burl } : {}),
@@ -279,11 +282,12 @@ export async function startMockBidder(initial: MockBidderOptions = {}): Promise<
 // Run on its own (benchmarks start bidders in separate processes):
 //   tsx examples/mock-bidder.ts --port 9101 --price 1.5 --delay 20 [--dialect openrtb|rtb-host|adx]
 //     [--nurl URL] [--lurl URL] [--burl URL]   notice URLs put in every bid (SELF in them: this bidder's own URL)
+//     [--video-markup FILE]                     the VAST that bids on video imps carry
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' }, price: { type: 'string' }, delay: { type: 'string' }, dialect: { type: 'string' },
-      nurl: { type: 'string' }, lurl: { type: 'string' }, burl: { type: 'string' },
+      nurl: { type: 'string' }, lurl: { type: 'string' }, burl: { type: 'string' }, 'video-markup': { type: 'string' },
     },
   });
   const dialect = (values.dialect ?? 'openrtb') as NonNullable<MockBidderOptions['dialect']>;
@@ -291,6 +295,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const bidder = await startMockBidder({ port: Number(values.port ?? 0), price: Number(values.price ?? 1), delayMs: Number(values.delay ?? 0), dialect, record: false });
   const self = (url: string | undefined) => url?.replaceAll('SELF', bidder.url);
   bidder.set({ nurl: self(values.nurl), lurl: self(values.lurl), burl: self(values.burl) });
+  if (values['video-markup']) bidder.set({ videoMarkup: readFileSync(values['video-markup'], 'utf8') });
   process.stdout.write(`mock bidder listening on ${bidder.url}\n`);
   process.once('SIGTERM', () => void bidder.close().then(() => process.exit(0)));
 }

@@ -6,7 +6,7 @@ const endpoints = (process.env.BENCH_BIDDERS ?? 'http://127.0.0.1:1/bid').split(
 export default defineConfig({
   server: { port: 0 },
   auction: { type: 'second-price', step: 0.01, tmaxMs: 300 },
-  sites: { bench: { banner: { w: 300, h: 250 }, floor: 0.1 } },
+  sites: { bench: { banner: { w: 300, h: 250 }, floor: 0.1 }, 'bench-video': { video: { w: 640, h: 360 }, floor: 0.1 } },
   bidders: Object.fromEntries(endpoints.map((endpoint, i) => [`dsp-${i + 1}`, { endpoint }])),
   trackers: { secret: 'bench-only-tracker-secret' },
   // BENCH_REWRITE=off leaves out the default markup rewriters (the core case).

@@ -156,7 +156,9 @@ async function main(): Promise<void> {
   // Every bid carries a win and a loss notice URL (back to its own bidder), so each auction fires one nurl and
   // three lurls through the notices plugin (BENCH_NOTICES=off: the same bids, notices not fired).
   const noticeFlags = ['--nurl', 'SELF/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}', '--lurl', 'SELF/loss?auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}'];
-  const bidders = await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), ...noticeFlags], {}, /listening/)));
+  // Bids on the video site carry an IAB sample VAST (a 3 KB InLine linear ad), as a video DSP would send.
+  const vastFile = path.resolve(root, '../shared/vectors/iab-vast-samples/VAST 4.2 Samples/Inline_Linear_Tag-test.xml');
+  const bidders = await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), '--video-markup', vastFile, ...noticeFlags], {}, /listening/)));
   bidderPids.push(...bidders.map((bidder) => bidder.pid!));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
 
@@ -185,12 +187,17 @@ async function main(): Promise<void> {
     }, port);
     return { name, url: `http://127.0.0.1:${port}/ad?site=bench&mincpm=0.5`, pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics` };
   };
+  /** The same server, asked for the video site's auctions. */
+  const onVideoSite = (target: Target, name: string): Target => ({ ...target, name, url: target.url.replace('site=bench&', 'site=bench-video&') });
   // The core (issue 2's targets) runs without the default markup rewriters and notices; then each is measured
-  // on its own against it, then everything together (what `rtb start` runs by default).
+  // on its own against it, then everything together (what `rtb start` runs by default). The video auctions are
+  // measured on the same two servers as the banner ones: the core, and the core with the rewriters.
   const quick = process.env.BENCH_CASES === 'core';
-  const targets: Target[] = [baseline, await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }), koaBaseline];
+  const core = await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' });
+  const targets: Target[] = [baseline, core, koaBaseline];
   if (!quick) {
-    targets.push(await exchange('core + banner rewrite', { BENCH_NOTICES: 'off' }));
+    const rewriting = await exchange('core + banner rewrite', { BENCH_NOTICES: 'off' });
+    targets.push(rewriting, onVideoSite(core, 'core, video auctions'), onVideoSite(rewriting, 'core + VAST rewrite, video auctions'));
     targets.push(await exchange('core + notices', { BENCH_REWRITE: 'off' }));
     targets.push(await exchange('everything on', {}));
   }
@@ -209,7 +216,6 @@ async function main(): Promise<void> {
     for (const [target, figures] of paced) figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
   }
   await Promise.all([...pacedLoads.values()].map((load) => load.close()));
-  const [, core] = targets as [Target, Target];
   const lines = [...targets.map((target) => row(`${target.name} (max load)`, medianFigures(atMax.get(target)!)))];
   for (const [target, figures] of paced) lines.push(row(`${target.name} @${PACED_RATE}/s (paced)`, medianFigures(figures)));
   const coreMax = medianFigures(atMax.get(core)!);
@@ -226,14 +232,19 @@ async function main(): Promise<void> {
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
   );
   if (!quick) {
-    const cost = (name: string) => `${((1 - ratio(atMax.get(targets.find((target) => target.name === name)!)!, atMax.get(core)!, 'rps')) * 100).toFixed(0)}% of the core's throughput`;
-    lines.push(`banner redirect-wrap + trackers cost: ${cost('core + banner rewrite')} (target < 15%)`, `notices (nurl + 3 lurl per auction) cost: ${cost('core + notices')} (target ≤ 10%)`);
+    const figuresOf = (name: string) => atMax.get(targets.find((target) => target.name === name)!)!;
+    const cost = (name: string, reference = 'core') => `${((1 - ratio(figuresOf(name), figuresOf(reference), 'rps')) * 100).toFixed(0)}% of the core's throughput`;
+    lines.push(
+      `banner redirect-wrap + trackers cost: ${cost('core + banner rewrite')} (target < 15%)`,
+      `VAST validation + tracker insertion cost: ${cost('core + VAST rewrite, video auctions', 'core, video auctions')} on the same video auctions (target < 15%)`,
+      `notices (nurl + 3 lurl per auction) cost: ${cost('core + notices')} (target ≤ 10%)`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   if (quick) return;
 
   // node:cluster: CPU and RSS are the primary's only there, so that row reads for its auctions/s.
-  for (const target of targets) process.kill(target.pid, 'SIGTERM');
+  for (const pid of new Set(targets.map((target) => target.pid))) process.kill(pid, 'SIGTERM');
   const one = await exchange('everything on, 1 worker', {});
   const two = await exchange('everything on, --workers 2', {}, 2);
   await drive(one.url, one.pid, { connections: 16 });
