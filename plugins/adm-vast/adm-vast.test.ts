@@ -14,7 +14,7 @@ import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import type { BidRequest } from '../../core/openrtb/types.js';
 import { DecimalCpmPricing } from '../../core/pricing.js';
 import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
-import { AdmVast, readVast } from './index.js';
+import { AdmVast, readVast, rewriteVast } from './index.js';
 import { allowedDepth, readDepthOverrides } from './settings.js';
 
 const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
@@ -139,6 +139,62 @@ describe('admRewrite', () => {
     // The click is listed in the impression token it carries: one seal, no signature of its own.
     expect(result.value.adm).toContain(`/t/imp?t=${token.slice(4)}]]>`);
     expect(vast.admRewrite({ ...ctx, award }, { adm: '<b>x</b>', format: 'html' })).toEqual({ action: 'noop' });
+  });
+
+  /** The rewrite with the tracker tokens (random per seal) blanked, for comparing two rewrites. */
+  const withoutTokens = (adm: string) => adm.replace(/\?t=[\w-]+/g, '?t=TOKEN');
+
+  it('rewrites a validated winner from the document its validation parsed, with the same result as from its markup', () => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, inline());
+    const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
+    expect(vast.bidValidate(ctx, winner)).toEqual({ action: 'noop' });
+    const award: Award = { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 };
+    const fromValidation = vast.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
+    const fromMarkup = plugin().plugin.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
+    if (fromValidation.action !== 'update' || fromMarkup.action !== 'update') throw new Error('expected updates');
+    expect(fromValidation.value.adm).toContain('https://dsp.example/imp?p=1.25');
+    expect(withoutTokens(fromValidation.value.adm)).toBe(withoutTokens(fromMarkup.value.adm));
+  });
+
+  it('rewrites the markup an earlier rewriter changed, not the document validated before the change', () => {
+    const { plugin: vast, config } = plugin();
+    const { ctx, candidate } = bidContext(config, inline());
+    const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
+    vast.bidValidate(ctx, winner);
+    const changed = inline().replace('<AdTitle>t</AdTitle>', '<AdTitle>changed</AdTitle>');
+    const result = vast.admRewrite({ ...ctx, award: { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 } }, { adm: changed, format: 'vast' });
+    if (result.action !== 'update') throw new Error('expected an update');
+    expect(result.value.adm).toContain('<AdTitle>changed</AdTitle>');
+    expect(result.value.adm).toContain('/t/imp?t=');
+  });
+});
+
+describe('rewriteVast', () => {
+  const urls = { impression: 'https://ex.test/t/imp?a=${AUCTION_ID}', click: 'https://ex.test/t/click' };
+  const adm = `<VAST version="3.0"><Ad><InLine><AdSystem>\${AUCTION_ID}</AdSystem><AdTitle>t</AdTitle><Impression>https://dsp.example/i?a=\${AUCTION_ID}&amp;p=\${AUCTION_PRICE}</Impression>` +
+    `<Creatives><Creative><Linear skipoffset="\${AUCTION_IMP_ID}"/></Creative></Creatives></InLine></Ad></VAST>`;
+  const macros = { AUCTION_ID: 'a&b<c>', AUCTION_PRICE: '1.25', AUCTION_IMP_ID: '1' };
+
+  it('expands the bidder\'s macros (XML-escaped) everywhere, its tags\' attributes too, and leaves the exchange\'s trackers as given', () => {
+    const result = rewriteVast(adm, macros, urls);
+    expect(result).toEqual({
+      ok: true,
+      ads: 1,
+      adm: '<VAST version="3.0"><Ad><InLine><AdSystem>a&amp;b&lt;c&gt;</AdSystem><AdTitle>t</AdTitle><Impression>https://dsp.example/i?a=a&amp;b&lt;c&gt;&amp;p=1.25</Impression>' +
+        '<Impression><![CDATA[https://ex.test/t/imp?a=${AUCTION_ID}]]></Impression>' +
+        '<Creatives><Creative><Linear skipoffset="1"><VideoClicks><ClickTracking><![CDATA[https://ex.test/t/click]]></ClickTracking></VideoClicks></Linear></Creative></Creatives></InLine></Ad></VAST>',
+    });
+  });
+
+  it('gives the same result from the markup and from its parsed document', () => {
+    const reading = readVast(adm);
+    if (!reading.ok) throw new Error(reading.reason);
+    expect(rewriteVast(reading.doc, macros, urls)).toEqual(rewriteVast(adm, macros, urls));
+  });
+
+  it('markup that does not parse: macros expanded, no trackers, the reason', () => {
+    expect(rewriteVast('<VAST version="3.0"><Ad>${AUCTION_PRICE}', macros, urls)).toMatchObject({ ok: false, adm: '<VAST version="3.0"><Ad>1.25', reason: expect.stringMatching(/not well-formed/) });
   });
 });
 

@@ -1,6 +1,5 @@
-import type { XmlElement } from '@rgrove/parse-xml';
 import { applySplices, type Splice } from '../../core/splice.js';
-import { childElements, localName, type VastDocument } from './vast-document.js';
+import { childElements, localName, type VastDocument, type VastElement } from './vast-document.js';
 
 /** The exchange's tracker URLs for one won VAST ad. */
 export interface VastTrackerUrls {
@@ -20,14 +19,23 @@ function urlContent(url: string): string {
 
 /**
  * Inserts the exchange's trackers into every ad of a VAST 2.0–4.x document, InLine and Wrapper alike, and
- * leaves every other byte as the bidder wrote it (its trackers, CDATA sections, comments, whitespace):
+ * leaves every other byte as the bidder wrote it (its trackers, CDATA sections, comments, whitespace).
+ * See {@link vastTrackerSplices}.
+ */
+export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): string {
+  return applySplices(doc.text, vastTrackerSplices(doc, urls));
+}
+
+/**
+ * Where the exchange's trackers go in a VAST document, as insertions into its `text`; no bidder byte is replaced
+ * (a self-closing tag is opened by replacing its `/>` only):
  * - one `<Impression>` per ad, after the ad's last `<Impression>` (or where the version's XSD puts it);
  * - one `<ClickTracking>` inside each `<Linear>`'s `<VideoClicks>`, after its last `<ClickTracking>` (or where
  *   the XSD puts it), creating `<VideoClicks>` where a `<Linear>` has none.
- * Positions follow the XSD of the document's version, so a document that validated still validates.
+ * Positions follow the XSD of the document's version, so a document that validated still validates. Every
+ * splice sits at a tag boundary, so the text between splices can still be edited on its own (macros).
  */
-export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): string {
-  const { text } = doc;
+export function vastTrackerSplices(doc: VastDocument, urls: VastTrackerUrls): Splice[] {
   const splices: Splice[] = [];
   for (const ad of doc.ads) {
     const prefix = ad.body.name.includes(':') ? `${ad.body.name.slice(0, ad.body.name.indexOf(':'))}:` : '';
@@ -36,11 +44,11 @@ export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): st
     const impression = element('Impression', urlContent(urls.impression));
     const impressions = childElements(ad.body, 'Impression');
     if (impressions.length > 0) {
-      splices.push({ start: impressions[impressions.length - 1].end, end: impressions[impressions.length - 1].end, text: impression });
+      splices.push(insertion(impressions[impressions.length - 1].end, impression));
     } else {
-      const next = childElements(ad.body).find((child) =>
+      const next = ad.body.children.find((child) =>
         doc.major === 4 ? !BEFORE_IMPRESSION_V4.has(localName(child)) : AFTER_IMPRESSION_V2_V3.has(localName(child)));
-      splices.push(next ? { start: next.start, end: next.start, text: impression } : insertAt(text, ad.body, 'end', impression));
+      splices.push(next ? insertion(next.start, impression) : insertInto(ad.body, 'end', impression));
     }
 
     const clickTracking = element('ClickTracking', urlContent(urls.click));
@@ -52,36 +60,30 @@ export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): st
       }
     }
   }
-  return applySplices(text, splices);
+  return splices;
 }
 
-function clickTrackingSplice(doc: VastDocument, linear: XmlElement, clickTracking: string, element: (name: string, content: string) => string): Splice {
-  const { text } = doc;
+function clickTrackingSplice(doc: VastDocument, linear: VastElement, clickTracking: string, element: (name: string, content: string) => string): Splice {
   const [videoClicks] = childElements(linear, 'VideoClicks');
   if (videoClicks) {
     const trackers = childElements(videoClicks, 'ClickTracking');
-    if (trackers.length > 0) return { start: trackers[trackers.length - 1].end, end: trackers[trackers.length - 1].end, text: clickTracking };
+    if (trackers.length > 0) return insertion(trackers[trackers.length - 1].end, clickTracking);
     // VAST 2/3: ClickThrough?, ClickTracking*, CustomClick*. VAST 4.0/4.1: ClickTracking*, CustomClick*,
     // ClickThrough?. VAST 4.2: ClickTracking*, ClickThrough?, CustomClick*.
-    if (doc.major === 4) return insertAt(text, videoClicks, 'start', clickTracking);
+    if (doc.major === 4) return insertInto(videoClicks, 'start', clickTracking);
     const [custom] = childElements(videoClicks, 'CustomClick');
-    return custom ? { start: custom.start, end: custom.start, text: clickTracking } : insertAt(text, videoClicks, 'end', clickTracking);
+    return custom ? insertion(custom.start, clickTracking) : insertInto(videoClicks, 'end', clickTracking);
   }
   // VideoClicks comes before MediaFiles in VAST 2/3 and last in VAST 4 (and in every Wrapper's Linear).
   const videoClicksElement = element('VideoClicks', clickTracking);
   const [mediaFiles] = doc.major === 4 ? [] : childElements(linear, 'MediaFiles');
-  return mediaFiles ? { start: mediaFiles.start, end: mediaFiles.start, text: videoClicksElement } : insertAt(text, linear, 'end', videoClicksElement);
+  return mediaFiles ? insertion(mediaFiles.start, videoClicksElement) : insertInto(linear, 'end', videoClicksElement);
 }
 
-/** Inserts `content` at the start or end of `element`'s content, opening a self-closing element when needed. */
-function insertAt(text: string, element: XmlElement, where: 'start' | 'end', content: string): Splice {
-  const source = text.slice(element.start, element.end);
-  if (source.endsWith('/>')) {
-    const open = `${source.slice(0, -2).trimEnd()}>`;
-    return { start: element.start, end: element.end, text: `${open}${content}</${element.name}>` };
-  }
-  const closeAt = text.lastIndexOf('</', element.end - 1);
-  if (where === 'end' || element.children.length === 0) return { start: closeAt, end: closeAt, text: content };
-  const startTagEnd = element.children[0].start;
-  return { start: startTagEnd, end: startTagEnd, text: content };
+const insertion = (at: number, text: string): Splice => ({ start: at, end: at, text });
+
+/** Inserts `content` at the start or end of `element`'s content; a self-closing element is opened (its `/>` replaced). */
+function insertInto(element: VastElement, where: 'start' | 'end', content: string): Splice {
+  if (element.selfClosing) return { start: element.end - 2, end: element.end, text: `>${content}</${element.name}>` };
+  return insertion(where === 'start' ? element.contentStart : element.contentEnd, content);
 }

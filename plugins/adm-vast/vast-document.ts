@@ -1,11 +1,34 @@
-import { parseXml, XmlElement, type XmlDocument } from '@rgrove/parse-xml';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
+
+/**
+ * An element of a parsed VAST document, with its place in the source text (offsets into the document's `text`),
+ * so that the rewriter can splice the exchange's trackers in and leave every other byte as the bidder wrote it.
+ */
+export interface VastElement {
+  /** The qualified name, as written (`Ad`, `vast:Ad`). */
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The child elements, in document order. */
+  readonly children: VastElement[];
+  /** Where the start tag's `<` is. */
+  readonly start: number;
+  /** Just after the end tag's `>` (or the self-closing tag's `/>`). */
+  end: number;
+  /** Just after the start tag's `>`: where the content begins (`end` for a self-closing tag). */
+  readonly contentStart: number;
+  /** Where the end tag's `<` is: where the content ends (`end` for a self-closing tag). */
+  contentEnd: number;
+  readonly selfClosing: boolean;
+  /** The element's own character data (its text and CDATA, entities decoded; not its child elements'). */
+  text: string;
+}
 
 /** One `<Ad>` of a VAST document: an InLine ad, or a Wrapper pointing at another VAST document. */
 export interface VastAd {
   readonly kind: 'inline' | 'wrapper';
   /** The `<InLine>` or `<Wrapper>` element. */
-  readonly body: XmlElement;
+  readonly body: VastElement;
   /** Wrapper: the `VASTAdTagURI`, trimmed. */
   readonly tagUri?: string;
   /** Wrapper: whether the documents it points to may themselves be Wrappers (`followAdditionalWrappers`, default true). */
@@ -15,7 +38,7 @@ export interface VastAd {
 /** A parsed VAST 2.0–4.x document. Element offsets refer to `text`. */
 export interface VastDocument {
   readonly text: string;
-  readonly root: XmlElement;
+  readonly root: VastElement;
   /** The `version` attribute as written (`2.0`, `4.2`). */
   readonly version: string;
   readonly major: 2 | 3 | 4;
@@ -29,19 +52,53 @@ export type VastReading =
   | { readonly ok: false; readonly code: LossReasonCode; readonly reason: string };
 
 /** An element's name without its namespace prefix. */
-export const localName = (element: XmlElement): string => element.name.slice(element.name.indexOf(':') + 1);
+export const localName = (element: VastElement): string => element.name.slice(element.name.indexOf(':') + 1);
 
-/** The child elements of `element` named `name` (namespace prefix ignored). */
-export function childElements(element: XmlElement, name?: string): XmlElement[] {
-  const found: XmlElement[] = [];
-  for (const child of element.children) {
-    if (child instanceof XmlElement && (name === undefined || localName(child) === name)) found.push(child);
-  }
-  return found;
+/** The child elements of `element` named `name` (namespace prefix ignored); all of them without a name. */
+export function childElements(element: VastElement, name?: string): VastElement[] {
+  if (name === undefined) return element.children;
+  return element.children.filter((child) => localName(child) === name);
 }
 
 /** A leading byte-order mark and whitespace: not allowed before an XML declaration, common in bidders' `adm`. */
 const LEADING_JUNK = /^[\uFEFF\s]+/;
+
+/**
+ * Parses `text` with saxes, a strict XML 1.0 parser (well-formedness checked; only the predefined entities and
+ * character references, no DTD, nothing fetched), into elements that know their source offsets. Throws on the
+ * first well-formedness error.
+ */
+function parseElements(text: string): VastElement | undefined {
+  const parser = new SaxesParser({ position: true, xmlns: false });
+  const open: VastElement[] = [];
+  let root: VastElement | undefined;
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    // Called once the start tag's `>` is read: `position` is just after it, and no `<` can be inside the tag.
+    const end = parser.position;
+    const start = text.lastIndexOf('<', end - 1);
+    const element: VastElement = {
+      name: tag.name, attributes: tag.attributes, children: [], start, end, contentStart: end, contentEnd: end, selfClosing: tag.isSelfClosing, text: '',
+    };
+    const parent = open[open.length - 1];
+    if (parent) parent.children.push(element);
+    else root = element;
+    if (!tag.isSelfClosing) open.push(element);
+  });
+  parser.on('closetag', (tag: SaxesTagPlain) => {
+    if (tag.isSelfClosing) return;
+    const element = open.pop()!;
+    element.end = parser.position;
+    element.contentEnd = text.lastIndexOf('<', element.end - 1);
+  });
+  const characters = (data: string) => {
+    const element = open[open.length - 1];
+    if (element) element.text += data;
+  };
+  parser.on('text', characters);
+  parser.on('cdata', characters);
+  parser.write(text).close();
+  return root;
+}
 
 /**
  * Parses VAST markup with a strict XML parser (no DTD entities, no external resources). Rejects, with loss
@@ -50,13 +107,12 @@ const LEADING_JUNK = /^[\uFEFF\s]+/;
  */
 export function readVast(markup: string): VastReading {
   const text = markup.replace(LEADING_JUNK, '');
-  let document: XmlDocument;
+  let root: VastElement | undefined;
   try {
-    document = parseXml(text, { includeOffsets: true, preserveCdata: true });
+    root = parseElements(text);
   } catch (error) {
     return { ok: false, code: LossReason.invalidBidResponse, reason: `VAST is not well-formed XML: ${firstLine((error as Error).message)}` };
   }
-  const root = document.root;
   if (!root) return { ok: false, code: LossReason.invalidBidResponse, reason: 'VAST document has no root element' };
   const rootName = localName(root);
   if (rootName === 'VideoAdServingTemplate') return { ok: false, code: LossReason.incorrectCreativeFormat, reason: 'VAST 1.0 is not supported' };

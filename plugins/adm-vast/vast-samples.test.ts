@@ -4,12 +4,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { XmlElement } from '@rgrove/parse-xml';
 import { validateXML } from 'xmllint-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import { insertVastTrackers } from './insert-trackers.js';
-import { childElements, localName, readVast, type VastDocument } from './vast-document.js';
+import { childElements, localName, readVast, type VastDocument, type VastElement } from './vast-document.js';
 
 const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 const SAMPLES = join(VECTORS, 'iab-vast-samples');
@@ -57,7 +56,7 @@ const OUR_VIDEO_CLICKS = `<VideoClicks>${OUR_CLICK}</VideoClicks>`;
 const TRACKER_ELEMENTS = new Set(['Impression', 'ClickTracking', 'Tracking', 'Error', 'NonLinearClickTracking', 'CompanionClickTracking', 'IconClickTracking', 'IconViewTracking', 'Viewable', 'NotViewable', 'ViewUndetermined', 'ClickThrough', 'VASTAdTagURI']);
 function trackers(doc: VastDocument): string[] {
   const found: string[] = [];
-  const visit = (element: XmlElement) => {
+  const visit = (element: VastElement) => {
     if (TRACKER_ELEMENTS.has(localName(element))) found.push(`${localName(element)} ${element.text.trim()}`);
     for (const child of childElements(element)) visit(child);
   };
@@ -65,7 +64,7 @@ function trackers(doc: VastDocument): string[] {
   return found.sort();
 }
 
-function linears(body: XmlElement): XmlElement[] {
+function linears(body: VastElement): VastElement[] {
   return childElements(body, 'Creatives').flatMap((c) => childElements(c, 'Creative')).flatMap((c) => childElements(c, 'Linear'));
 }
 
@@ -148,7 +147,9 @@ describe('placement where a sample lacks the element', () => {
     ['3.0', 'VAST 3: after ClickThrough, before CustomClick', '<Linear><VideoClicks><ClickThrough>a</ClickThrough><CustomClick>c</CustomClick></VideoClicks></Linear>', `<Linear><VideoClicks><ClickThrough>a</ClickThrough>${OUR_CLICK}<CustomClick>c</CustomClick></VideoClicks></Linear>`],
     ['4.1', 'VAST 4.0/4.1: first', '<Linear><VideoClicks><CustomClick>c</CustomClick><ClickThrough>a</ClickThrough></VideoClicks></Linear>', `<Linear><VideoClicks>${OUR_CLICK}<CustomClick>c</CustomClick><ClickThrough>a</ClickThrough></VideoClicks></Linear>`],
     ['4.2', 'after the last ClickTracking', '<Linear><VideoClicks><ClickTracking>1</ClickTracking><ClickTracking>2</ClickTracking><ClickThrough>a</ClickThrough></VideoClicks></Linear>', `<Linear><VideoClicks><ClickTracking>1</ClickTracking><ClickTracking>2</ClickTracking>${OUR_CLICK}<ClickThrough>a</ClickThrough></VideoClicks></Linear>`],
-    ['4.2', 'a self-closing <VideoClicks/> is opened', '<Linear><VideoClicks /></Linear>', `<Linear><VideoClicks>${OUR_CLICK}</VideoClicks></Linear>`],
+    ['4.2', 'a self-closing <VideoClicks/> is opened (only its `/>` replaced)', '<Linear><VideoClicks /></Linear>', `<Linear><VideoClicks >${OUR_CLICK}</VideoClicks></Linear>`],
+    ['4.2', 'offsets stay right after CRLF line ends and characters outside the BMP', '<Linear>\r\n<!-- 🎬 -->\r\n<VideoClicks>\r\n</VideoClicks></Linear>', `<Linear>\r\n<!-- 🎬 -->\r\n<VideoClicks>${OUR_CLICK}\r\n</VideoClicks></Linear>`],
+    ['4.2', 'a self-closing tag with attributes and a line break is opened', '<Linear skipoffset="00:00:05"\n/>', `<Linear skipoffset="00:00:05"\n>${OUR_VIDEO_CLICKS}</Linear>`],
     ['4.2', 'a self-closing Wrapper <Linear/> is opened', '<Linear/>', `<Linear>${OUR_VIDEO_CLICKS}</Linear>`],
   ])('VAST %s, %s', (version, _what, linear, expected) => {
     const xml = `<VAST version="${version}"><Ad><InLine><AdSystem>s</AdSystem><AdTitle>t</AdTitle><Impression>i</Impression><Creatives><Creative>${linear}</Creative></Creatives></InLine></Ad></VAST>`;
