@@ -14,7 +14,7 @@ import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import type { BidRequest } from '../../core/openrtb/types.js';
 import { DecimalCpmPricing } from '../../core/pricing.js';
 import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
-import { AdmVast, readVast, rewriteVast } from './index.js';
+import { AdmVast, planVastTrackers, readVast, rewriteVast } from './index.js';
 import { allowedDepth, readDepthOverrides } from './settings.js';
 
 const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
@@ -144,7 +144,7 @@ describe('admRewrite', () => {
   /** The rewrite with the tracker tokens (random per seal) blanked, for comparing two rewrites. */
   const withoutTokens = (adm: string) => adm.replace(/\?t=[\w-]+/g, '?t=TOKEN');
 
-  it('rewrites a validated winner from the document its validation parsed, with the same result as from its markup', () => {
+  it('rewrites a validated winner from the plan its validation made, with the same result as from its markup', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
@@ -157,7 +157,7 @@ describe('admRewrite', () => {
     expect(withoutTokens(fromValidation.value.adm)).toBe(withoutTokens(fromMarkup.value.adm));
   });
 
-  it('rewrites the markup an earlier rewriter changed, not the document validated before the change', () => {
+  it('rewrites the markup an earlier rewriter changed, not the one validated before the change', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
@@ -187,10 +187,10 @@ describe('rewriteVast', () => {
     });
   });
 
-  it('gives the same result from the markup and from its parsed document', () => {
+  it('gives the same result from the markup and from the plan its validation made', () => {
     const reading = readVast(adm);
     if (!reading.ok) throw new Error(reading.reason);
-    expect(rewriteVast(reading.doc, macros, urls)).toEqual(rewriteVast(adm, macros, urls));
+    expect(rewriteVast(planVastTrackers(reading.doc), macros, urls)).toEqual(rewriteVast(adm, macros, urls));
   });
 
   it('markup that does not parse: macros expanded, no trackers, the reason', () => {

@@ -12,13 +12,13 @@ import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
 import { Tokens } from '../../core/plugin/tokens.js';
 import type { TrackerUrls } from '../../core/trackers/contract.js';
 import { applySplices } from '../../core/splice.js';
-import { vastTrackerSplices, type VastTrackerUrls } from './insert-trackers.js';
+import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
 import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 import { WrapperChainResolver } from './wrapper-chain.js';
 
 export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastElement, type VastReading } from './vast-document.js';
-export { insertVastTrackers, vastTrackerSplices, type VastTrackerUrls } from './insert-trackers.js';
+export { insertVastTrackers, planVastTrackers, fillTrackerSlots, type VastTrackerPlan, type TrackerSlot, type VastTrackerUrls } from './insert-trackers.js';
 export { WrapperChainResolver, type ChainLimits, type ChainVerdict, type ResolverOptions } from './wrapper-chain.js';
 export { fetchVastDocument, type FetchPolicy, type FetchResult } from './safe-fetch.js';
 
@@ -37,23 +37,23 @@ export type VastRewrite =
   | { readonly ok: false; readonly adm: string; readonly reason: string };
 
 /**
- * Rewrites a winner's VAST (its markup, or the document it was validated as): the exchange's `<Impression>` in
+ * Rewrites a winner's VAST (its markup, or the plan its validation made): the exchange's `<Impression>` in
  * every ad and a `<ClickTracking>` in every `<Linear>` (T5), and OpenRTB macros expanded in the bidder's text
- * (T4), XML-escaped. The trackers are placed on the bidder's document as parsed, so a winner is parsed once, by
- * its validation. Markup that does not parse is returned with its macros expanded, without trackers, with the
+ * (T4), XML-escaped. The trackers go where the bidder's document as parsed takes them, so a winner is parsed
+ * once, by its validation. Markup that does not parse is returned with its macros expanded, without trackers, with the
  * reason.
  */
-export function rewriteVast(source: string | VastDocument, macros: MacroValues, urls: VastTrackerUrls): VastRewrite {
+export function rewriteVast(source: string | VastTrackerPlan, macros: MacroValues, urls: VastTrackerUrls): VastRewrite {
   const values = xmlSafeValues(macros);
-  let doc = source;
-  if (typeof doc === 'string') {
-    const reading = readVast(doc);
-    if (!reading.ok) return { ok: false, adm: expandMacros(doc, values), reason: reading.reason };
-    doc = reading.doc;
+  let plan = source;
+  if (typeof plan === 'string') {
+    const reading = readVast(plan);
+    if (!reading.ok) return { ok: false, adm: expandMacros(plan, values), reason: reading.reason };
+    plan = planVastTrackers(reading.doc);
   }
-  // Every splice is at a tag boundary, which no macro spans: expanding the text between them is expanding it all.
-  const adm = applySplices(doc.text, vastTrackerSplices(doc, urls), (text) => expandMacros(text, values));
-  return { ok: true, adm, ads: doc.ads.length };
+  // Every slot is at a tag boundary, which no macro spans: expanding the text between them is expanding it all.
+  const adm = applySplices(plan.text, fillTrackerSlots(plan, urls), (text) => expandMacros(text, values));
+  return { ok: true, adm, ads: plan.ads };
 }
 
 /** The imp's accepted VAST protocols: `video.protocols` (or 2.5's single `protocol`), else `audio.protocols`. */
@@ -79,8 +79,8 @@ const HOOK_MARGIN_MS = 5;
 export class AdmVast implements Plugin {
   private readonly resolver: WrapperChainResolver;
   private readonly overrides: DepthOverrides;
-  /** Each accepted bid's document, for its rewrite if it wins: a VAST winner is parsed once. */
-  private readonly validated = new WeakMap<CandidateBid, VastDocument>();
+  /** Where each accepted bid takes the trackers, for its rewrite if it wins: a VAST winner is parsed once. */
+  private readonly validated = new WeakMap<CandidateBid, VastTrackerPlan>();
 
   constructor(
     @inject(Tokens.PluginScope) private readonly scope: PluginScope,
@@ -110,7 +110,7 @@ export class AdmVast implements Plugin {
     const protocols = protocolsOf(ctx.auction.request.imp.find((imp) => imp.id === candidate.bid.impid));
     const problem = protocolProblem(reading.doc, protocols);
     if (problem) return reject(LossReason.incorrectCreativeFormat, problem);
-    this.validated.set(candidate, reading.doc);
+    this.validated.set(candidate, planVastTrackers(reading.doc));
     if (!reading.doc.ads.some((ad) => ad.kind === 'wrapper')) return noop();
     return this.followWrappers(ctx, reading.doc, protocols);
   }
@@ -134,7 +134,7 @@ export class AdmVast implements Plugin {
     const { auction, award, bidder } = ctx;
     // The click first: listed in the award's impression token, it needs no signature of its own.
     const [click] = this.trackers.clicks(auction, award, [undefined]);
-    // The document validated, unless an earlier rewriter changed the markup since.
+    // The plan made at validation, unless an earlier rewriter changed the markup since.
     const validated = this.validated.get(award.candidate);
     const source = validated && markup.adm === award.candidate.bid.adm ? validated : markup.adm;
     const result = rewriteVast(source, auctionMacroValues(auction, { award }, bidder.pricing), { impression: this.trackers.impression(auction, award), click });

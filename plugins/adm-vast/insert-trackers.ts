@@ -20,70 +20,99 @@ function urlContent(url: string): string {
 /**
  * Inserts the exchange's trackers into every ad of a VAST 2.0–4.x document, InLine and Wrapper alike, and
  * leaves every other byte as the bidder wrote it (its trackers, CDATA sections, comments, whitespace).
- * See {@link vastTrackerSplices}.
+ * See {@link planVastTrackers}.
  */
 export function insertVastTrackers(doc: VastDocument, urls: VastTrackerUrls): string {
-  return applySplices(doc.text, vastTrackerSplices(doc, urls));
+  const plan = planVastTrackers(doc);
+  return applySplices(plan.text, fillTrackerSlots(plan, urls));
+}
+
+/** A place in a VAST document's text for one of the exchange's trackers: the URL goes between `before` and `after`. */
+export interface TrackerSlot {
+  /** The text [start, end) is replaced: an insertion when start = end, else a self-closing tag's `/>`. */
+  readonly start: number;
+  readonly end: number;
+  readonly tracker: keyof VastTrackerUrls;
+  readonly before: string;
+  readonly after: string;
 }
 
 /**
- * Where the exchange's trackers go in a VAST document, as insertions into its `text`; no bidder byte is replaced
- * (a self-closing tag is opened by replacing its `/>` only):
+ * Where a VAST document takes the exchange's trackers, worked out when a bid is validated and filled in if it
+ * wins: a few offsets and strings, so the parsed document need not be kept for the rewrite.
+ */
+export interface VastTrackerPlan {
+  /** The document's text, which the slots' offsets refer to. */
+  readonly text: string;
+  readonly ads: number;
+  readonly slots: readonly TrackerSlot[];
+}
+
+/**
+ * Where the exchange's trackers go in a VAST document, as slots in its `text`; no bidder byte is replaced (a
+ * self-closing tag is opened by replacing its `/>` only):
  * - one `<Impression>` per ad, after the ad's last `<Impression>` (or where the version's XSD puts it);
  * - one `<ClickTracking>` inside each `<Linear>`'s `<VideoClicks>`, after its last `<ClickTracking>` (or where
  *   the XSD puts it), creating `<VideoClicks>` where a `<Linear>` has none.
  * Positions follow the XSD of the document's version, so a document that validated still validates. Every
- * splice sits at a tag boundary, so the text between splices can still be edited on its own (macros).
+ * slot sits at a tag boundary, so the text between slots can still be edited on its own (macros).
  */
-export function vastTrackerSplices(doc: VastDocument, urls: VastTrackerUrls): Splice[] {
-  const splices: Splice[] = [];
+export function planVastTrackers(doc: VastDocument): VastTrackerPlan {
+  const slots: TrackerSlot[] = [];
   for (const ad of doc.ads) {
     const prefix = ad.body.name.includes(':') ? `${ad.body.name.slice(0, ad.body.name.indexOf(':'))}:` : '';
-    const element = (name: string, content: string) => `<${prefix}${name}>${content}</${prefix}${name}>`;
+    const open = (...names: string[]) => names.map((name) => `<${prefix}${name}>`).join('');
+    const close = (...names: string[]) => names.map((name) => `</${prefix}${name}>`).join('');
 
-    const impression = element('Impression', urlContent(urls.impression));
+    const impression = { tracker: 'impression', before: open('Impression'), after: close('Impression') } as const;
     const impressions = childElements(ad.body, 'Impression');
     if (impressions.length > 0) {
-      splices.push(insertion(impressions[impressions.length - 1].end, impression));
+      slots.push(at(impressions[impressions.length - 1].end, impression));
     } else {
       const next = ad.body.children.find((child) =>
         doc.major === 4 ? !BEFORE_IMPRESSION_V4.has(localName(child)) : AFTER_IMPRESSION_V2_V3.has(localName(child)));
-      splices.push(next ? insertion(next.start, impression) : insertInto(ad.body, 'end', impression));
+      slots.push(next ? at(next.start, impression) : into(ad.body, 'end', impression));
     }
 
-    const clickTracking = element('ClickTracking', urlContent(urls.click));
+    const clickTracking = { tracker: 'click', before: open('ClickTracking'), after: close('ClickTracking') } as const;
+    const videoClicks = { tracker: 'click', before: open('VideoClicks', 'ClickTracking'), after: close('ClickTracking', 'VideoClicks') } as const;
     for (const creatives of childElements(ad.body, 'Creatives')) {
       for (const creative of childElements(creatives, 'Creative')) {
-        for (const linear of childElements(creative, 'Linear')) {
-          splices.push(clickTrackingSplice(doc, linear, clickTracking, element));
-        }
+        for (const linear of childElements(creative, 'Linear')) slots.push(clickTrackingSlot(doc, linear, clickTracking, videoClicks));
       }
     }
   }
-  return splices;
+  return { text: doc.text, ads: doc.ads.length, slots };
 }
 
-function clickTrackingSplice(doc: VastDocument, linear: VastElement, clickTracking: string, element: (name: string, content: string) => string): Splice {
+/** The plan's slots with the URLs in: the splices that insert the exchange's trackers. */
+export function fillTrackerSlots(plan: VastTrackerPlan, urls: VastTrackerUrls): Splice[] {
+  return plan.slots.map((slot) => ({ start: slot.start, end: slot.end, text: `${slot.before}${urlContent(urls[slot.tracker])}${slot.after}` }));
+}
+
+/** What a slot holds: the tracker and the markup around its URL. */
+type SlotContent = Pick<TrackerSlot, 'tracker' | 'before' | 'after'>;
+
+function clickTrackingSlot(doc: VastDocument, linear: VastElement, clickTracking: SlotContent, videoClicksElement: SlotContent): TrackerSlot {
   const [videoClicks] = childElements(linear, 'VideoClicks');
   if (videoClicks) {
     const trackers = childElements(videoClicks, 'ClickTracking');
-    if (trackers.length > 0) return insertion(trackers[trackers.length - 1].end, clickTracking);
+    if (trackers.length > 0) return at(trackers[trackers.length - 1].end, clickTracking);
     // VAST 2/3: ClickThrough?, ClickTracking*, CustomClick*. VAST 4.0/4.1: ClickTracking*, CustomClick*,
     // ClickThrough?. VAST 4.2: ClickTracking*, ClickThrough?, CustomClick*.
-    if (doc.major === 4) return insertInto(videoClicks, 'start', clickTracking);
+    if (doc.major === 4) return into(videoClicks, 'start', clickTracking);
     const [custom] = childElements(videoClicks, 'CustomClick');
-    return custom ? insertion(custom.start, clickTracking) : insertInto(videoClicks, 'end', clickTracking);
+    return custom ? at(custom.start, clickTracking) : into(videoClicks, 'end', clickTracking);
   }
   // VideoClicks comes before MediaFiles in VAST 2/3 and last in VAST 4 (and in every Wrapper's Linear).
-  const videoClicksElement = element('VideoClicks', clickTracking);
   const [mediaFiles] = doc.major === 4 ? [] : childElements(linear, 'MediaFiles');
-  return mediaFiles ? insertion(mediaFiles.start, videoClicksElement) : insertInto(linear, 'end', videoClicksElement);
+  return mediaFiles ? at(mediaFiles.start, videoClicksElement) : into(linear, 'end', videoClicksElement);
 }
 
-const insertion = (at: number, text: string): Splice => ({ start: at, end: at, text });
+const at = (offset: number, content: SlotContent): TrackerSlot => ({ start: offset, end: offset, ...content });
 
-/** Inserts `content` at the start or end of `element`'s content; a self-closing element is opened (its `/>` replaced). */
-function insertInto(element: VastElement, where: 'start' | 'end', content: string): Splice {
-  if (element.selfClosing) return { start: element.end - 2, end: element.end, text: `>${content}</${element.name}>` };
-  return insertion(where === 'start' ? element.contentStart : element.contentEnd, content);
+/** A slot at the start or end of `element`'s content; a self-closing element is opened (its `/>` replaced). */
+function into(element: VastElement, where: 'start' | 'end', content: SlotContent): TrackerSlot {
+  if (element.selfClosing) return { start: element.end - 2, end: element.end, tracker: content.tracker, before: `>${content.before}`, after: `${content.after}</${element.name}>` };
+  return at(where === 'start' ? element.contentStart : element.contentEnd, content);
 }
