@@ -39,9 +39,8 @@ export type VastRewrite =
 /**
  * Rewrites a winner's VAST (its markup, or the plan its validation made): the exchange's `<Impression>` in
  * every ad and a `<ClickTracking>` in every `<Linear>` (T5), and OpenRTB macros expanded in the bidder's text
- * (T4), XML-escaped. The trackers go where the bidder's document as parsed takes them, so a winner is parsed
- * once, by its validation. Markup that does not parse is returned with its macros expanded, without trackers, with the
- * reason.
+ * (T4), XML-escaped. With the plan, a winner is parsed once, by its validation. Markup that does not parse is
+ * returned with its macros expanded, without trackers, with the reason.
  */
 export function rewriteVast(source: string | VastTrackerPlan, macros: MacroValues, urls: VastTrackerUrls): VastRewrite {
   const values = xmlSafeValues(macros);
