@@ -1,19 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../test/scratch-dir.js';
 import { createLog } from './log.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function logFile(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rtb-log-'));
-  dirs.push(dir);
-  return path.join(dir, 'exchange.log');
-}
+const logFile = (): string => path.join(scratchDir('rtb-log-'), 'exchange.log');
 
 const lines = <Line = { msg: string; n?: number; time: string }>(file: string): Line[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Line) : []);
 

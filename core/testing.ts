@@ -52,21 +52,29 @@ export interface TestExchange {
 export async function startTestExchange(config: RtbConfigInput, registry: PluginRegistry): Promise<TestExchange> {
   // A journal directory of its own unless the test names one (restart tests do), removed when it stops.
   const scratch = config.notices?.journalDir === undefined ? mkdtempSync(path.join(tmpdir(), 'rtb-test-notices-')) : undefined;
-  const parsed = parseConfig({
-    ...config,
-    server: { port: 0, host: '127.0.0.1', ...config.server },
-    ...(scratch ? { notices: { ...config.notices, journalDir: scratch } } : {}),
-  });
+  const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
   const logs = new LogCapture();
   const hookOutcomes: TestExchange['hookOutcomes'] = [];
-  const exchange = await Exchange.start(parsed, {
-    registry,
-    log: logs.log,
-    observeHooks: (tags, outcome) => hookOutcomes.push({ ...tags, outcome }),
-  });
+  let exchange: Exchange;
+  try {
+    const parsed = parseConfig({
+      ...config,
+      server: { port: 0, host: '127.0.0.1', ...config.server },
+      ...(scratch ? { notices: { ...config.notices, journalDir: scratch } } : {}),
+    });
+    exchange = await Exchange.start(parsed, {
+      registry,
+      log: logs.log,
+      observeHooks: (tags, outcome) => hookOutcomes.push({ ...tags, outcome }),
+    });
+  } catch (error) {
+    // A config or start-up the test expects to fail leaves no directory behind.
+    removeScratch();
+    throw error;
+  }
   const stop = async () => {
     await exchange.stop();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    removeScratch();
   };
   return { exchange, url: exchange.url, logs, hookOutcomes, stop };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { http } from './helpers.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'core/bin.mjs');
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `rtb ARGS` to the end and collects its output. */
 function rtb(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,16 +1,14 @@
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect, it } from 'vitest';
 import { startTestExchange } from '../core/testing.js';
 import { builtinRegistry } from '../plugins/builtin.js';
+import { scratchDir } from './scratch-dir.js';
 
 it('a start-up that fails half-way stops what it had started (sidecars, plugins, journal lock)', async () => {
   const busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   const port = (busy.address() as { port: number }).port;
-  const journalDir = mkdtempSync(path.join(tmpdir(), 'rtb-start-'));
+  const journalDir = scratchDir('rtb-start-');
   const events: string[] = [];
   const sidecar = async () => {
     events.push('sidecar started');

@@ -1,22 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RtbStartupError } from '../../core/config/errors.js';
 import { LogCapture } from '../../core/testing.js';
 import { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';
+import { scratchDir } from '../../test/scratch-dir.js';
 import type { Notice } from './notice.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function scratch(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rtb-journal-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = () => scratchDir('rtb-journal-');
 
 const notice = (id: string, kind: Notice['kind'] = 'nurl'): Notice => ({ id, kind, bidder: 'dsp', auctionId: 'a1', url: `http://127.0.0.1:9/${id}`, acceptedAt: Date.now() });
 const file = (dir: string) => path.join(dir, 'notices.jsonl');

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RtbConfigInput } from '../../core/config/schema.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
+import { scratchDir } from '../../test/scratch-dir.js';
 import { PROBE_DESTINATION, probeRegistry, trackersIn, until } from './test-helpers.js';
 
 const EVERY_MACRO = [
@@ -14,11 +14,9 @@ const EVERY_MACRO = [
 ].join('&');
 
 let rig: Rig | undefined;
-const scratch: string[] = [];
 afterEach(async () => {
   await rig?.stop();
   rig = undefined;
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts a rig whose bidders put notice URLs pointing at themselves (`/win`, `/loss`, `/bill`) in their bids. */
@@ -232,8 +230,7 @@ describe('tracker tokens (T4)', () => {
 
 describe('durability across restarts (in-process)', () => {
   it('a notice owed at shutdown (bidder down) is delivered by the next start; a billed impression is not billed again', async () => {
-    const journalDir = mkdtempSync(path.join(tmpdir(), 'rtb-notices-restart-'));
-    scratch.push(journalDir);
+    const journalDir = scratchDir('rtb-notices-restart-');
     const config: Partial<RtbConfigInput> = {
       trackers: { secret: 'restart-test-secret-0123456789' },
       notices: { journalDir, retryBaseMs: 600_000, retryMaxMs: 600_000, drainTimeoutMs: 100 },
