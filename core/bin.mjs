@@ -1,7 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=8
 // The `rtb` command. The CLI and the config file, with every framework, plugin and example module they import,
 // are compiled by esbuild into one bundle (core/bundle.mjs) and the CLI runs from it, as vitest compiles the
-// same sources for the tests; stack traces point into the .ts sources.
+// same sources for the tests; stack traces point into the .ts sources. The shebang's Node flags are
+// core/node-flags.mjs's (run as `node core/bin.mjs`, pass them yourself: `npm start` does).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
 import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
 import { http } from './helpers.js';
 
@@ -101,7 +102,7 @@ describe('rtb start', () => {
   });
   afterAll(() => bidder.close());
 
-  it('serves auctions, and on SIGTERM finishes the in-flight auction and exits 0', async () => {
+  it('serves auctions, and on SIGTERM finishes the in-flight auction and exits 0 (run as an executable, with rtb\'s Node flags)', async () => {
     const config = file('live.json', JSON.stringify({
       server: { port: 0 },
       auction: { tmaxMs: 1_000 },
@@ -109,7 +110,8 @@ describe('rtb start', () => {
       bidders: { slow: { endpoint: `${bidder.url}/bid` } },
       notices: { journalDir: path.join(dir, 'notices') },
     }));
-    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--port', '0', '--workers', '1'], { cwd: root });
+    // Through its shebang, as the installed `rtb` command runs.
+    const child = spawn(bin, ['start', '--config', config, '--port', '0', '--workers', '1'], { cwd: root });
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const url = await new Promise<string>((resolve, reject) => {
@@ -119,6 +121,8 @@ describe('rtb start', () => {
       });
       child.on('close', () => reject(new Error(`exited early: ${stdout}`)));
     });
+    const nodeArgs = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of RTB_NODE_FLAGS) expect(nodeArgs).toContain(flag);
     const inFlight = http(`${url}/ad?site=s`);
     await new Promise((resolve) => setTimeout(resolve, 150));
     child.kill('SIGTERM');
@@ -130,4 +134,9 @@ describe('rtb start', () => {
     const lifecycle = ['exchange listening', 'exchange stopping: finishing in-flight auctions', 'auction', 'win', 'exchange stopped'];
     expect(lines.map((line) => line.msg).filter((msg) => lifecycle.includes(msg))).toEqual(lifecycle);
   });
+});
+
+it('`npm start` runs node with the flags rtb runs with, as the rtb shebang does', () => {
+  const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+  for (const flag of RTB_NODE_FLAGS) expect(scripts.start.split(' ')).toContain(flag);
 });

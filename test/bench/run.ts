@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { bundle } from '../../core/bundle.mjs';
+import { RTB_NODE_FLAGS } from '../../core/node-flags.mjs';
 import { PacedLoad } from './paced-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,8 +23,11 @@ const bidderDelayMs = Number(process.env.BENCH_BIDDER_DELAY_MS ?? 10);
 const children: ChildProcess[] = [];
 /** The run's scratch directory (logs, journals), removed at the end. */
 const logDir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-'));
-/** Extra node flags for the measured processes (exchange and baseline), e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const measuredNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags for the measured processes (exchanges and baselines alike): the ones `rtb` runs with, then any extra
+ * from BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
+const measuredNodeArgs = [...RTB_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -217,7 +221,12 @@ async function main(): Promise<void> {
     // The notices cases may still be delivering what the full-load phases left: the paced phases start on a quiet machine.
     const waitedMs = await noticesDelivered(targets);
     if (waitedMs > 500) process.stdout.write(`(round ${round + 1}: ${(waitedMs / 1000).toFixed(1)} s for the notices cases to deliver what they owed)\n`);
-    for (const [target, figures] of paced) figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
+    for (const [target, figures] of paced) {
+      // Each server has idled through the other phases (~30 s): V8 has aged out code and shrunk the heap, and a
+      // burst after that is a cold start (README). One unmeasured second first: the target is the steady state.
+      await pacedLoads.get(target)!.run(PACED_RATE / 2, 1);
+      figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
+    }
   }
   await Promise.all([...pacedLoads.values()].map((load) => load.close()));
   const lines = [...targets.map((target) => row(`${target.name} (max load)`, medianFigures(atMax.get(target)!)))];
