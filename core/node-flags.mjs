@@ -4,9 +4,9 @@
 // with them.
 
 /**
- * `--min-semi-space-size=8` (MB): V8 shrinks the young generation to 1 MB when a process idles, and a burst after
+ * `--min-semi-space-size=4` (MB): V8 shrinks the young generation to 1 MB when a process idles, and a burst after
  * that (1000 auctions/s after half a minute of quiet) starts with a storm of scavenges of a heap too small for the
- * auctions in flight: the slowest answer's median over 10 runs went from ≈ 350 ms to ≈ 90 with the floor (README,
- * "Node flags"). Under load the young generation grows as before.
+ * auctions in flight: the slowest answer's median went from ≈ 350 ms to 43 ms with the floor, for about 20 MB more
+ * peak RSS at full load (README, "Node flags").
  */
-export const RTB_NODE_FLAGS = ['--min-semi-space-size=8'];
+export const RTB_NODE_FLAGS = ['--min-semi-space-size=4'];
