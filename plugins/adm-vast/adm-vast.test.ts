@@ -170,6 +170,32 @@ describe('admRewrite', () => {
   });
 });
 
+describe('readVast on hostile markup', () => {
+  const inlineWith = (system: string, prolog = '') => `${prolog}<VAST version="3.0"><Ad><InLine><AdSystem>${system}</AdSystem><AdTitle>t</AdTitle></InLine></Ad></VAST>`;
+
+  it.each([
+    ['entity expansion (billion laughs)', inlineWith('&b;', '<!DOCTYPE VAST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>')],
+    ['an external entity (XXE)', inlineWith('&x;', '<!DOCTYPE VAST [<!ENTITY x SYSTEM "file:///etc/passwd">]>')],
+  ])('refuses %s as malformed (3): a DTD\'s entities are never expanded or fetched', (_what, adm) => {
+    expect(readVast(adm)).toMatchObject({ ok: false, code: LossReason.invalidBidResponse, reason: expect.stringMatching(/not well-formed XML: .*undefined entity/) });
+  });
+
+  it.each([
+    ['a second root', `${inlineWith('s')}<VAST version="3.0"/>`],
+    ['text after the root', `${inlineWith('s')}junk`],
+    ['an unclosed CDATA section', inlineWith('<![CDATA[s')],
+    ['a control character', inlineWith('\u0001')],
+    ['nothing', ''],
+  ])('refuses %s as malformed (3)', (_what, adm) => {
+    expect(readVast(adm)).toMatchObject({ ok: false, code: LossReason.invalidBidResponse });
+  });
+
+  it('reads 100,000 nested elements without exhausting the stack', () => {
+    const reading = readVast(inlineWith(`${'<x>'.repeat(100_000)}${'</x>'.repeat(100_000)}`));
+    expect(reading).toMatchObject({ ok: true, doc: { ads: [{ kind: 'inline' }] } });
+  });
+});
+
 describe('rewriteVast', () => {
   const urls = { impression: 'https://ex.test/t/imp?a=${AUCTION_ID}', click: 'https://ex.test/t/click' };
   const adm = `<VAST version="3.0"><Ad><InLine><AdSystem>\${AUCTION_ID}</AdSystem><AdTitle>t</AdTitle><Impression>https://dsp.example/i?a=\${AUCTION_ID}&amp;p=\${AUCTION_PRICE}</Impression>` +
