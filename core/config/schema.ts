@@ -124,8 +124,9 @@ const notices = z
  * VAST wrapper chains (T7), checked by the `adm-vast` plugin in `bidValidate`: a chain of more than
  * `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder) discards the bid.
  * Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the auction deadline
- * and the hook budget), at most `maxDocumentBytes`, never from a private or loopback address unless
- * `allowPrivateNetworks`; fetched documents are reused for `cacheTtlMs`.
+ * and the hook budget), never from a private or loopback address unless `allowPrivateNetworks`; fetched
+ * documents are reused for `cacheTtlMs`. No VAST document, a bid's own markup or a wrapped one, may exceed
+ * `maxDocumentBytes`.
  */
 const vast = z
   .strictObject({

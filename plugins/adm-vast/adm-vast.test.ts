@@ -85,6 +85,16 @@ describe('bidValidate', () => {
     expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code });
   });
 
+  it('rejects markup larger than vast.maxDocumentBytes (3) before parsing it; at the limit it passes', () => {
+    const { plugin: vast, config } = plugin({ vast: { maxDocumentBytes: 2_000 } });
+    // A comment of `bytes` in all, with a two-byte character: the limit is in bytes, not characters.
+    const padded = (bytes: number) => inline().replace('<AdTitle>t</AdTitle>', `<AdTitle>t</AdTitle><!--é${'a'.repeat(bytes - Buffer.byteLength(inline()) - 9)}-->`);
+    expect(Buffer.byteLength(padded(2_000))).toBe(2_000);
+    expect(vast.bidValidate(bidContext(config, padded(2_000)).ctx, bidContext(config, padded(2_000)).candidate)).toEqual({ action: 'noop' });
+    const { ctx, candidate } = bidContext(config, padded(2_001));
+    expect(vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.invalidBidResponse, reason: expect.stringMatching(/vast\.maxDocumentBytes/) });
+  });
+
   it('passes a valid InLine bid and anything that is not VAST, synchronously (no promise per bid)', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());

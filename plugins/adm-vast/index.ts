@@ -99,11 +99,17 @@ export class AdmVast implements Plugin {
   }
 
   /**
-   * Parses VAST bids, checks their version against the imp, and follows their Wrapper chains. Synchronous for
-   * every bid but a VAST Wrapper (other formats, InLine VAST): only a chain to follow costs a promise.
+   * Parses VAST bids (at most `vast.maxDocumentBytes`), checks their version against the imp, and follows their
+   * Wrapper chains. Synchronous for every bid but a VAST Wrapper (other formats, InLine VAST): only a chain to
+   * follow costs a promise.
    */
   bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
     if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
+    // The parse is synchronous: a bidder's megabyte of markup would hold every auction up while it runs.
+    const { maxDocumentBytes } = this.scope.config.vast;
+    if (candidate.bid.adm.length > maxDocumentBytes / 3 && Buffer.byteLength(candidate.bid.adm) > maxDocumentBytes) {
+      return reject(LossReason.invalidBidResponse, `VAST markup is larger than vast.maxDocumentBytes (${maxDocumentBytes} bytes)`);
+    }
     const reading = readVast(candidate.bid.adm);
     if (!reading.ok) return reject(reading.code, reading.reason);
     const protocols = protocolsOf(ctx.auction.request.imp.find((imp) => imp.id === candidate.bid.impid));
