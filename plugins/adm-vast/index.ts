@@ -107,6 +107,7 @@ export class AdmVast implements Plugin {
     if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
     // The parse is synchronous: a bidder's megabyte of markup would hold every auction up while it runs.
     const { maxDocumentBytes } = this.scope.config.vast;
+    // A UTF-8 byte count is at most 3 per UTF-16 unit: markup that short is within the limit without counting.
     if (candidate.bid.adm.length > maxDocumentBytes / 3 && Buffer.byteLength(candidate.bid.adm) > maxDocumentBytes) {
       return reject(LossReason.invalidBidResponse, `VAST markup is larger than vast.maxDocumentBytes (${maxDocumentBytes} bytes)`);
     }

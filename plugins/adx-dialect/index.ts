@@ -154,6 +154,7 @@ export class AdxDialect implements Dialect {
       }
     }
     this.pathTemplate = endpointPathOf(scope.config.endpoint);
+    // Google's .proto is parsed now, at start-up: a missing or broken file stops the start, not the first auction.
     adxTypes();
   }
 

@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   const koaBaseline: Target = { name: 'Koa baseline', url: `http://127.0.0.1:${koaPort}/ad?site=bench&mincpm=0.5`, pid: koaProcess.pid! };
 
   /** Starts `rtb start` on the bench config for one case. */
-  const exchange = async (name: string, env: Record<string, string>, workers = 1): Promise<Target> => {
+  const exchange = async (name: string, env: Record<string, string>, { workers = 1, site = 'bench' } = {}): Promise<Target> => {
     const port = await freePort();
     const child = await launch([...measuredNodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), '--workers', String(workers)], {
       BENCH_BIDDERS: endpoints,
@@ -189,23 +189,19 @@ async function main(): Promise<void> {
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
       ...env,
     }, port);
-    return { name, url: `http://127.0.0.1:${port}/ad?site=bench&mincpm=0.5`, pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics` };
-  };
-  /** An exchange asked for the video site's auctions only (its own process: the core's RSS stays the banner core's). */
-  const videoExchange = async (name: string, env: Record<string, string>): Promise<Target> => {
-    const target = await exchange(name, env);
-    return { ...target, url: target.url.replace('site=bench&', 'site=bench-video&') };
+    return { name, url: `http://127.0.0.1:${port}/ad?site=${site}&mincpm=0.5`, pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics` };
   };
   // The core (issue 2's targets) runs without the default markup rewriters and notices; then each is measured
   // on its own against it, then everything together (what `rtb start` runs by default). The VAST rewrite is
-  // measured against the core on the same video auctions.
+  // measured against the core on the same video auctions, each in a process of its own (the core's RSS stays the
+  // banner core's).
   const quick = process.env.BENCH_CASES === 'core';
   const core = await exchange('core', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' });
   const targets: Target[] = [baseline, core, koaBaseline];
   if (!quick) {
     targets.push(await exchange('core + banner rewrite', { BENCH_NOTICES: 'off' }));
-    targets.push(await videoExchange('core, video auctions', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }));
-    targets.push(await videoExchange('core + VAST rewrite, video auctions', { BENCH_NOTICES: 'off' }));
+    targets.push(await exchange('core, video auctions', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }, { site: 'bench-video' }));
+    targets.push(await exchange('core + VAST rewrite, video auctions', { BENCH_NOTICES: 'off' }, { site: 'bench-video' }));
     targets.push(await exchange('core + notices', { BENCH_REWRITE: 'off' }));
     targets.push(await exchange('everything on', {}));
   }
@@ -259,7 +255,7 @@ async function main(): Promise<void> {
   // node:cluster: CPU and RSS are the primary's only there, so that row reads for its auctions/s.
   for (const target of targets) process.kill(target.pid, 'SIGTERM');
   const one = await exchange('everything on, 1 worker', {});
-  const two = await exchange('everything on, --workers 2', {}, 2);
+  const two = await exchange('everything on, --workers 2', {}, { workers: 2 });
   await drive(one.url, one.pid, { connections: 16 });
   await drive(two.url, two.pid, { connections: 16 });
   const oneRuns: Figures[] = [];
