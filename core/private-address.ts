@@ -1,3 +1,4 @@
+import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 /** Addresses a server-side request to a URL from a bid must not reach unless private networks are allowed. */
@@ -34,4 +35,26 @@ export function isPrivateAddress(address: string): boolean {
     return PRIVATE.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
   }
   return PRIVATE.check(address, 'ipv6');
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * `dns.lookup` that answers only public addresses ({@link isPrivateAddress}); a name that resolves to private ones
+ * only fails with `ENOTPUBLIC`. Given as the `lookup` of an undici connector, it checks a name where it is
+ * connected to, so no second DNS answer can swap a private address in after a check (DNS rebinding), over http
+ * and https alike. An IP literal is never looked up: check those with {@link isPrivateAddress} before connecting.
+ */
+export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  lookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
+    if (allowed.length === 0) {
+      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private network address only`);
+      refused.code = 'ENOTPUBLIC';
+      return callback(refused, []);
+    }
+    if (options.all) callback(null, allowed);
+    else callback(null, allowed[0]!.address, allowed[0]!.family);
+  });
 }

@@ -20,7 +20,7 @@ import { WrapperChainResolver } from './wrapper-chain.js';
 export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastElement, type VastReading } from './vast-document.js';
 export { insertVastTrackers, planVastTrackers, fillTrackerSlots, type VastTrackerPlan, type TrackerSlot, type VastTrackerUrls } from './insert-trackers.js';
 export { WrapperChainResolver, type ChainLimits, type ChainVerdict, type ResolverOptions } from './wrapper-chain.js';
-export { fetchVastDocument, type FetchPolicy, type FetchResult } from './safe-fetch.js';
+export type { FetchPolicy, FetchResult } from './safe-fetch.js';
 
 /** Escapes macro values that would break XML (`&`, `<`, `>`); plain values (prices, ids) pass as they are. */
 function xmlSafeValues(values: MacroValues): MacroValues {
@@ -148,8 +148,8 @@ export class AdmVast implements Plugin {
     return update({ ...markup, adm: result.adm });
   }
 
-  /** Drops cached wrapper documents. */
-  stop(): void {
-    this.resolver.clear();
+  /** Drops cached wrapper documents and closes the wrapper fetches' own connections. */
+  stop(): Promise<void> {
+    return this.resolver.close();
   }
 }

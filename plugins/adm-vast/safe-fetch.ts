@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { request, type Dispatcher } from 'undici';
 import { isPrivateAddress } from '../../core/private-address.js';
@@ -20,63 +19,23 @@ export type FetchResult =
 
 class Refused extends Error {}
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, fail) => {
-    if (signal.aborted) fail(signal.reason);
-    else signal.addEventListener('abort', () => fail(signal.reason), { once: true });
-  });
-}
-
 /**
- * Where to connect for `url`: the addresses it resolves to, once checked against the policy, each tried in turn
- * until one accepts the connection. Plain http connects to those very addresses (with the original Host header),
- * so a second DNS answer cannot swap in a private one; https connects by name, where the certificate binds
- * the name.
+ * Throws {@link Refused} when `url` may not be fetched: not http(s), credentials in it, or (private networks not
+ * allowed) an IP literal of a private, loopback or link-local address. A name is checked where it is connected to.
  */
-async function targets(url: URL, policy: FetchPolicy, signal: AbortSignal): Promise<Array<{ connectUrl: string; host?: string }>> {
+function checkUrl(url: URL, policy: FetchPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Refused(`not an http(s) URL: ${url.protocol}`);
   if (url.username || url.password) throw new Refused('URL carries credentials');
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(hostname)
-    ? [hostname]
-    : (await Promise.race([lookup(hostname, { all: true, verbatim: true }), aborted(signal)])).map((entry) => entry.address);
-  if (addresses.length === 0) throw new Refused(`${hostname} does not resolve`);
-  if (!policy.allowPrivateNetworks) {
-    const blocked = addresses.find(isPrivateAddress);
-    if (blocked) throw new Refused(`${hostname} resolves to a private or loopback address (${blocked})`);
-  }
-  if (url.protocol === 'https:' || isIP(hostname)) return [{ connectUrl: url.href }];
-  return addresses.map((address) => {
-    const pinned = new URL(url.href);
-    pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
-    return { connectUrl: pinned.href, host: url.host };
-  });
-}
-
-/** Errors that mean "this address did not take the connection": the next address of the name may. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-
-/** One GET to the first of `candidates` that accepts the connection. */
-async function requestAny(candidates: Array<{ connectUrl: string; host?: string }>, dispatcher: Dispatcher, signal: AbortSignal) {
-  for (let i = 0; ; i++) {
-    const { connectUrl, host } = candidates[i];
-    try {
-      return await request(connectUrl, {
-        dispatcher,
-        method: 'GET',
-        signal,
-        headers: { accept: 'application/xml, text/xml, */*', ...(host ? { host } : {}) },
-      });
-    } catch (error) {
-      if (i + 1 >= candidates.length || !UNREACHABLE.has((error as { code?: string }).code ?? '')) throw error;
-    }
-  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!policy.allowPrivateNetworks && isIP(host) && isPrivateAddress(host)) throw new Refused(`${url.host} is a private or loopback address (${host})`);
 }
 
 /**
- * GETs a wrapped VAST document over the exchange's shared dispatcher (never global fetch), within `signal`:
- * only http(s), never a private or loopback address unless the policy allows it (checked again at every
- * redirect), at most `maxBytes`, 2xx with a body. Never throws.
+ * GETs a wrapped VAST document through `dispatcher` (never global fetch), within `signal`: only http(s), at most
+ * `maxBytes`, 2xx with a body, redirects checked like the first URL. Unless the policy allows private networks,
+ * an IP literal of a private or loopback address is refused here, and `dispatcher` must refuse names that resolve
+ * to one where it connects (`WrapperChainResolver` fetches through an agent whose lookup is the core's `publicOnlyLookup`). Never
+ * throws.
  */
 export async function fetchVastDocument(rawUrl: string, dispatcher: Dispatcher, policy: FetchPolicy, signal: AbortSignal): Promise<FetchResult> {
   let url: URL;
@@ -87,7 +46,8 @@ export async function fetchVastDocument(rawUrl: string, dispatcher: Dispatcher, 
   }
   try {
     for (let hop = 0; ; hop++) {
-      const answer = await requestAny(await targets(url, policy, signal), dispatcher, signal);
+      checkUrl(url, policy);
+      const answer = await request(url, { dispatcher, method: 'GET', signal, headers: { accept: 'application/xml, text/xml, */*' } });
       const location = answer.headers.location;
       if (answer.statusCode >= 300 && answer.statusCode < 400 && typeof location === 'string') {
         await answer.body.dump();

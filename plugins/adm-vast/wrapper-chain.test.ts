@@ -138,16 +138,21 @@ describe('chains that end in an error (loss reason 1002) or run out of time (100
     expect(verdict).toMatchObject({ ok: false, code: LossReason.vastWrapperTimeout, reason: expect.stringMatching(/timed out at depth 1/) });
   });
 
-  it('private and loopback addresses are refused unless vast.allowPrivateNetworks', async () => {
+  it('private and loopback addresses are refused unless vast.allowPrivateNetworks: an address at once, a name where it is connected to', async () => {
     const strict = resolver({ allowPrivateNetworks: false });
-    expect(await strict.check(doc(wrapper(`${base}/inline`)), limits())).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/private or loopback address \(127\.0\.0\.1\)/) });
     const port = new URL(base).port;
-    expect(await strict.check(doc(wrapper(`http://localhost:${port}/inline`)), limits())).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/localhost resolves to a private or loopback address/) });
-    expect(await strict.check(doc(wrapper(`http://[::1]:${port}/inline`)), limits())).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/\(::1\)/) });
+    const refused = (url: string) => strict.check(doc(wrapper(url)), limits());
+    expect(await refused(`${base}/inline`)).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/private or loopback address \(127\.0\.0\.1\)/) });
+    expect(await refused(`http://[::1]:${port}/inline`)).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/\(::1\)/) });
+    // A name is refused by the DNS answer the connection uses (no check-then-connect gap), over https as well.
+    for (const scheme of ['http', 'https']) {
+      expect(await refused(`${scheme}://localhost:${port}/inline`)).toMatchObject({ ok: false, code: 1002, reason: expect.stringMatching(/localhost resolves to a private network address only/) });
+    }
     expect(hits.size).toBe(0);
+    await strict.close();
   });
 
-  it('plain http connects to the address it checked, with the original Host header', async () => {
+  it('a name is fetched by name where private networks are allowed (its Host header as written)', async () => {
     const port = new URL(base).port;
     const verdict = await resolver().check(doc(wrapper(`http://localhost:${port}/host`)), limits());
     expect(verdict).toEqual({ ok: true, depth: 1, fetched: 1 });

@@ -1,6 +1,7 @@
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { expandMacros } from '../../core/macros.js';
 import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
+import { publicOnlyLookup } from '../../core/private-address.js';
 import { fetchVastDocument, type FetchPolicy } from './safe-fetch.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 
@@ -50,7 +51,18 @@ class ChainFailure extends Error {
 export class WrapperChainResolver {
   private readonly cache = new Map<string, { readonly expires: number; readonly result: Promise<Fetched> }>();
 
-  constructor(private readonly dispatcher: Dispatcher, private readonly options: ResolverOptions) {}
+  /** Where documents are fetched: `shared`, or with private networks not allowed, {@link publicOnly}. */
+  private readonly dispatcher: Dispatcher;
+  /**
+   * Private networks not allowed: the resolver's own keep-alive connections, whose DNS answers exclude private
+   * addresses, so a name is checked where it is connected to (no second answer can swap one in, over http or https).
+   */
+  private readonly publicOnly?: Agent;
+
+  constructor(shared: Dispatcher, private readonly options: ResolverOptions) {
+    if (!options.allowPrivateNetworks) this.publicOnly = new Agent({ keepAliveTimeout: 30_000, connect: { lookup: publicOnlyLookup } });
+    this.dispatcher = this.publicOnly ?? shared;
+  }
 
   /** Resolves every Wrapper of `doc` (the bid's own markup) within `limits`. Never throws. */
   async check(doc: VastDocument, limits: ChainLimits): Promise<ChainVerdict> {
@@ -122,8 +134,14 @@ export class WrapperChainResolver {
     this.cache.set(url, entry);
   }
 
-  /** Forgets every cached document (on shutdown). */
+  /** Forgets every cached document. */
   clear(): void {
     this.cache.clear();
+  }
+
+  /** On shutdown: forgets every cached document and closes the resolver's own connections. */
+  async close(): Promise<void> {
+    this.clear();
+    await this.publicOnly?.close();
   }
 }

@@ -1,31 +1,13 @@
-import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import type { RtbConfig } from '../../core/config/schema.js';
-import { isPrivateAddress } from '../../core/private-address.js';
+import { isPrivateAddress, publicOnlyLookup } from '../../core/private-address.js';
 import { corkingConnector } from './corking-connector.js';
 import type { NoticeRoute } from './delivery.js';
 import type { Notice } from './notice.js';
 
 /** A notice's route, or why it may not be sent. */
 export type RouteReading = ({ readonly ok: true } & NoticeRoute) | { readonly ok: false; readonly reason: string };
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** `dns.lookup` that answers only public addresses: a name resolving to private ones only is an error. */
-function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  lookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
-    if (allowed.length === 0) {
-      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private network address only`);
-      refused.code = 'ENOTPUBLIC';
-      return callback(refused, []);
-    }
-    if (options.all) callback(null, allowed);
-    else callback(null, allowed[0]!.address, allowed[0]!.family);
-  });
-}
 
 /**
  * Where notices may go (SSRF guard), and the connections they go over. A notice URL comes from a bid, so unless
@@ -57,7 +39,7 @@ export class NoticeDestinations {
     const connections = Math.ceil(concurrencyPerBidder / pipelining);
     const agent = (connect: ReturnType<typeof corkingConnector>) => new Agent({ connections, pipelining, keepAliveTimeout: 30_000, connect });
     this.open = agent(corkingConnector());
-    if (!allowPrivateNetworks) this.publicOnly = agent(corkingConnector({ lookup: publicLookup }));
+    if (!allowPrivateNetworks) this.publicOnly = agent(corkingConnector({ lookup: publicOnlyLookup }));
   }
 
   /**
