@@ -17,6 +17,8 @@ export interface PacedFigures {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** When the slowest request was sent, in seconds after the run began. */
+  readonly slowestSentAtS: number;
   /** Requests sent. */
   readonly sent: number;
   readonly non2xx: number;
@@ -78,8 +80,11 @@ export class PacedLoad {
       }, 1);
     });
     const elapsedS = (performance.now() - started) / 1000;
+    // Request i was due (and sent within about a millisecond) at i / rate seconds.
+    let slowest = 0;
+    for (let i = 1; i < total; i++) if (latencies[i]! > latencies[slowest]!) slowest = i;
     const sorted = latencies.sort();
-    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, sent, non2xx, errors };
+    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, slowestSentAtS: slowest / rate, sent, non2xx, errors };
   }
 
   /** Closes the pool's connections. */

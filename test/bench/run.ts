@@ -76,14 +76,14 @@ const requestHeaders = { 'user-agent': 'bench/1.0', referer: 'https://pub.exampl
 /** The fixed rate of issue 2's latency target. */
 const PACED_RATE = 1000;
 
-interface Figures { rps: number; p50: number; p99: number; max: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
 
 /** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
 const bidderPids: number[] = [];
 const biddersCpuSeconds = () => bidderPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 /** What a load phase saw from the client's side; `done` is the number of answered auctions. */
-type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'non2xx' | 'errors'> & { done: number };
+type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'slowestSentAtS' | 'non2xx' | 'errors'> & { done: number };
 
 /** Runs a load phase against the server `pid`, and adds its CPU per auction (and the bidders'), and its RSS. */
 async function measure(pid: number, load: () => Promise<ClientFigures>): Promise<Figures> {
@@ -112,8 +112,8 @@ function drive(url: string, pid: number, options: { connections?: number }): Pro
 /** The fixed-rate figures: `load` (see paced-load.ts: autocannon's rate limiting sends bursts) at `rate` for the phase's seconds. */
 function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures> {
   return measure(pid, async () => {
-    const { rps, p50, p99, max, non2xx, errors, sent } = await load.run(rate, seconds);
-    return { rps, p50, p99, max, non2xx, errors, done: sent - errors };
+    const { rps, p50, p99, max, slowestSentAtS, non2xx, errors, sent } = await load.run(rate, seconds);
+    return { rps, p50, p99, max, slowestSentAtS, non2xx, errors, done: sent - errors };
   });
 }
 
@@ -139,13 +139,22 @@ const median = (values: number[]) => {
 
 /** The median of each figure over several rounds. */
 function medianFigures(all: Figures[]): Figures {
-  const of = (key: keyof Figures) => median(all.map((figures) => figures[key]));
+  const of = (key: Exclude<keyof Figures, 'slowestSentAtS'>) => median(all.map((figures) => figures[key]));
   return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
 }
 
 /** The median over the rounds of `a`'s figure divided by `b`'s in the same round. */
 function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): number {
   return median(a.map((figures, round) => figures[key] / b[round]![key]));
+}
+
+/**
+ * Each round's `key` (less `minus`), to one decimal: the spread behind a median or a maximum. A maximum says when
+ * in its phase its request was sent (a slow start after idling, or a moment of the steady state).
+ */
+function rounded(all: Figures[], key: 'p99' | 'max', minus = 0): string {
+  const at = (figures: Figures) => (key === 'max' && figures.slowestSentAtS !== undefined ? ` (at ${figures.slowestSentAtS.toFixed(1)} s)` : '');
+  return all.map((figures) => `${(figures[key] - minus).toFixed(1)}${at(figures)}`).join(', ');
 }
 
 /** A latency for the table: autocannon's whole milliseconds as they are, the paced load's to one decimal. */
@@ -236,7 +245,9 @@ async function main(): Promise<void> {
     `core/baseline cpu per auction: ${ratio(atMax.get(core)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (target ≤ 1.25×)`,
     `Koa baseline/baseline: throughput ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(koaBaseline)!, atMax.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (Koa alone); core/Koa baseline: throughput ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'rps').toFixed(2)}×, cpu per auction ${ratio(atMax.get(core)!, atMax.get(koaBaseline)!, 'cpuMsPerAuction').toFixed(2)}× (the framework's own work)`,
     `core p99 @${PACED_RATE}/s minus slowest bidder delay: ${(corePaced.p99 - bidderDelayMs).toFixed(1)} ms (target ≤ 10 ms; baseline: ${(baselinePaced.p99 - bidderDelayMs).toFixed(1)} ms)`,
+    `  per round: core ${rounded(paced.get(core)!, 'p99', bidderDelayMs)}; baseline ${rounded(paced.get(baseline)!, 'p99', bidderDelayMs)}`,
     `core slowest answer @${PACED_RATE}/s: ${corePaced.max.toFixed(1)} ms (target ≤ tmax + 5 = 305 ms; baseline: ${baselinePaced.max.toFixed(1)} ms); at max load: ${coreMax.max} ms (baseline: ${medianFigures(atMax.get(baseline)!).max} ms: with every connection waiting, a request also waits to be read)`,
+    `  per round: core ${rounded(paced.get(core)!, 'max')}; baseline ${rounded(paced.get(baseline)!, 'max')}`,
     `core/baseline cpu per auction @${PACED_RATE}/s: ${ratio(paced.get(core)!, paced.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (for comparison: each request then wakes the process alone)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB)`,
   );
