@@ -34,8 +34,8 @@ function checkUrl(url: URL, policy: FetchPolicy): void {
  * GETs a wrapped VAST document through `dispatcher` (never global fetch), within `signal`: only http(s), at most
  * `maxBytes`, 2xx with a body, redirects checked like the first URL. Unless the policy allows private networks,
  * an IP literal of a private or loopback address is refused here, and `dispatcher` must refuse names that resolve
- * to one where it connects (`WrapperChainResolver` fetches through an agent whose lookup is the core's `publicOnlyLookup`). Never
- * throws.
+ * to one where it connects (`WrapperChainResolver` gives it an agent whose lookup is the core's
+ * `publicOnlyLookup`). Never throws.
  */
 export async function fetchVastDocument(rawUrl: string, dispatcher: Dispatcher, policy: FetchPolicy, signal: AbortSignal): Promise<FetchResult> {
   let url: URL;
