@@ -54,9 +54,9 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   if (!Number.isInteger(workers) || workers < 1) throw new RtbStartupError('RTB_ERR_ARGS', [`--workers: not a worker count: ${values.workers}`]);
   const slot = workerSlot();
   if (workers > 1 && slot === undefined) {
-    const { log, flush } = createLog(config.log);
+    const log = createLog(config.log);
     const code = await runPrimary(config, workers, log);
-    await flush();
+    await log.flush();
     return code;
   }
   // Installed before the exchange starts, so a signal that arrives while it starts (or right after it logs
@@ -67,7 +67,11 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
     process.on('SIGTERM', () => resolve());
     process.on('SIGINT', () => resolve());
   });
-  const exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
+  // SIGHUP reopens `log.file` (log rotation) rather than ending the process, Node's default. One that arrives
+  // while the exchange starts finds its log just opened: nothing to reopen.
+  let exchange: Exchange | undefined;
+  process.on('SIGHUP', () => exchange?.reopenLog());
+  exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
   if (slot !== undefined) joinClusterMetrics(exchange.metrics);
   await stopRequested;
   await exchange.stop();

@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import path from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { Logger } from 'pino';
 import type { RtbConfig } from './config/schema.js';
+import type { ExchangeLog } from './log.js';
 import type { ExchangeMetrics } from './metrics.js';
 
 /** The environment variable that tells a worker its slot (0 … N-1): the same slot after a restart. */
@@ -33,16 +33,22 @@ export function configForWorker(config: RtbConfig, slot: number): RtbConfig {
 
 /**
  * The primary of `rtb start --workers N`: starts the config's sidecars once, forks N workers sharing the
- * port (node:cluster), restarts any worker that dies, answers metrics requests with every worker's sum, and
- * on SIGTERM/SIGINT stops the workers (each finishes its auctions and drains its notices) and then the
- * sidecars. Resolves with the exit code.
+ * port (node:cluster), restarts any worker that dies, answers metrics requests with every worker's sum, on
+ * SIGHUP reopens `log.file` and passes the signal on to every worker (log rotation: all of them append to the
+ * file), and on SIGTERM/SIGINT stops the workers (each finishes its auctions and drains its notices) and then
+ * the sidecars. Resolves with the exit code.
  */
-export async function runPrimary(config: RtbConfig, workers: number, log: Logger): Promise<number> {
-  const sidecars = [];
-  for (const start of config.sidecars) sidecars.push(await start());
+export async function runPrimary(config: RtbConfig, workers: number, primaryLog: ExchangeLog): Promise<number> {
+  const { log } = primaryLog;
   let stopping = false;
   let nextAsk = 0;
   const slots = new Map<Worker, { slot: number; startedAt: number }>();
+  process.on('SIGHUP', () => {
+    primaryLog.reopen();
+    for (const worker of slots.keys()) if (!worker.isDead()) worker.process.kill('SIGHUP');
+  });
+  const sidecars = [];
+  for (const start of config.sidecars) sidecars.push(await start());
   const fork = (slot: number) => {
     const worker = cluster.fork({ [SLOT_ENV]: String(slot) });
     slots.set(worker, { slot, startedAt: Date.now() });

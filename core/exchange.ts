@@ -11,7 +11,7 @@ import { RtbStartupError } from './config/errors.js';
 import { planForBidder, planStages, type PlannedPlugin, type StagePlan } from './hooks/hook-plan.js';
 import type { HookEnvironment, HookObserver } from './hooks/run-hook.js';
 import { STAGE_NAMES, type StageName } from './hooks/stages.js';
-import { createLog } from './log.js';
+import { createLog, type ExchangeLog } from './log.js';
 import { ExchangeMetrics } from './metrics.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
 import type { PluginRegistry } from './plugin/registry.js';
@@ -77,7 +77,8 @@ export class Exchange {
     private readonly server: Server,
     private readonly beginDraining: () => void,
     private readonly closers: ReadonlyArray<() => Promise<void> | void>,
-    private readonly flushLog: () => Promise<void>,
+    /** The log the exchange made from `config.log` (none when it was given a logger): flushed on stop. */
+    private readonly ownLog: ExchangeLog | undefined,
     /** The exchange's Prometheus metrics (`GET /metrics`). */
     readonly metrics: ExchangeMetrics,
   ) {}
@@ -140,7 +141,7 @@ export class Exchange {
       });
       server.keepAliveTimeout = 5_000;
       resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
-      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned?.flush ?? (async () => undefined), metrics);
+      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned, metrics);
       log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
       return exchange;
     } catch (error) {
@@ -171,9 +172,17 @@ export class Exchange {
         }
       }
       this.log.info('exchange stopped');
-      await this.flushLog();
+      await this.ownLog?.flush();
     })();
     return this.stopping;
+  }
+
+  /**
+   * Reopens `log.file` by its name: `rtb start` calls this on SIGHUP, once a log rotation has moved the file
+   * away. An exchange that logs to standard output, or was given its logger, has nothing to reopen.
+   */
+  reopenLog(): void {
+    this.ownLog?.reopen();
   }
 }
 

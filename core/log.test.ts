@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../test/scratch-dir.js';
@@ -17,6 +17,33 @@ describe('createLog', () => {
     while (lines(file).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(lines(file).map((line) => line.msg)).toEqual(['lone line']);
     await flush();
+  });
+
+  it('reopen after a rotation: every line lands whole, in order, in the old file then the new one', async () => {
+    const file = logFile();
+    const { log, flush, reopen } = createLog({ level: 'info', file });
+    for (let n = 0; n < 1_000; n++) log.info({ n }, 'line');
+    await flush();
+    for (let n = 1_000; n < 2_000; n++) {
+      log.info({ n }, 'line');
+      if (n === 1_499) {
+        // As logrotate does: the file moves away, then the process is told (SIGHUP) while lines are still buffered.
+        renameSync(file, `${file}.1`);
+        reopen();
+      }
+    }
+    await flush();
+    const [rotated, fresh] = [lines(`${file}.1`), lines(file)];
+    const all = [...rotated, ...fresh].map((line) => line.n ?? line.msg);
+    expect(all).toEqual([...Array.from({ length: 1_500 }, (_, n) => n), 'log file reopened', ...Array.from({ length: 500 }, (_, n) => 1_500 + n)]);
+    // The lines written before the rotation are in the old file; the reopened line and the later ones in the new.
+    expect(rotated.length).toBeGreaterThanOrEqual(1_000);
+    expect(fresh.at(-1)).toMatchObject({ n: 1_999 });
+    expect(fresh.find((line) => line.msg === 'log file reopened')).toMatchObject({ file });
+  });
+
+  it('reopen with standard output has nothing to do', () => {
+    expect(() => createLog({ level: 'silent' }).reopen()).not.toThrow();
   });
 
   it('flush writes every buffered line, in order, each with its ISO time', async () => {

@@ -6,6 +6,12 @@ export interface ExchangeLog {
   readonly log: Logger;
   /** Writes out every buffered line, in order. */
   flush(): Promise<void>;
+  /**
+   * Reopens `log.file` by its name (SIGHUP, once a log rotation has moved the file away): the lines still
+   * buffered, a `log file reopened` line and every later one go to the new file. Nothing to do for standard
+   * output.
+   */
+  reopen(): void;
 }
 
 /**
@@ -64,5 +70,15 @@ export function createLog(config: RtbConfig['log']): ExchangeLog {
           // The destination is destroyed (its file or pipe failed): nothing more can be written.
         }
       }),
+    reopen: () => {
+      if (config.file === undefined) return;
+      try {
+        destination.reopen();
+      } catch {
+        // The destination is destroyed (its file failed): a signal handler must not throw for that.
+        return;
+      }
+      log.info({ file: config.file }, 'log file reopened');
+    },
   };
 }

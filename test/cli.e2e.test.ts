@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
 import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
-import { http } from './helpers.js';
+import { http, logFileLines, until } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'core/bin.mjs');
@@ -133,6 +133,43 @@ describe('rtb start', () => {
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
     const lifecycle = ['exchange listening', 'exchange stopping: finishing in-flight auctions', 'auction', 'win', 'exchange stopped'];
     expect(lines.map((line) => line.msg).filter((msg) => lifecycle.includes(msg))).toEqual(lifecycle);
+  });
+});
+
+describe('rtb start with log.file', () => {
+  it('SIGHUP after a log rotation reopens the file by its name, and serving goes on', async () => {
+    const bidder = await startMockBidder({ price: 1 });
+    const logFile = path.join(dir, 'logs', 'rtb.log');
+    const config = file('logged.json', JSON.stringify({
+      server: { port: 0 },
+      sites: { s: { banner: { w: 300, h: 250 } } },
+      bidders: { fast: { endpoint: `${bidder.url}/bid` } },
+      notices: { journalDir: path.join(dir, 'logged-notices') },
+      log: { file: logFile },
+    }));
+    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', '1'], { cwd: root });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const rotated = `${logFile}.1`;
+    const of = (at: string, msg: string) => logFileLines(at).filter((line) => line.msg === msg);
+    try {
+      await until(() => of(logFile, 'exchange listening').length === 1, 'the exchange listening');
+      const url = of(logFile, 'exchange listening')[0]!.url as string;
+      expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+      await until(() => of(logFile, 'auction').length === 1, 'the first auction logged');
+
+      renameSync(logFile, rotated);
+      child.kill('SIGHUP');
+      await until(() => of(logFile, 'log file reopened').length === 1, 'the new file');
+      expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+      await until(() => of(logFile, 'auction').length === 1, 'the second auction logged in the new file');
+      expect(child.exitCode).toBeNull();
+      expect(of(rotated, 'auction')).toHaveLength(1);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await bidder.close();
+    }
+    expect(of(logFile, 'exchange stopped')).toHaveLength(1);
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
 import type { RtbConfigInput } from '../core/config/schema.js';
 import { startTestExchange, type TestExchange } from '../core/testing.js';
@@ -71,4 +72,18 @@ export function auctionLines(exchange: TestExchange) {
     site: string | null;
     bidders: Record<string, { status: string; priceMicros: number | null; paidMicros: number | null; detail?: string }>;
   }>;
+}
+
+/** Polls `check` until it holds, within a generous limit (a condition, not a timing). */
+export async function until(check: () => boolean, what: string, limitMs = 30_000): Promise<void> {
+  for (const started = Date.now(); !check(); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
+  }
+}
+
+/** The complete JSON lines of a log file written so far (none while it does not exist). */
+export function logFileLines(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
