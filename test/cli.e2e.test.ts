@@ -137,39 +137,45 @@ describe('rtb start', () => {
 });
 
 describe('rtb start with log.file', () => {
-  it('SIGHUP after a log rotation reopens the file by its name, and serving goes on', async () => {
+  // --workers 2: the primary reopens its file and passes the signal on; each of the 3 processes says so in the new file.
+  it.each([
+    { workers: 1, processes: 1, stopped: 'exchange stopped' },
+    { workers: 2, processes: 3, stopped: 'cluster stopped' },
+  ])('--workers $workers: SIGHUP after a log rotation reopens the file by its name in every process, and serving goes on', async ({ workers, processes, stopped }) => {
     const bidder = await startMockBidder({ price: 1 });
-    const logFile = path.join(dir, 'logs', 'rtb.log');
-    const config = file('logged.json', JSON.stringify({
+    const logFile = path.join(dir, `logs-${workers}`, 'rtb.log');
+    const config = file(`logged-${workers}.json`, JSON.stringify({
       server: { port: 0 },
       sites: { s: { banner: { w: 300, h: 250 } } },
       bidders: { fast: { endpoint: `${bidder.url}/bid` } },
-      notices: { journalDir: path.join(dir, 'logged-notices') },
+      trackers: { secret: 'cli-test-tracker-secret-000' },
+      notices: { journalDir: path.join(dir, `logged-notices-${workers}`) },
       log: { file: logFile },
     }));
-    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', '1'], { cwd: root });
+    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', String(workers)], { cwd: root });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const rotated = `${logFile}.1`;
     const of = (at: string, msg: string) => logFileLines(at).filter((line) => line.msg === msg);
     try {
-      await until(() => of(logFile, 'exchange listening').length === 1, 'the exchange listening');
+      await until(() => of(logFile, 'exchange listening').length === workers, 'the exchange listening');
       const url = of(logFile, 'exchange listening')[0]!.url as string;
       expect((await http(`${url}/ad?site=s`)).status).toBe(200);
       await until(() => of(logFile, 'auction').length === 1, 'the first auction logged');
 
       renameSync(logFile, rotated);
       child.kill('SIGHUP');
-      await until(() => of(logFile, 'log file reopened').length === 1, 'the new file');
-      expect((await http(`${url}/ad?site=s`)).status).toBe(200);
-      await until(() => of(logFile, 'auction').length === 1, 'the second auction logged in the new file');
+      await until(() => new Set(of(logFile, 'log file reopened').map((line) => line.pid)).size === processes, 'every process writing to the new file');
+      for (let i = 0; i < 4; i++) expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+      await until(() => of(logFile, 'auction').length === 4, 'the later auctions logged in the new file');
       expect(child.exitCode).toBeNull();
       expect(of(rotated, 'auction')).toHaveLength(1);
+      expect(of(rotated, 'log file reopened')).toHaveLength(0);
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       await bidder.close();
     }
-    expect(of(logFile, 'exchange stopped')).toHaveLength(1);
+    expect(of(logFile, stopped)).toHaveLength(1);
   });
 });
 

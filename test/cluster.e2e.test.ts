@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { startMockBidder } from '../examples/mock-bidder.js';
-import { http, logFileLines, until } from './helpers.js';
+import { http, until } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));
@@ -104,43 +104,4 @@ it('workers whose primary is killed with SIGKILL exit instead of lingering (thei
   expect(workerPids().every(alive)).toBe(true);
   child.kill('SIGKILL');
   await until(() => !workerPids().some(alive), 'the orphaned workers gone');
-});
-
-it('--workers 2: SIGHUP after a log rotation reopens log.file in the primary and in every worker, and serving goes on', async () => {
-  const bidder = await startMockBidder({ price: 1 });
-  const logFile = path.join(dir, 'logs', 'rtb.log');
-  const config = path.join(dir, 'rotation.json');
-  writeFileSync(config, JSON.stringify({
-    server: { port: 0 },
-    sites: { s: { banner: { w: 300, h: 250 } } },
-    bidders: { a: { endpoint: `${bidder.url}/bid` } },
-    trackers: { secret: 'cluster-test-tracker-secret-2' },
-    notices: { journalDir: path.join(dir, 'rotation-journal') },
-    log: { file: logFile },
-  }));
-  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), 'start', '--config', config, '--workers', '2'], { cwd: root });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const rotated = `${logFile}.1`;
-  const of = (file: string, msg: string) => logFileLines(file).filter((line) => line.msg === msg);
-  try {
-    await until(() => of(logFile, 'exchange listening').length === 2, 'two workers listening');
-    const url = of(logFile, 'exchange listening')[0]!.url as string;
-    expect((await http(`${url}/ad?site=s`)).status).toBe(200);
-    await until(() => of(logFile, 'auction').length === 1, 'the first auction logged');
-
-    renameSync(logFile, rotated);
-    child.kill('SIGHUP');
-    // Each process says so in the file it reopened: the primary and both workers.
-    await until(() => new Set(of(logFile, 'log file reopened').map((line) => line.pid)).size === 3, 'three processes writing to the new file');
-    for (let i = 0; i < 4; i++) expect((await http(`${url}/ad?site=s`)).status).toBe(200);
-    await until(() => of(logFile, 'auction').length === 4, 'the later auctions logged in the new file');
-    expect(child.exitCode).toBeNull();
-    expect(of(rotated, 'auction')).toHaveLength(1);
-    expect(of(rotated, 'log file reopened')).toHaveLength(0);
-  } finally {
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    await bidder.close();
-  }
-  expect(of(logFile, 'cluster stopped')).toHaveLength(1);
 });
