@@ -211,9 +211,9 @@ function trackerBase(config: RtbConfig): string | undefined {
   return config.server.publicUrl?.replace(/\/+$/, '');
 }
 
-/** Resolves plugins and bidder strategies without opening any connection (what `rtb check` needs). */
-export function resolveExchange(config: RtbConfig, registry: PluginRegistry, log: Logger, dispatcher = new Agent()) {
-  const problems: string[] = [];
+/** Resolves plugins and bidder strategies (from `base` and the config's `extensions`) without opening any connection (what `rtb check` needs). */
+export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent()) {
+  const { registry, problems } = base.withExtensions(config.extensions);
   const bidderPricing = new Map<string, Pricing>();
   let trackers: SignedTrackerUrls | undefined;
   try {

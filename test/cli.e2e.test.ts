@@ -136,6 +136,64 @@ describe('rtb start', () => {
   });
 });
 
+describe('a config that brings its own plugins (extensions)', () => {
+  let [blocked, allowed]: MockBidder[] = [];
+  beforeAll(async () => {
+    blocked = await startMockBidder({ price: 2, bidFields: { adomain: ['bad.example'] } });
+    allowed = await startMockBidder({ price: 1, bidFields: { adomain: ['good.example'] } });
+  });
+  afterAll(() => Promise.all([blocked.close(), allowed.close()]));
+
+  // A decorated class from a file of its own (examples/block-domains.ts) and a plugin defined in the config.
+  const config = () => file('extended.ts', `import { defineConfig, definePlugin, update } from '${path.join(root, 'core/index.js')}';
+import { BlockDomains } from '${path.join(root, 'examples/block-domains.js')}';
+const marker = definePlugin((scope) => ({ admRewrite: (_ctx, markup) => update({ ...markup, adm: markup.adm + '<!-- ' + String(scope.options.text) + ' -->' }) }));
+export default defineConfig({
+  server: { port: 0 },
+  sites: { s: { banner: { w: 300, h: 250 } } },
+  bidders: { blocked: { endpoint: '${blocked.url}/bid' }, allowed: { endpoint: '${allowed.url}/bid' } },
+  notices: { journalDir: '${path.join(dir, 'extended-notices')}' },
+  plugins: [{ name: 'block-domains', options: { domains: ['bad.example'] } }, { name: 'marker', options: { text: 'marked by an extension' } }],
+  extensions: { plugins: { 'block-domains': BlockDomains, marker } },
+});
+`);
+
+  it('rtb check lists them where the config puts them', async () => {
+    const { code, stdout, stderr } = await rtb(['check', '--config', config()]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('bidValidate: core-bid-validation → block-domains → adm-vast → adm-native');
+    expect(stdout).toContain('admRewrite: marker → adm-banner → adm-vast → adm-native');
+  });
+
+  it('rtb start runs them: the blocked advertiser\'s higher bid is rejected (205), the other wins, marked', async () => {
+    const child = spawn(process.execPath, [bin, 'start', '--config', config(), '--workers', '1'], { cwd: root });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    try {
+      await until(() => /"url":"http:\/\/[^"]+"/.test(stdout), 'the exchange listening');
+      const url = /"url":"(http:\/\/[^"]+)"/.exec(stdout)![1];
+      const answer = await http(`${url}/ad?site=s`);
+      expect(answer.status).toBe(200);
+      expect(answer.text).toContain('marked by an extension');
+      expect((await http(`${url}/metrics`)).text).toContain('rtb_bids_total{bidder="blocked",status="invalid",code="205"} 1');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    const auction = stdout.trim().split('\n').map((line) => JSON.parse(line)).find((line) => line.msg === 'auction');
+    expect(auction.bidders).toMatchObject({ blocked: { status: 'invalid' }, allowed: { status: 'win' } });
+  });
+
+  it('a name the built-ins use is refused, named by its key', async () => {
+    const clash = file('clash.mjs', `export default { extensions: { plugins: { 'second-price': class {} } } };`);
+    const { code, stderr } = await rtb(['check', '--config', clash]);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('RTB_ERR_PLAN extensions.plugins.second-price: the name is registered already (a built-in, or added in code); choose another');
+  });
+});
+
 describe('rtb start with log.file', () => {
   // --workers 2: the primary reopens its file and passes the signal on; each of the 3 processes says so in the new file.
   it.each([

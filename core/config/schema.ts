@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { decimalToMicros } from '../money.js';
+import type { PluginClass } from '../plugin/contract.js';
+import type { DialectClass } from '../plugin/dialect.js';
+import type { PricingClass } from '../plugin/registry.js';
 
 /** Something the exchange starts beside itself and stops after itself (e.g. the demo's mock bidders). */
 export type Sidecar = () => Promise<{ close(): Promise<void> }>;
@@ -15,6 +18,9 @@ const httpUrl = z.string().refine((text) => {
     return false;
   }
 }, 'not a URL');
+
+/** A class a config brings (`extensions`): checked to be a constructor here, resolved by the registry later. */
+const extensionClass = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a class');
 
 /** A decimal CPM amount in the exchange currency, as written in config (`0.5`); converted to micros once. */
 const cpm = z.number().refine((value) => decimalToMicros(value) !== null, 'must be a non-negative decimal amount');
@@ -180,6 +186,18 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   sidecars: z.array(z.custom<Sidecar>((value) => typeof value === 'function', 'must be a function')).default([]),
+  /**
+   * Plugins, dialects and pricing units the config brings, beside the built-ins, under the names `plugins`,
+   * `bidders.*.dialect` and `bidders.*.pricing` select: a `.ts` or `.js` config imports them (from a package, or
+   * a file of its own) and `rtb start` runs them as it runs the built-ins.
+   */
+  extensions: z
+    .strictObject({
+      plugins: z.record(z.string(), extensionClass<PluginClass>()).default({}),
+      dialects: z.record(z.string(), extensionClass<DialectClass>()).default({}),
+      pricing: z.record(z.string(), extensionClass<PricingClass>()).default({}),
+    })
+    .prefault({}),
 });
 
 /** What a config file may say (every default optional). */

@@ -1,3 +1,4 @@
+import type { RtbConfig } from '../config/schema.js';
 import type { Pricing } from '../pricing.js';
 import type { PluginClass } from './contract.js';
 import type { DialectClass } from './dialect.js';
@@ -31,6 +32,25 @@ export class PluginRegistry {
   pricingUnits(name: string, cls: PricingClass): this {
     this.pricing.set(name, cls);
     return this;
+  }
+
+  /**
+   * A copy with the classes a config brings (its `extensions`) added. A name taken already (a built-in's) is a
+   * problem named by its config key: an extension never silently replaces a class another name resolves to.
+   */
+  withExtensions(extensions: RtbConfig['extensions']): { readonly registry: PluginRegistry; readonly problems: string[] } {
+    const registry = this.clone();
+    const problems: string[] = [];
+    const add = <C>(kind: 'plugins' | 'dialects' | 'pricing', taken: Map<string, C>, classes: Record<string, C>) => {
+      for (const [name, cls] of Object.entries(classes)) {
+        if (taken.has(name)) problems.push(`extensions.${kind}.${name}: the name is registered already (a built-in, or added in code); choose another`);
+        else taken.set(name, cls);
+      }
+    };
+    add('plugins', registry.plugins, extensions.plugins);
+    add('dialects', registry.dialects, extensions.dialects);
+    add('pricing', registry.pricing, extensions.pricing);
+    return { registry, problems };
   }
 
   /** A copy, for adding to without touching the original. */
