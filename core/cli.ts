@@ -9,6 +9,7 @@ import { loadConfig, type CompiledModules } from './config/load.js';
 import { configForWorker, joinClusterMetrics, runPrimary, workerSlot } from './cluster.js';
 import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
 import { createLog } from './log.js';
+import { guardProcess } from './process-guards.js';
 
 const USAGE = `usage:
   rtb start [--config FILE] [--port N] [--workers N|auto]
@@ -55,6 +56,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   const slot = workerSlot();
   if (workers > 1 && slot === undefined) {
     const log = createLog(config.log);
+    guardProcess(() => log.log);
     const code = await runPrimary(config, workers, log);
     await log.flush();
     return code;
@@ -71,6 +73,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   // while the exchange starts finds its log just opened: nothing to reopen.
   let exchange: Exchange | undefined;
   process.on('SIGHUP', () => exchange?.reopenLog());
+  guardProcess(() => exchange?.log);
   exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
   if (slot !== undefined) joinClusterMetrics(exchange.metrics);
   await stopRequested;

@@ -51,8 +51,9 @@ const FLUSH_EVERY_MS = 100;
 /**
  * The exchange's pino logger: JSON lines to standard output or to `log.file`, written asynchronously so
  * logging stays off the auction's critical path, and in batches (a write per few kB, or per 100 ms when traffic
- * is light): a write per line cost every auction a system call per line. Flushed on shutdown; a crash loses at
- * most the last 100 ms of lines.
+ * is light): a write per line cost every auction a system call per line. Flushed on shutdown, and by pino when
+ * the process exits (an uncaught exception included); a process killed outright (SIGKILL, the OOM killer) loses
+ * at most the last 100 ms of lines.
  */
 export function createLog(config: RtbConfig['log']): ExchangeLog {
   const [minLength, maxWrite] = config.file === undefined ? [BATCH_BYTES, MAX_WRITE_BYTES] : [FILE_BATCH_BYTES, FILE_MAX_WRITE_BYTES];

@@ -194,6 +194,54 @@ export default defineConfig({
   });
 });
 
+describe('failures no code caught (rtb start)', () => {
+  it('an unhandled rejection is logged and the exchange goes on; an uncaught exception is logged as fatal after every buffered line, and the process exits 1', async () => {
+    const bidder = await startMockBidder({ price: 1 });
+    const logFile = path.join(dir, 'fragile', 'rtb.log');
+    const config = file('fragile.ts', `import { defineConfig, definePlugin, noop } from '${path.join(root, 'core/index.js')}';
+// Fails outside its hooks: the first winner's rewrite leaves a promise nobody awaits to reject, the second sets a
+// timer that throws.
+let winners = 0;
+const fragile = definePlugin(() => ({
+  admRewrite() {
+    if (++winners === 1) void Promise.reject(new Error('background work failed'));
+    else setTimeout(() => { throw new Error('thrown from a timer'); }, 0);
+    return noop();
+  },
+}));
+export default defineConfig({
+  server: { port: 0 },
+  sites: { s: { banner: { w: 300, h: 250 } } },
+  bidders: { x: { endpoint: '${bidder.url}/bid' } },
+  notices: { journalDir: '${path.join(dir, 'fragile-notices')}' },
+  plugins: ['fragile'],
+  extensions: { plugins: { fragile } },
+  log: { file: '${logFile}' },
+});
+`);
+    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', '1'], { cwd: root });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const of = (msg: string) => logFileLines(logFile).filter((line) => String(line.msg).startsWith(msg));
+    try {
+      await until(() => of('exchange listening').length === 1, 'the exchange listening');
+      const url = of('exchange listening')[0]!.url as string;
+      expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+      await until(() => of('unhandled promise rejection').length === 1, 'the rejection logged');
+      expect(of('unhandled promise rejection')[0]).toMatchObject({ level: 50, err: { message: 'background work failed' } });
+      // Served, most likely: the timer fires once the answer is written, but the test does not count on it.
+      await http(`${url}/ad?site=s`).catch(() => undefined);
+      expect(await exited).toBe(1);
+    } finally {
+      child.kill('SIGKILL');
+      await bidder.close();
+    }
+    // The second auction's line was still buffered (a file takes batches of 16 kB) when the exception came: written
+    // out as the process exited.
+    expect(of('auction')).toHaveLength(2);
+    expect(of('uncaught exception')).toMatchObject([{ level: 60, err: { message: 'thrown from a timer' } }]);
+  });
+});
+
 describe('rtb start with log.file', () => {
   // --workers 2: the primary reopens its file and passes the signal on; each of the 3 processes says so in the new file.
   it.each([
