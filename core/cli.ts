@@ -74,7 +74,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   let exchange: Exchange | undefined;
   process.on('SIGHUP', () => exchange?.reopenLog());
   guardProcess(() => exchange?.log);
-  exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot), { registry: builtinRegistry() });
+  exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot, workers), { registry: builtinRegistry() });
   if (slot !== undefined) joinClusterMetrics(exchange.metrics);
   await stopRequested;
   await exchange.stop();

@@ -25,10 +25,14 @@ export function workerSlot(): number | undefined {
 
 /**
  * What a worker changes in the config: sidecars run once, in the primary; the notices journal is the slot's
- * own folder, so a restarted worker takes over exactly what its predecessor owed.
+ * own folder, so a restarted worker takes over exactly what its predecessor owed; and each bidder's `maxQps` is
+ * shared out, a `workers`-th to each (the workers take turns at new connections, so their shares of the load are
+ * about even).
  */
-export function configForWorker(config: RtbConfig, slot: number): RtbConfig {
-  return { ...config, sidecars: [], notices: { ...config.notices, journalDir: path.join(config.notices.journalDir, `worker-${slot}`) } };
+export function configForWorker(config: RtbConfig, slot: number, workers: number): RtbConfig {
+  const bidders = Object.fromEntries(Object.entries(config.bidders).map(([name, bidder]) =>
+    [name, bidder.maxQps === undefined ? bidder : { ...bidder, maxQps: bidder.maxQps / workers }]));
+  return { ...config, bidders, sidecars: [], notices: { ...config.notices, journalDir: path.join(config.notices.journalDir, `worker-${slot}`) } };
 }
 
 /**

@@ -5,6 +5,7 @@ import { Agent } from 'undici';
 import { createApp, publicUrlOf } from './app.js';
 import type { BidderPlan } from './auction/bidder-plan.js';
 import { AuctionPipeline } from './auction/pipeline.js';
+import { QpsLimit } from './auction/qps-limit.js';
 import { BidderTransport } from './auction/transport.js';
 import type { PluginEntry, RtbConfig } from './config/schema.js';
 import { RtbStartupError } from './config/errors.js';
@@ -125,6 +126,7 @@ export class Exchange {
       const bidders: BidderPlan[] = resolved.bidders.map((bidder) => ({
         ...bidder,
         transport: new BidderTransport(bidder.view.config.endpoint, bidder.view.config),
+        ...(bidder.view.config.maxQps === undefined ? {} : { qps: new QpsLimit(bidder.view.config.maxQps, performance.now()) }),
       }));
       for (const bidder of bidders) closers.unshift(() => bidder.transport.close());
       const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env, metrics });

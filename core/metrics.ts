@@ -43,6 +43,8 @@ class PendingCount {
 /** One bidder's pre-resolved series: the per-auction path does no label hashing for them. */
 interface BidderSeries {
   readonly latency: HistogramSeries;
+  /** Auctions that went on without the bidder (its `maxQps`). */
+  readonly throttled: PendingCount;
   /** status → code ('' when none) → count, filled as codes appear. */
   readonly bids: Map<BidderStatus, Map<number | '', PendingCount>>;
 }
@@ -80,6 +82,9 @@ export class ExchangeMetrics {
 
   /** `rtb_bidder_latency_seconds{bidder}`: request build to decoded answer, for bidders that answered (not timeouts). */
   readonly bidderLatency = new SeriesHistogram('rtb_bidder_latency_seconds', 'Bidder answer latency (answers only; timeouts are counted in rtb_bids_total).', LATENCY_BUCKETS, this.registry);
+
+  /** `rtb_bidder_throttled_total{bidder}`: auctions that went on without a bidder over its `maxQps` (not asked). */
+  readonly throttled = new Counter({ name: 'rtb_bidder_throttled_total', help: 'Auctions that did not ask a bidder because it was at its maxQps.', labelNames: ['bidder'], registers: [this.registry] });
 
   /** `rtb_hook_calls_total{plugin,stage,outcome}`: every plugin hook call, `success`, `error` or `timeout`. */
   readonly hookCalls = new Counter({ name: 'rtb_hook_calls_total', help: 'Plugin hook calls by plugin, stage and outcome.', labelNames: ['plugin', 'stage', 'outcome'], registers: [this.registry] });
@@ -134,6 +139,11 @@ export class ExchangeMetrics {
       count.pending++;
       if (result.latencyMs !== null) series.latency.observe(result.latencyMs / 1000);
     }
+  }
+
+  /** Counts one auction that did not ask `bidder` because it was at its `maxQps`. */
+  recordThrottled(bidder: string): void {
+    this.bidder(bidder).throttled.pending++;
   }
 
   /** A {@link HookObserver} body: counts one hook call's outcome. */
@@ -209,7 +219,7 @@ export class ExchangeMetrics {
         bids.set(status, byCode);
       }
       // Exported from start-up (zero), so a bidder that never answers still has its series.
-      series = { latency: this.bidderLatency.series({ bidder: name }), bids };
+      series = { latency: this.bidderLatency.series({ bidder: name }), throttled: this.count(this.throttled.labels(name)), bids };
       this.bidders.set(name, series);
     }
     return series;

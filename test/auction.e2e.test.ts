@@ -115,6 +115,20 @@ describe('deadline', () => {
   });
 });
 
+describe('a bidder\'s maxQps', () => {
+  it('auctions over the cap go on without that bidder: not asked, not in the auction log, counted in the metrics', async () => {
+    // One request per 10 s: the 6 auctions below all fall in its first 10 s.
+    rig = await startRig({ capped: { price: 5, bidderConfig: { maxQps: 0.1 } }, free: { price: 1 } });
+    const lines = [];
+    for (let i = 0; i < 6; i++) lines.push((await tagAuction(rig)).line);
+    expect(rig.bidders.capped.requests).toHaveLength(1);
+    expect(rig.bidders.free.requests).toHaveLength(6);
+    expect(lines.map((line) => Object.keys(line.bidders).sort().join(' '))).toEqual(['capped free', ...Array(5).fill('free')]);
+    expect(lines.map((line) => line.bidders.free.status)).toEqual(['loss', ...Array(5).fill('win')]);
+    expect((await http(`${rig.exchange.url}/metrics`)).text).toContain('rtb_bidder_throttled_total{bidder="capped"} 5');
+  });
+});
+
 describe('bidder answers', () => {
   const oversized = '<div>' + 'x'.repeat(5_000) + '</div>';
   it.each([

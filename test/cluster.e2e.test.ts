@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { parseConfig } from '../core/config/load.js';
+import { configForWorker } from '../core/cluster.js';
 import { startMockBidder } from '../examples/mock-bidder.js';
 import { http, until } from './helpers.js';
 
@@ -104,4 +106,13 @@ it('workers whose primary is killed with SIGKILL exit instead of lingering (thei
   expect(workerPids().every(alive)).toBe(true);
   child.kill('SIGKILL');
   await until(() => !workerPids().some(alive), 'the orphaned workers gone');
+});
+
+it('each of N workers gets its own journal folder and an N-th of every bidder\'s maxQps', () => {
+  const config = parseConfig({ bidders: { capped: { endpoint: 'http://127.0.0.1:9/bid', maxQps: 300 }, free: { endpoint: 'http://127.0.0.1:8/bid' } }, notices: { journalDir: '/var/rtb' } });
+  const worker = configForWorker(config, 2, 3);
+  expect(worker.bidders.capped.maxQps).toBe(100);
+  expect(worker.bidders.free.maxQps).toBeUndefined();
+  expect(worker.notices.journalDir).toBe(path.join('/var/rtb', 'worker-2'));
+  expect(config.bidders.capped.maxQps).toBe(300);
 });

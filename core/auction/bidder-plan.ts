@@ -1,5 +1,6 @@
 import type { StagePlan } from '../hooks/hook-plan.js';
 import type { Dialect } from '../plugin/dialect.js';
+import type { QpsLimit } from './qps-limit.js';
 import type { BidderView } from './context.js';
 import type { BidderTransport } from './transport.js';
 
@@ -12,4 +13,6 @@ export interface BidderPlan {
   readonly dialect: Dialect;
   readonly transport: BidderTransport;
   readonly stages: StagePlan;
+  /** Its `maxQps`, when it has one: an auction over the cap goes on without it. */
+  readonly qps?: QpsLimit;
 }

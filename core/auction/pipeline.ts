@@ -71,8 +71,12 @@ export class AuctionPipeline {
   /** Each configured site's floor in micros, converted once. */
   private readonly siteFloors: ReadonlyMap<string, Micros>;
 
+  /** Whether any bidder has a `maxQps`: without one, every auction asks every bidder with no check at all. */
+  private readonly capped: boolean;
+
   constructor(private readonly parts: PipelineParts) {
     this.byName = new Map(parts.bidders.map((plan) => [plan.view.name, plan]));
+    this.capped = parts.bidders.some((plan) => plan.qps);
     this.siteFloors = new Map(Object.entries(parts.config.sites).map(([id, site]) => [id, decimalToMicros(site.floor, 'up') ?? 0]));
   }
 
@@ -119,9 +123,23 @@ export class AuctionPipeline {
     return { ctx, outcome, bidders, deliveries };
   }
 
+  /**
+   * The bidders this auction asks: every one, but those over their `maxQps` (not asked, so not in the auction
+   * log; counted in `rtb_bidder_throttled_total`).
+   */
+  private askable(): readonly BidderPlan[] {
+    if (!this.capped) return this.parts.bidders;
+    const now = performance.now();
+    return this.parts.bidders.filter((plan) => {
+      if (!plan.qps || plan.qps.tryTake(now)) return true;
+      this.parts.metrics?.recordThrottled(plan.view.name);
+      return false;
+    });
+  }
+
   /** Asks every bidder at once and resolves at the deadline or when the last one has answered. */
   private fanOut(ctx: AuctionContext, tmax: number): Promise<BidderAnswerResult[]> {
-    const plans = this.parts.bidders;
+    const plans = this.askable();
     return new Promise((resolve) => {
       const answers: (BidderAnswerResult | undefined)[] = new Array(plans.length);
       const deadline = new Cancellation();

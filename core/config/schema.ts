@@ -56,6 +56,11 @@ const bidder = z.looseObject({
   timeoutMs: z.int().positive().optional(),
   maxResponseBytes: z.int().positive().default(1024 * 1024),
   connections: z.int().positive().default(32),
+  /**
+   * The most bid requests a second this bidder gets (a DSP's contracted QPS), over the whole `rtb start` (its
+   * workers share it): auctions beyond it go on without the bidder. None: no cap.
+   */
+  maxQps: z.number().positive().optional(),
 });
 
 const pluginEntry = z.union([
