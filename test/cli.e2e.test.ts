@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
 import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
-import { http, logFileLines, until } from './helpers.js';
+import { http, logFileLines, spawnRtb, until } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'core/bin.mjs');
@@ -167,8 +167,7 @@ export default defineConfig({
   });
 
   it('rtb start runs them: the blocked advertiser\'s higher bid is rejected (205), the other wins, marked', async () => {
-    const child = spawn(process.execPath, [bin, 'start', '--config', config(), '--workers', '1'], { cwd: root });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited } = spawnRtb(['start', '--config', config(), '--workers', '1']);
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     try {
@@ -219,8 +218,7 @@ export default defineConfig({
   log: { file: '${logFile}' },
 });
 `);
-    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', '1'], { cwd: root });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { exited } = spawnRtb(['start', '--config', config, '--workers', '1']);
     const of = (msg: string) => logFileLines(logFile).filter((line) => String(line.msg).startsWith(msg));
     try {
       await until(() => of('exchange listening').length === 1, 'the exchange listening');
@@ -232,7 +230,6 @@ export default defineConfig({
       await http(`${url}/ad?site=s`).catch(() => undefined);
       expect(await exited).toBe(1);
     } finally {
-      child.kill('SIGKILL');
       await bidder.close();
     }
     // The second auction's line was still buffered (a file takes batches of 16 kB) when the exception came: written
@@ -258,8 +255,7 @@ describe('rtb start with log.file', () => {
       notices: { journalDir: path.join(dir, `logged-notices-${workers}`) },
       log: { file: logFile },
     }));
-    const child = spawn(process.execPath, [bin, 'start', '--config', config, '--workers', String(workers)], { cwd: root });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, exited } = spawnRtb(['start', '--config', config, '--workers', String(workers)]);
     const rotated = `${logFile}.1`;
     const of = (at: string, msg: string) => logFileLines(at).filter((line) => line.msg === msg);
     try {

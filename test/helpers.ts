@@ -1,5 +1,9 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { onTestFinished } from 'vitest';
 import type { RtbConfigInput } from '../core/config/schema.js';
 import { startTestExchange, type TestExchange } from '../core/testing.js';
 import type { PluginRegistry } from '../core/plugin/registry.js';
@@ -86,4 +90,20 @@ export function logFileLines(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
   const text = readFileSync(file, 'utf8');
   return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Runs `node core/bin.mjs ARGS` (the `rtb` command) from the repository root: the child, and its exit code once
+ * it exits. Killed (SIGKILL) when the calling test finishes if it still runs, so a failed or timed-out test
+ * leaves no exchange behind. Call it inside a test.
+ */
+export function spawnRtb(args: string[]): { child: ChildProcessWithoutNullStreams; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), ...args], { cwd: root });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited };
 }
