@@ -21,7 +21,9 @@ const USAGE = `usage:
 /** Prints the resolved plan: bidders with their dialect and pricing, then the plugins of each stage in order. */
 function printPlan(plan: ExchangePlan, file: string): void {
   const lines = [`config: ${file}`, 'bidders:'];
-  for (const b of plan.bidders) lines.push(`  ${b.name}: ${b.endpoint} dialect=${b.dialect} pricing=${b.pricing} openrtb=${b.openrtbVersion} gzip=${b.gzip}`);
+  for (const b of plan.bidders) {
+    lines.push(`  ${b.name}: ${b.endpoint} dialect=${b.dialect} pricing=${b.pricing} openrtb=${b.openrtbVersion} gzip=${b.gzip}${b.maxQps === undefined ? '' : ` maxQps=${b.maxQps}`}`);
+  }
   if (plan.bidders.length === 0) lines.push('  (none)');
   lines.push('stages:');
   for (const [stage, plugins] of Object.entries(plan.stages)) lines.push(`  ${stage}: ${plugins.join(' → ') || '(none)'}`);

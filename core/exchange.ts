@@ -45,7 +45,7 @@ export interface ExchangeOptions {
 
 /** The resolved plan of an exchange: what `rtb check` prints. */
 export interface ExchangePlan {
-  readonly bidders: ReadonlyArray<{ name: string; endpoint: string; dialect: string; pricing: string; openrtbVersion: string; gzip: boolean }>;
+  readonly bidders: ReadonlyArray<{ name: string; endpoint: string; dialect: string; pricing: string; openrtbVersion: string; gzip: boolean; maxQps?: number }>;
   readonly stages: Readonly<Record<StageName, string[]>>;
 }
 
@@ -262,6 +262,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
       pricing: view.config.pricing,
       openrtbVersion: view.config.openrtbVersion,
       gzip: view.config.gzip,
+      ...(view.config.maxQps === undefined ? {} : { maxQps: view.config.maxQps }),
     })),
     stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
       entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,

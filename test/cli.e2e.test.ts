@@ -151,7 +151,7 @@ const marker = definePlugin((scope) => ({ admRewrite: (_ctx, markup) => update({
 export default defineConfig({
   server: { port: 0 },
   sites: { s: { banner: { w: 300, h: 250 } } },
-  bidders: { blocked: { endpoint: '${blocked.url}/bid' }, allowed: { endpoint: '${allowed.url}/bid' } },
+  bidders: { blocked: { endpoint: '${blocked.url}/bid', maxQps: 500 }, allowed: { endpoint: '${allowed.url}/bid' } },
   notices: { journalDir: '${path.join(dir, 'extended-notices')}' },
   plugins: [{ name: 'block-domains', options: { domains: ['bad.example'] } }, { name: 'marker', options: { text: 'marked by an extension' } }],
   extensions: { plugins: { 'block-domains': BlockDomains, marker } },
@@ -164,6 +164,9 @@ export default defineConfig({
     expect(code).toBe(0);
     expect(stdout).toContain('bidValidate: core-bid-validation → block-domains → adm-vast → adm-native');
     expect(stdout).toContain('admRewrite: marker → adm-banner → adm-vast → adm-native');
+    // A bidder's QPS cap is part of its plan; the other's line is as ever.
+    expect(stdout).toContain(`blocked: ${blocked.url}/bid dialect=openrtb pricing=decimal-cpm openrtb=2.6 gzip=false maxQps=500\n`);
+    expect(stdout).toContain(`allowed: ${allowed.url}/bid dialect=openrtb pricing=decimal-cpm openrtb=2.6 gzip=false\n`);
   });
 
   it('rtb start runs them: the blocked advertiser\'s higher bid is rejected (205), the other wins, marked', async () => {
