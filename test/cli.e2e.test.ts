@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
 import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
-import { http, logFileLines, spawnRtb, until } from './helpers.js';
+import { http, logFileLines, spawnRtb } from './helpers.js';
+import { until } from './until.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'core/bin.mjs');

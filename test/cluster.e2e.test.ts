@@ -7,7 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
 import { configForWorker } from '../core/cluster.js';
 import { startMockBidder } from '../examples/mock-bidder.js';
-import { http, until } from './helpers.js';
+import { http } from './helpers.js';
+import { until } from './until.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));

@@ -78,13 +78,6 @@ export function auctionLines(exchange: TestExchange) {
   }>;
 }
 
-/** Polls `check` until it holds, within a generous limit (a condition, not a timing). */
-export async function until(check: () => boolean, what: string, limitMs = 30_000): Promise<void> {
-  for (const started = Date.now(); !check(); await new Promise((resolve) => setTimeout(resolve, 50))) {
-    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
-  }
-}
-
 /** The complete JSON lines of a log file written so far (none while it does not exist). */
 export function logFileLines(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];

@@ -4,6 +4,7 @@ import { definePlugin } from '../core/plugin/define.js';
 import { noop } from '../core/hooks/results.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { http, postAuction, startRig, type Rig } from './helpers.js';
+import { until } from './until.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -28,15 +29,6 @@ function parseExposition(text: string): Map<string, number> {
 function sample(samples: Map<string, number>, name: string, labels: Record<string, string> = {}): number | undefined {
   const key = Object.entries(labels).map(([label, value]) => `${label}="${value}"`).sort().join(',');
   return samples.get(`${name}{${key}}`);
-}
-
-/** Polls until `condition` holds (no timing asserted: generous limit). */
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('GET /metrics', () => {

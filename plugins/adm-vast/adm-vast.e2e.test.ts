@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockAnswer, ReceivedRequest } from '../../examples/mock-bidder.js';
 import { auctionLines, http, postAuction, startRig, type Rig } from '../../test/helpers.js';
+import { until } from '../../test/until.js';
 import { readVast } from './vast-document.js';
 
 let rig: Rig | undefined;
@@ -49,14 +50,6 @@ const CONFIG = {
 };
 
 const videoRequest = (id: string) => ({ id, site: { id: 'v' }, imp: [{ id: '1', video: { mimes: ['video/mp4'], protocols: [2, 3, 5, 6] } }] });
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const notices = (name: string, path: string) => rig!.bidders[name].requests.filter((request) => request.method === 'GET' && request.url.startsWith(path));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchWindow } from './batch-window.js';
-import { until } from './test-helpers.js';
+import { until } from '../../test/until.js';
 
 describe('batch window', () => {
   it('hands items over together, in order, once per window; flush hands over at once; never an empty batch', async () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TrackerTokenCodec } from '../../core/trackers/token-codec.js';
 import { startMockBidder } from '../../examples/mock-bidder.js';
 import { http } from '../../test/helpers.js';
-import { until } from './test-helpers.js';
+import { until } from '../../test/until.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'core/bin.mjs');

@@ -9,7 +9,7 @@ import { startTestExchange, type TestExchange } from '../../core/testing.js';
 import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
 import { postAuction } from '../../test/helpers.js';
 import { builtinRegistry } from '../builtin.js';
-import { until } from './test-helpers.js';
+import { until } from '../../test/until.js';
 
 let exchange: TestExchange | undefined;
 let receiver: Server | undefined;

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RtbConfigInput } from '../../core/config/schema.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
 import { scratchDir } from '../../test/scratch-dir.js';
-import { PROBE_DESTINATION, probeRegistry, trackersIn, until } from './test-helpers.js';
+import { until } from '../../test/until.js';
+import { PROBE_DESTINATION, probeRegistry, trackersIn } from './test-helpers.js';
 
 const EVERY_MACRO = [
   'id=${AUCTION_ID}', 'bid=${AUCTION_BID_ID}', 'imp=${AUCTION_IMP_ID}', 'seat=${AUCTION_SEAT_ID}', 'ad=${AUCTION_AD_ID}',

@@ -6,7 +6,7 @@ import { attemptDelivery, routeThrough } from './delivery.js';
 import type { Notice } from './notice.js';
 import { DeliveryQueue, type QueueHandlers } from './queue.js';
 import { nextRetryDelay } from './retry-policy.js';
-import { until } from './test-helpers.js';
+import { until } from '../../test/until.js';
 
 const dispatcher = new Agent();
 afterAll(() => dispatcher.close());
