@@ -16,8 +16,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `rtb ARGS` to the end and collects its output. */
 function rtb(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { child } = spawnRtb(args);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,22 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
 import { configForWorker } from '../core/cluster.js';
 import { startMockBidder } from '../examples/mock-bidder.js';
-import { http } from './helpers.js';
+import { http, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));
-let primary: ChildProcess | undefined;
-afterAll(() => {
-  if (primary && primary.exitCode === null) primary.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A counter's value in a Prometheus text exposition. */
 function sample(text: string, series: string): number {
@@ -37,15 +30,14 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
     notices: { journalDir: path.join(dir, 'journal'), retryBaseMs: 600_000, retryMaxMs: 600_000, drainTimeoutMs: 1_000 },
   }));
   const lines: Array<Record<string, unknown>> = [];
-  primary = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), 'start', '--config', config, '--workers', '2'], { cwd: root });
+  const { child: primary, exited } = spawnRtb(['start', '--config', config, '--workers', '2']);
   let pending = '';
-  primary.stdout!.on('data', (chunk) => {
+  primary.stdout.on('data', (chunk) => {
     pending += chunk;
     const complete = pending.split('\n');
     pending = complete.pop()!;
     for (const text of complete) if (text.startsWith('{')) lines.push(JSON.parse(text));
   });
-  const exited = new Promise<number | null>((resolve) => primary!.on('exit', (code) => resolve(code)));
   const listening = () => lines.filter((line) => line.msg === 'exchange listening');
   try {
     await until(() => listening().length === 2, 'two workers listening');
@@ -91,9 +83,9 @@ it('workers whose primary is killed with SIGKILL exit instead of lingering (thei
     trackers: { secret: 'cluster-test-tracker-secret-1' },
     notices: { journalDir: path.join(dir, 'orphans-journal') },
   }));
-  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), 'start', '--config', config, '--workers', '2'], { cwd: root });
+  const { child } = spawnRtb(['start', '--config', config, '--workers', '2']);
   let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stdout.on('data', (chunk) => (out += chunk));
   const workerPids = () => out.split('\n').filter((l) => l.includes('"exchange listening"')).map((l) => JSON.parse(l).pid as number);
   await until(() => workerPids().length === 2, 'two workers listening');
   const alive = (pid: number) => {
