@@ -1,7 +1,7 @@
 // The Node flags `rtb` runs with. Node does not accept them in NODE_OPTIONS and V8 ignores them once started, so
-// they are on the command line: the `rtb` shebang (core/bin.mjs) and `npm start` carry them as text (a test checks
-// that both carry every flag here), cluster workers inherit them, and the benchmark starts every measured process
-// with them.
+// they are on the command line: the `rtb` shebang (core/bin.mjs) and the `start` and `rtb` npm scripts carry them
+// as text (a test checks that each carries every flag here), cluster workers inherit them, and the benchmark
+// starts every measured process with them.
 
 /**
  * `--min-semi-space-size=4` (MB): V8 shrinks the young generation to 1 MB when a process idles, and a burst after

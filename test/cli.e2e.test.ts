@@ -285,7 +285,8 @@ describe('rtb start with log.file', () => {
   });
 });
 
-it('`npm start` runs node with the flags rtb runs with, as the rtb shebang does', () => {
+it('`npm start` and `npm run rtb` run node with the flags rtb runs with, as the rtb shebang does', () => {
   const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
   for (const flag of RTB_NODE_FLAGS) expect(scripts.start.split(' ')).toContain(flag);
+  for (const flag of RTB_NODE_FLAGS) expect(scripts.rtb.split(' ')).toContain(flag);
 });
