@@ -19,8 +19,8 @@ const httpUrl = z.string().refine((text) => {
   }
 }, 'not a URL');
 
-/** A class a config brings (`extensions`): checked to be a constructor here, resolved by the registry later. */
-const extensionClass = <T>() => z.custom<T>((value) => typeof value === 'function', 'must be a class');
+/** A function a config file passes in (a sidecar, or a class it brings in `extensions`): only its kind is checked here. */
+const functionValue = <T>(message: string) => z.custom<T>((value) => typeof value === 'function', message);
 
 /** A decimal CPM amount in the exchange currency, as written in config (`0.5`); converted to micros once. */
 const cpm = z.number().refine((value) => decimalToMicros(value) !== null, 'must be a non-negative decimal amount');
@@ -190,7 +190,7 @@ export const configSchema = z.strictObject({
       file: z.string().optional(),
     })
     .prefault({}),
-  sidecars: z.array(z.custom<Sidecar>((value) => typeof value === 'function', 'must be a function')).default([]),
+  sidecars: z.array(functionValue<Sidecar>('must be a function')).default([]),
   /**
    * Plugins, dialects and pricing units the config brings, beside the built-ins, under the names `plugins`,
    * `bidders.*.dialect` and `bidders.*.pricing` select: a `.ts` or `.js` config imports them (from a package, or
@@ -198,9 +198,9 @@ export const configSchema = z.strictObject({
    */
   extensions: z
     .strictObject({
-      plugins: z.record(z.string(), extensionClass<PluginClass>()).default({}),
-      dialects: z.record(z.string(), extensionClass<DialectClass>()).default({}),
-      pricing: z.record(z.string(), extensionClass<PricingClass>()).default({}),
+      plugins: z.record(z.string(), functionValue<PluginClass>('must be a class')).default({}),
+      dialects: z.record(z.string(), functionValue<DialectClass>('must be a class')).default({}),
+      pricing: z.record(z.string(), functionValue<PricingClass>('must be a class')).default({}),
     })
     .prefault({}),
 });
