@@ -30,9 +30,9 @@ describe('second-price auction over real bidders', () => {
     expect(answer.text).toContain('class=\\"ad\\"');
     expect(answer.text).toContain('/t/click?t=');
     expect(line.bidders).toEqual({
-      a: { status: 'win', priceMicros: 2_000_000, paidMicros: 1_510_000 },
-      b: { status: 'loss', priceMicros: 1_500_000, paidMicros: null },
-      c: { status: 'loss', priceMicros: 1_000_000, paidMicros: null },
+      a: { status: 'win', priceMicros: 2_000_000, paidMicros: 1_510_000, latencyMs: expect.any(Number) },
+      b: { status: 'loss', priceMicros: 1_500_000, paidMicros: null, latencyMs: expect.any(Number) },
+      c: { status: 'loss', priceMicros: 1_000_000, paidMicros: null, latencyMs: expect.any(Number) },
     });
     expect(line.site).toBe('s');
     expect(line.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -58,6 +58,10 @@ describe('second-price auction over real bidders', () => {
     const { line } = await tagAuction(rig);
     expect(line.bidders.fast).toMatchObject({ status: 'win', paidMicros: 1_000_000 });
     expect(line.bidders.slow).toMatchObject({ status: 'loss' });
+    // Each bidder's latency is on the line: the slow one's includes its 60 ms delay; a winner carries no loss code.
+    expect(line.bidders.slow.latencyMs).toBeGreaterThanOrEqual(60);
+    expect(line.bidders.fast.latencyMs).toBeLessThan(line.bidders.slow.latencyMs);
+    expect(line.bidders.fast).not.toHaveProperty('code');
   });
 
   it('a winner whose second price plus step exceeds its own bid pays its own bid', async () => {
@@ -70,7 +74,7 @@ describe('second-price auction over real bidders', () => {
     const { answer, line } = await tagAuction(rig);
     expect(answer.status).toBe(204);
     expect(answer.text).toBe('');
-    expect(line.bidders.a).toMatchObject({ status: 'invalid', priceMicros: 300_000, paidMicros: null });
+    expect(line.bidders.a).toMatchObject({ status: 'invalid', code: 100, priceMicros: 300_000, paidMicros: null });
     expect(rig.exchange.logs.withMessage('bid rejected')[0]).toMatchObject({ bidder: 'a', code: 100 });
   });
 });
@@ -92,7 +96,7 @@ describe('deadline', () => {
     // A loose bound, not a timing: the hanging bidder would answer after 8 s.
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(answer.status).toBe(200);
-    expect(line.bidders.hangs).toMatchObject({ status: 'timeout', priceMicros: null, detail: 'no answer by the deadline' });
+    expect(line.bidders.hangs).toMatchObject({ status: 'timeout', priceMicros: null, latencyMs: null, detail: 'no answer by the deadline' });
     expect(line.bidders.quick).toMatchObject({ status: 'win' });
   });
 
@@ -222,8 +226,8 @@ describe('POST /openrtb2/auction', () => {
     const won = Object.fromEntries(body.seatbid.flatMap((seat: { seat: string; bid: Array<{ impid: string; price: number }> }) => seat.bid.map((bid) => [bid.impid, [seat.seat, bid.price]])));
     expect(won).toEqual({ b1: ['a', 2.05], b2: ['b', 1.05], v: ['a', 1.5] });
     expect(auctionLines(rig.exchange)[0].bidders).toEqual({
-      a: { status: 'win', priceMicros: 3_000_000, paidMicros: 2_050_000 + 1_500_000 },
-      b: { status: 'win', priceMicros: 2_000_000, paidMicros: 1_050_000 },
+      a: { status: 'win', priceMicros: 3_000_000, paidMicros: 2_050_000 + 1_500_000, latencyMs: expect.any(Number) },
+      b: { status: 'win', priceMicros: 2_000_000, paidMicros: 1_050_000, latencyMs: expect.any(Number) },
     });
   });
 

@@ -2,11 +2,18 @@ import type { Logger } from 'pino';
 import type { AuctionOutcome, BidderResult } from './bids.js';
 import type { AuctionContext } from './context.js';
 
-/** One bidder's line in the auction log: its outcome, its best declared price and what it pays (micros). */
+/**
+ * One bidder's line in the auction log: its outcome, its best declared price and what it pays (micros), how long
+ * it took to answer, and for an `invalid` bidder the OpenRTB loss reason of its first rejected bid.
+ */
 export interface AuctionLogBidder {
   readonly status: BidderResult['status'];
   readonly priceMicros: number | null;
   readonly paidMicros: number | null;
+  /** From the request's build to its decoded answer, ms; null when it did not answer by the deadline. */
+  readonly latencyMs: number | null;
+  /** For `invalid`: the `bidValidate` (or dialect) loss reason of the bidder's first rejected bid. */
+  readonly code?: number;
   readonly detail?: string;
 }
 
@@ -25,6 +32,11 @@ export interface AuctionLogRecord {
 export function auctionLogRecord(ctx: AuctionContext, results: readonly BidderResult[], outcome: AuctionOutcome, durationMs: number): AuctionLogRecord {
   const paid = new Map<string, number>();
   for (const award of outcome.awards) paid.set(award.candidate.bidder, (paid.get(award.candidate.bidder) ?? 0) + award.clearingMicros);
+  let rejectedCodes: Map<string, number> | undefined;
+  for (const loss of outcome.losses) {
+    rejectedCodes ??= new Map();
+    if (!rejectedCodes.has(loss.candidate.bidder)) rejectedCodes.set(loss.candidate.bidder, loss.code);
+  }
   const bidders: Record<string, AuctionLogBidder> = {};
   for (const result of results) {
     let best: number | null = null;
@@ -33,6 +45,8 @@ export function auctionLogRecord(ctx: AuctionContext, results: readonly BidderRe
       status: result.status,
       priceMicros: best,
       paidMicros: paid.get(result.bidder) ?? null,
+      latencyMs: result.latencyMs,
+      ...(result.status === 'invalid' && rejectedCodes?.has(result.bidder) ? { code: rejectedCodes.get(result.bidder) } : {}),
       ...(result.detail ? { detail: result.detail } : {}),
     };
   }
