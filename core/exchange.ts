@@ -15,6 +15,7 @@ import { STAGE_NAMES, type StageName } from './hooks/stages.js';
 import { createLog, type ExchangeLog } from './log.js';
 import { ExchangeMetrics } from './metrics.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
+import { DEFAULT_PRICING } from './plugin/dialect.js';
 import type { PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
 import { SignedTrackerUrls } from './trackers/signed-tracker-urls.js';
@@ -251,7 +252,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     const strategies = attempt(() => resolveBidderStrategies(root, registry, name, bidderConfig, config));
     if (!strategies) continue;
     bidderPricing.set(name, strategies.pricing);
-    bidders.push({ view: { name, config: bidderConfig, pricing: strategies.pricing }, dialect: strategies.dialect, stages: planForBidder(stages, name) });
+    bidders.push({ view: { name, config: strategies.config, pricing: strategies.pricing }, dialect: strategies.dialect, stages: planForBidder(stages, name) });
   }
   if (problems.length) throw new RtbStartupError('RTB_ERR_PLAN', problems);
   const plan: ExchangePlan = {
@@ -259,7 +260,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
       name: view.name,
       endpoint: view.config.endpoint,
       dialect: view.config.dialect,
-      pricing: view.config.pricing,
+      pricing: view.config.pricing ?? DEFAULT_PRICING,
       openrtbVersion: view.config.openrtbVersion,
       gzip: view.config.gzip,
       ...(view.config.maxQps === undefined ? {} : { maxQps: view.config.maxQps }),

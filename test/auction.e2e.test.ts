@@ -60,7 +60,7 @@ describe('second-price auction over real bidders', () => {
     expect(line.bidders.slow).toMatchObject({ status: 'loss' });
     // Each bidder's latency is on the line: the slow one's includes its 60 ms delay; a winner carries no loss code.
     expect(line.bidders.slow.latencyMs).toBeGreaterThanOrEqual(60);
-    expect(line.bidders.fast.latencyMs).toBeLessThan(line.bidders.slow.latencyMs);
+    expect(line.bidders.fast.latencyMs).toBeLessThan(line.bidders.slow.latencyMs!);
     expect(line.bidders.fast).not.toHaveProperty('code');
   });
 

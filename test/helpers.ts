@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { onTestFinished } from 'vitest';
+import type { AuctionLogRecord } from '../core/auction/auction-log.js';
 import type { RtbConfigInput } from '../core/config/schema.js';
 import { startTestExchange, type TestExchange } from '../core/testing.js';
 import type { PluginRegistry } from '../core/plugin/registry.js';
@@ -68,14 +69,9 @@ export async function startRig(
   };
 }
 
-/** The auction log lines the exchange wrote. */
+/** The auction log lines the exchange wrote (`core/auction/auction-log.ts`'s records). */
 export function auctionLines(exchange: TestExchange) {
-  return exchange.logs.withMessage('auction') as unknown as Array<{
-    auctionId: string;
-    day: string;
-    site: string | null;
-    bidders: Record<string, { status: string; priceMicros: number | null; paidMicros: number | null; detail?: string }>;
-  }>;
+  return exchange.logs.withMessage('auction') as unknown as AuctionLogRecord[];
 }
 
 /** The complete JSON lines of a log file written so far (none while it does not exist). */

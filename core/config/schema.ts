@@ -48,7 +48,8 @@ const site = z
 const bidder = z.looseObject({
   endpoint: httpUrl,
   dialect: z.string().default('openrtb'),
-  pricing: z.string().default('decimal-cpm'),
+  /** Price units; none: the dialect's own (`defaultPricing`: `rtb-host` → `chips`), else `decimal-cpm`. */
+  pricing: z.string().optional(),
   openrtbVersion: z.enum(['2.5', '2.6']).default('2.6'),
   gzip: z.boolean().default(false),
   enabled: z.boolean().default(true),
@@ -209,7 +210,11 @@ export const configSchema = z.strictObject({
 export type RtbConfigInput = z.input<typeof configSchema>;
 /** A validated config with every default filled in. */
 export type RtbConfig = z.output<typeof configSchema>;
-/** One bidder's validated config. */
+/**
+ * One bidder's validated config. Its `pricing`, when the config leaves it out, is filled in as the exchange
+ * resolves the bidder (the dialect's `defaultPricing`, else `decimal-cpm`): every bidder a plugin or dialect sees
+ * has it.
+ */
 export type BidderConfig = RtbConfig['bidders'][string];
 /** One site's validated config. */
 export type SiteConfig = RtbConfig['sites'][string];

@@ -8,7 +8,7 @@ import { ExchangeMetrics } from '../metrics.js';
 import type { Pricing } from '../pricing.js';
 import type { TrackerUrls } from '../trackers/contract.js';
 import type { Plugin, PluginScope } from './contract.js';
-import type { BidderScope, Dialect } from './dialect.js';
+import { DEFAULT_PRICING, type BidderScope, type Dialect } from './dialect.js';
 import type { PluginRegistry } from './registry.js';
 import { Tokens } from './tokens.js';
 
@@ -61,24 +61,30 @@ export function resolvePlugin(
   return child.resolve(cls);
 }
 
-/** Resolves a bidder's pricing units and dialect, both in the bidder's own child container. */
+/**
+ * Resolves a bidder's pricing units and dialect, both in the bidder's own child container. The units are the
+ * config's `pricing`, else the dialect's `defaultPricing`, else {@link DEFAULT_PRICING}; the bidder's config comes
+ * back with them filled in.
+ */
 export function resolveBidderStrategies(
   root: DependencyContainer,
   registry: PluginRegistry,
   name: string,
-  config: BidderConfig,
+  configured: BidderConfig,
   exchange: RtbConfig,
-): { dialect: Dialect; pricing: Pricing } {
-  const dialectClass = registry.dialects.get(config.dialect);
-  if (!dialectClass) throw unknownName('dialect', config.dialect, [...registry.dialects.keys()], `bidders.${name}.dialect: `);
-  const pricingClass = registry.pricing.get(config.pricing);
-  if (!pricingClass) throw unknownName('pricing', config.pricing, [...registry.pricing.keys()], `bidders.${name}.pricing: `);
+): { dialect: Dialect; pricing: Pricing; config: BidderConfig & { pricing: string } } {
+  const dialectClass = registry.dialects.get(configured.dialect);
+  if (!dialectClass) throw unknownName('dialect', configured.dialect, [...registry.dialects.keys()], `bidders.${name}.dialect: `);
+  const pricingName = configured.pricing ?? dialectClass.defaultPricing ?? DEFAULT_PRICING;
+  const config = { ...configured, pricing: pricingName };
+  const pricingClass = registry.pricing.get(pricingName);
+  if (!pricingClass) throw unknownName('pricing', pricingName, [...registry.pricing.keys()], `bidders.${name}.pricing: `);
   const scope: BidderScope = { name, config, exchange, log: root.resolve<Logger>(Tokens.Logger).child({ bidder: name }) };
   const child = root.createChildContainer();
   child.register(Tokens.BidderScope, { useValue: scope });
   const pricing = child.resolve(pricingClass);
   child.register(Tokens.Pricing, { useValue: pricing });
-  return { dialect: child.resolve(dialectClass), pricing };
+  return { dialect: child.resolve(dialectClass), pricing, config };
 }
 
 function unknownName(kind: string, name: string, known: string[], at: string): RtbStartupError {

@@ -43,6 +43,13 @@ export interface Dialect {
   decode(answer: BidderAnswer, request: BidRequest, ctx: BidderStageContext): DecodedAnswer;
 }
 
-/** A dialect class; its constructor gets `@inject(Tokens.BidderScope)` and `@inject(Tokens.Pricing)`. */
+/**
+ * A dialect class; its constructor gets `@inject(Tokens.BidderScope)` and `@inject(Tokens.Pricing)`. A dialect
+ * that prices in one unit only names it in a static `defaultPricing` (`rtb-host`: `'chips'`): a bidder with no
+ * `pricing` of its own gets it.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DialectClass = new (...args: any[]) => Dialect;
+export type DialectClass = (new (...args: any[]) => Dialect) & { readonly defaultPricing?: string };
+
+/** The pricing units a bidder gets when neither its config nor its dialect names any. */
+export const DEFAULT_PRICING = 'decimal-cpm';

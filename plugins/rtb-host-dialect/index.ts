@@ -43,10 +43,13 @@ export interface RtbHostBid {
  * `imp.bidfloor` written in the DSP's integer chips (rounded up) and a top-level `units` naming the chip unit.
  * The answer is `{ "bidset": [ { "bid": [ { "price": <integer chips>, "adm": "<JavaScript>" } ] } ], "units": 0 }`
  * (`units` may also be set per bid); the winner's `adm` is the tag answer as is (`admFormat: 'javascript'`).
- * Prices are read by the bidder's pricing, which must be chip-based (`pricing: 'chips'`).
+ * Prices are read by the bidder's pricing, which must be chip-based: `chips`, its default.
  */
 @injectable()
 export class RtbHostDialect implements Dialect {
+  /** A bidder of this dialect prices in chips unless its config says otherwise (which is then refused). */
+  static readonly defaultPricing = 'chips';
+
   private readonly headers: Record<string, string>;
   private readonly units: unknown;
 
@@ -56,7 +59,7 @@ export class RtbHostDialect implements Dialect {
   ) {
     if (scope.config.pricing === 'decimal-cpm') {
       throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [
-        `bidders.${scope.name}.pricing: the rtb-host dialect prices in integer chips; set pricing: 'chips' (and units: 0, 1 or 2)`,
+        `bidders.${scope.name}.pricing: the rtb-host dialect prices in integer chips; leave pricing out or set it to 'chips' (and units: 0, 1 or 2)`,
       ]);
     }
     this.units = scope.config.units ?? 0;

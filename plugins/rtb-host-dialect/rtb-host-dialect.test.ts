@@ -143,8 +143,17 @@ describe('rtb-host answers (R7, R8)', () => {
 });
 
 describe('configuration', () => {
-  it('an rtb-host bidder left on decimal-cpm pricing stops start-up', async () => {
-    await expect(startTestExchange({ bidders: { h: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'rtb-host' } } }, builtinRegistry()))
+  it('an rtb-host bidder with no pricing of its own prices in chips (the dialect\'s default)', async () => {
+    const exchange = await startTestExchange({ bidders: { h: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'rtb-host' } } }, builtinRegistry());
+    try {
+      expect(exchange.exchange.plan.bidders).toMatchObject([{ name: 'h', dialect: 'rtb-host', pricing: 'chips' }]);
+    } finally {
+      await exchange.stop();
+    }
+  });
+
+  it('an rtb-host bidder explicitly on decimal-cpm pricing stops start-up', async () => {
+    await expect(startTestExchange({ bidders: { h: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'rtb-host', pricing: 'decimal-cpm' } } }, builtinRegistry()))
       .rejects.toThrow(/bidders\.h\.pricing: the rtb-host dialect prices in integer chips/);
   });
 });
