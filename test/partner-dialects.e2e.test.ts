@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import protobuf from 'protobufjs';
@@ -11,16 +10,17 @@ import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
 import { decryptWinningPrice, parsePriceKeys } from '../plugins/adx-dialect/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { auctionLines, http } from './helpers.js';
+import { readVector } from './vectors.js';
 
 // A Kakao bidder (decimal CPM, OpenRTB 2.5, gzip), an RTB-host bidder (integer chips) and an AdX bidder
 // (protobuf, micros, encrypted winning price) compete in one second-price auction for a tag request.
 
-const vectors = JSON.parse(readFileSync(new URL('../../shared/vectors/adx-crypto/vectors.json', import.meta.url), 'utf8'));
+const vectors = JSON.parse(readVector('adx-crypto/vectors.json'));
 const priceEncryption = {
   encryptionKey: vectors.google_doc_price_examples.encryption_key_websafe_b64,
   integrityKey: vectors.google_doc_price_examples.integrity_key_websafe_b64,
 };
-const sharedProto = protobuf.parse(readFileSync(new URL('../../shared/vectors/google-openrtb-doubleclick-v50/doubleclick-core/src/main/protobuf/doubleclick.proto', import.meta.url), 'utf8'), { keepCase: true }).root;
+const sharedProto = protobuf.parse(readVector('google-openrtb-doubleclick-v50/doubleclick-core/src/main/protobuf/doubleclick.proto'), { keepCase: true }).root;
 const AdxBidRequest = sharedProto.lookupType('com.google.doubleclick.BidRequest');
 
 const HOST_SCRIPT = "document.write('<a href=\"https://host-dsp.example/c\">rtb-host ad</a>');";

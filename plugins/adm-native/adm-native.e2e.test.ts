@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockAnswer, ReceivedRequest } from '../../examples/mock-bidder.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
+import { VECTORS } from '../../test/vectors.js';
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 const SOCIAL_REQUEST = readFileSync(`${VECTORS}prebid-openrtb/native1/request/testdata/v1.2/social-context.json`, 'utf8');
 
 let rig: Rig | undefined;

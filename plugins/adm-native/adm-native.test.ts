@@ -1,7 +1,6 @@
-// Native payloads from shared/vectors: google/openrtb (the four adm shapes), prebid/openrtb (Native 1.1/1.2
+// Native payloads from test/vectors: google/openrtb (the four adm shapes), prebid/openrtb (Native 1.1/1.2
 // requests and responses), bsm/openrtb (an invalid response: a negative case).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Award, CandidateBid } from '../../core/auction/bids.js';
@@ -10,9 +9,9 @@ import { parseConfig } from '../../core/config/load.js';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import { DecimalCpmPricing } from '../../core/pricing.js';
 import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import { VECTORS } from '../../test/vectors.js';
 import { AdmNative, readNative, requestAllowsImageEventTracker, rewriteNative } from './index.js';
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 const read = (path: string) => readFileSync(`${VECTORS}${path}`, 'utf8');
 const googleAdm = (name: string) => JSON.parse(read(`google-openrtb/openrtb-core/src/test/resources/${name}.json`)).seatbid[0].bid[0].adm as string | object;
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +13,10 @@ import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import type { BidRequest } from '../../core/openrtb/types.js';
 import { DecimalCpmPricing } from '../../core/pricing.js';
 import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import { VECTORS } from '../../test/vectors.js';
 import { AdmVast, planVastTrackers, readVast, rewriteVast } from './index.js';
 import { allowedDepth, readDepthOverrides } from './settings.js';
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 const trackers = new SignedTrackerUrls('adm-vast test secret, 32 chars long', 'https://ex.test', 3600, new Map());
 const pricing = new DecimalCpmPricing();
 const dispatcher = new Agent();

@@ -1,16 +1,15 @@
-// Table-driven over every IAB VAST sample in shared/vectors/iab-vast-samples (InteractiveAdvertisingBureau/
-// VAST_Samples @ 6a60797), validated against the IAB XSDs in shared/vectors/iab-vast (InteractiveAdvertisingBureau/
+// Table-driven over every IAB VAST sample in test/vectors/iab-vast-samples (InteractiveAdvertisingBureau/
+// VAST_Samples @ 6a60797), validated against the IAB XSDs in test/vectors/iab-vast (InteractiveAdvertisingBureau/
 // vast @ ec2a7ce) with xmllint (xmllint-wasm: libxml2 compiled to WebAssembly, no network).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { validateXML } from 'xmllint-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { VECTORS } from '../../test/vectors.js';
 import { insertVastTrackers } from './insert-trackers.js';
 import { childElements, localName, readVast, type VastDocument, type VastElement } from './vast-document.js';
 
-const VECTORS = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
 const SAMPLES = join(VECTORS, 'iab-vast-samples');
 const XSD_BY_VERSION: Record<string, string> = { '2': 'vast_2.0.1.xsd', '3': 'vast3_draft.xsd', '4.0': 'vast4.xsd', '4.1': 'vast_4.1.xsd', '4.2': 'vast_4.2.xsd' };
 

@@ -1,17 +1,17 @@
 // Wrapper chains served by a real HTTP server on 127.0.0.1, including the IAB wrapper samples with their
-// VASTAdTagURIs mapped from GitHub / Tremor's demo host to local copies (shared/vectors/iab-vast-samples).
+// VASTAdTagURIs mapped from GitHub / Tremor's demo host to local copies (test/vectors/iab-vast-samples).
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { vectorPath } from '../../test/vectors.js';
 import { readVast, type VastDocument } from './vast-document.js';
 import { WrapperChainResolver, type ResolverOptions } from './wrapper-chain.js';
 
-const SAMPLES = fileURLToPath(new URL('../../../shared/vectors/iab-vast-samples/', import.meta.url));
+const SAMPLES = vectorPath('iab-vast-samples');
 
 const inline = (version = '3.0') =>
   `<VAST version="${version}"><Ad id="in"><InLine><AdSystem>dsp</AdSystem><AdTitle>t</AdTitle><Impression>https://dsp.example/imp</Impression><Creatives></Creatives></InLine></Ad></VAST>`;

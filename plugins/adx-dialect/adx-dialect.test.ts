@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,19 +5,20 @@ import { startTestExchange, type TestExchange } from '../../core/testing.js';
 import type { RtbConfigInput } from '../../core/config/schema.js';
 import { startMockBidder, type MockBidder, type MockBidderOptions } from '../../examples/mock-bidder.js';
 import { auctionLines, postAuction } from '../../test/helpers.js';
+import { readVector } from '../../test/vectors.js';
 import { builtinRegistry } from '../builtin.js';
 import { adxFieldNames, adxRequestId, expandGoogleUserId, parseDictionary, truncatedIp } from './index.js';
 
-/** The shared wire contract (../shared/vectors), loaded independently of the plugin, deprecated fields included. */
-const SHARED_PROTO = new URL('../../../shared/vectors/google-openrtb-doubleclick-v50/doubleclick-core/src/main/protobuf/doubleclick.proto', import.meta.url);
-const shared = protobuf.parse(readFileSync(SHARED_PROTO, 'utf8'), { keepCase: true }).root;
+/** The shared wire contract (Google's doubleclick.proto v.50 in test/vectors), loaded independently of the plugin, deprecated fields included. */
+const shared = protobuf.parse(readVector('google-openrtb-doubleclick-v50/doubleclick-core/src/main/protobuf/doubleclick.proto'), { keepCase: true }).root;
 const BidRequest = shared.lookupType('com.google.doubleclick.BidRequest');
 const BidResponse = shared.lookupType('com.google.doubleclick.BidResponse');
 const decodeRequest = (bytes: Buffer) => BidRequest.toObject(BidRequest.decode(bytes), { longs: String, defaults: false, arrays: false });
 const encodeResponse = (value: Record<string, unknown>) => Buffer.from(BidResponse.encode(BidResponse.fromObject(value)).finish());
 
 const DICTIONARIES = fileURLToPath(new URL('./fixtures/adx-rtb-dictionaries/', import.meta.url));
-const SHARED_DICTIONARIES = new URL('../../../shared/vectors/google-openrtb-doubleclick/doubleclick-core/src/test/resources/adx-rtb-dictionaries/', import.meta.url);
+/** google/openrtb-doubleclick's dictionary test stubs (test/vectors), by file name. */
+const upstreamDictionary = (name: string) => readVector(`google-openrtb-doubleclick/doubleclick-core/src/test/resources/adx-rtb-dictionaries/${name}`);
 
 /** A bidder config with two adgroups, exclusions by name and by id, and the sample dictionaries. */
 const adxConfig = (extra: Record<string, unknown> = {}) => ({
@@ -268,19 +268,19 @@ describe('adx configuration', () => {
 
 describe('dictionary files (Google\'s <id> <name> format)', () => {
   it('reads ids and names with spaces, skips malformed lines and reports them', () => {
-    const attributes = parseDictionary(readFileSync(new URL('publisher-excludable-creative-attributes.txt', SHARED_DICTIONARIES), 'utf8'));
+    const attributes = parseDictionary(upstreamDictionary('publisher-excludable-creative-attributes.txt'));
     expect([...attributes.names]).toEqual([[1, 'CreativeAttribute1'], [2, 'CreativeAttribute2'], [3, 'CreativeAttribute3'], [32, 'MraidType: Mraid 1.0'], [34, 'RichMediaCapabilityType: RichMediaCapabilityFlash'], [48, 'RichMediaCapabilityType: RichMediaCapabilityNonSSL']]);
     expect(attributes.skippedLines).toEqual([]);
-    const products = parseDictionary(readFileSync(new URL('ad-product-categories.txt', SHARED_DICTIONARIES), 'utf8'));
+    const products = parseDictionary(upstreamDictionary('ad-product-categories.txt'));
     expect([...products.names.keys()]).toEqual([1, 2, 3]);
     expect(products.skippedLines).toEqual([4, 5]);
-    const sensitive = parseDictionary(readFileSync(new URL('ad-sensitive-categories.txt', SHARED_DICTIONARIES), 'utf8'));
+    const sensitive = parseDictionary(upstreamDictionary('ad-sensitive-categories.txt'));
     expect([...sensitive.names.keys()]).toEqual([1, 2, 3]);
     expect(sensitive.skippedLines).toEqual([5]);
   });
 
   it('a name shared by several ids excludes all of them', () => {
-    const verticals = parseDictionary(readFileSync(new URL('publisher-verticals.txt', SHARED_DICTIONARIES), 'utf8'));
+    const verticals = parseDictionary(upstreamDictionary('publisher-verticals.txt'));
     expect([...verticals.names].filter(([, name]) => name === '/Vertical1').map(([id]) => id)).toEqual([1, 2]);
   });
 });

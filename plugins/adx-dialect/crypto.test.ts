@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RtbStartupError } from '../../core/config/errors.js';
+import { readVector } from '../../test/vectors.js';
 import {
   cpmMicrosToCpiMicros,
   decodeWebSafeBase64,
@@ -13,8 +13,8 @@ import {
   type AdxPriceKeys,
 } from './crypto.js';
 
-/** Google's published examples and google/openrtb-doubleclick's test vectors (see ../shared/vectors/README.md). */
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/adx-crypto/vectors.json', import.meta.url), 'utf8'));
+/** Google's published examples and google/openrtb-doubleclick's test vectors (see test/vectors/README.md). */
+const vectors = JSON.parse(readVector('adx-crypto/vectors.json'));
 
 const keysOf = (encryption: string, integrity: string): AdxPriceKeys => ({
   encryptionKey: decodeWebSafeBase64(encryption)!,

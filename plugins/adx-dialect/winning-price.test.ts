@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestExchange, type TestExchange } from '../../core/testing.js';
 import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
 import { auctionLines, postAuction } from '../../test/helpers.js';
+import { readVector } from '../../test/vectors.js';
 import { builtinRegistry } from '../builtin.js';
 import { decryptWinningPrice, parsePriceKeys } from './index.js';
 
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/adx-crypto/vectors.json', import.meta.url), 'utf8'));
+const vectors = JSON.parse(readVector('adx-crypto/vectors.json'));
 const priceEncryption = {
   encryptionKey: vectors.google_doc_price_examples.encryption_key_websafe_b64,
   integrityKey: vectors.google_doc_price_examples.integrity_key_websafe_b64,

@@ -2,9 +2,6 @@
 // only), on realistic markup, in-process. Prints figures; asserts nothing (timings never go into tests).
 // With a filter, only the cases whose name contains it run (e.g. `npx tsx --cpu-prof test/bench/adm-rewrite.ts plugin`).
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { Award } from '../../core/auction/bids.js';
 import type { AuctionContext, BidderView } from '../../core/auction/context.js';
@@ -17,9 +14,9 @@ import { htmlBody, htmlLinks } from '../../plugins/adm-banner/html-source.js';
 import { AdmBanner, rewriteBanner, type ClickSettings } from '../../plugins/adm-banner/index.js';
 import { rewriteNative } from '../../plugins/adm-native/index.js';
 import { planVastTrackers, readVast, rewriteVast } from '../../plugins/adm-vast/index.js';
+import { readVector } from '../vectors.js';
 
 const filter = process.argv[2] ?? '';
-const vectors = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/vectors');
 const trackers = new SignedTrackerUrls('bench secret, at least 32 characters', 'https://ex.example', 3600, new Map());
 const codec = new TrackerTokenCodec('bench secret, at least 32 characters');
 const pricing = new DecimalCpmPricing();
@@ -70,8 +67,8 @@ const wholeDocument = [
   '</body></html>',
 ].join('\n');
 const macroBanner = '<a href="https://dsp.example/click?ssp=${CLICK_URL}&redirect=https%3A%2F%2Flanding.example%2F"><img src="https://cdn.example/a.jpg"></a>';
-const vast = readFileSync(path.join(vectors, 'iab-vast-samples/VAST 4.2 Samples/Inline_Linear_Tag-test.xml'), 'utf8');
-const native = readFileSync(path.join(vectors, 'prebid-openrtb/native1/response/testdata/v1.2/clickout.json'), 'utf8');
+const vast = readVector('iab-vast-samples/VAST 4.2 Samples/Inline_Linear_Tag-test.xml');
+const native = readVector('prebid-openrtb/native1/response/testdata/v1.2/clickout.json');
 
 const settings = (chain: ClickSettings['chain']): ClickSettings => ({ chain, macros: [{ macro: '${CLICK_URL}', encoding: 'url' }] });
 const banner = (chain: ClickSettings['chain'], winner = fresh()) => ({

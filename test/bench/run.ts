@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { bundle } from '../../core/bundle.mjs';
 import { RTB_NODE_FLAGS } from '../../core/node-flags.mjs';
+import { vectorPath } from '../vectors.js';
 import { PacedLoad } from './paced-load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
   // three lurls through the notices plugin (BENCH_NOTICES=off: the same bids, notices not fired).
   const noticeFlags = ['--nurl', 'SELF/win?auction=${AUCTION_ID}&price=${AUCTION_PRICE}', '--lurl', 'SELF/loss?auction=${AUCTION_ID}&loss=${AUCTION_LOSS}&min=${AUCTION_MIN_TO_WIN}'];
   // Bids on the video site carry an IAB sample VAST (a 3 KB InLine linear ad), as a video DSP would send.
-  const vastFile = path.resolve(root, '../shared/vectors/iab-vast-samples/VAST 4.2 Samples/Inline_Linear_Tag-test.xml');
+  const vastFile = vectorPath('iab-vast-samples/VAST 4.2 Samples/Inline_Linear_Tag-test.xml');
   const bidders = await Promise.all(bidderPorts.map((port, i) => launch(['--import', 'tsx', 'examples/mock-bidder.ts', '--port', String(port), '--price', String(1 + i * 0.25), '--delay', String(bidderDelayMs), '--video-markup', vastFile, ...noticeFlags], {}, /listening/)));
   bidderPids.push(...bidders.map((bidder) => bidder.pid!));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
