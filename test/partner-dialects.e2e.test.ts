@@ -72,9 +72,9 @@ describe('Kakao, RTB-host and AdX bidders in one auction', () => {
   it('the RTB-host bidder wins with 180 chips and pays 1.71 = 171 chips; its JavaScript is the tag answer', async () => {
     const { answer, line } = await auction({ kakao: 1.5, host: 180, adx: 1_700_000 }, '0.105');
     expect(line.bidders).toEqual({
-      kakao: { status: 'loss', priceMicros: 1_500_000, paidMicros: null },
-      host: { status: 'win', priceMicros: 1_800_000, paidMicros: 1_710_000 },
-      adx: { status: 'loss', priceMicros: 1_700_000, paidMicros: null },
+      kakao: { status: 'loss', priceMicros: 1_500_000, paidMicros: null, latencyMs: expect.any(Number) },
+      host: { status: 'win', priceMicros: 1_800_000, paidMicros: 1_710_000, latencyMs: expect.any(Number) },
+      adx: { status: 'loss', priceMicros: 1_700_000, paidMicros: null, latencyMs: expect.any(Number) },
     });
     expect(pricing.host.fromMicros(line.bidders.host.paidMicros!, 'down')).toBe('171');
     expect(answer.status).toBe(200);
@@ -90,9 +90,9 @@ describe('Kakao, RTB-host and AdX bidders in one auction', () => {
   it('the AdX bidder wins with 2500000 micros and pays 2.01; its markup carries 2010 CPI micros, encrypted', async () => {
     const { answer, line } = await auction({ kakao: 1.2, host: 2_000, hostUnits: 2, adx: 2_500_000 }, '0.5');
     expect(line.bidders).toEqual({
-      kakao: { status: 'loss', priceMicros: 1_200_000, paidMicros: null },
-      host: { status: 'loss', priceMicros: 2_000_000, paidMicros: null },
-      adx: { status: 'win', priceMicros: 2_500_000, paidMicros: 2_010_000 },
+      kakao: { status: 'loss', priceMicros: 1_200_000, paidMicros: null, latencyMs: expect.any(Number) },
+      host: { status: 'loss', priceMicros: 2_000_000, paidMicros: null, latencyMs: expect.any(Number) },
+      adx: { status: 'win', priceMicros: 2_500_000, paidMicros: 2_010_000, latencyMs: expect.any(Number) },
     });
     expect(answer.text).toContain('adx ad');
     expect(answer.text).not.toContain('%%WINNING_PRICE%%');
@@ -103,9 +103,9 @@ describe('Kakao, RTB-host and AdX bidders in one auction', () => {
   it('the Kakao bidder wins with 3.05 and pays 3 (the AdX bid of 2.99 plus the step)', async () => {
     const { answer, line } = await auction({ kakao: 3.05, host: 250, adx: 2_990_000 }, '0.5');
     expect(line.bidders).toEqual({
-      kakao: { status: 'win', priceMicros: 3_050_000, paidMicros: 3_000_000 },
-      host: { status: 'loss', priceMicros: 2_500_000, paidMicros: null },
-      adx: { status: 'loss', priceMicros: 2_990_000, paidMicros: null },
+      kakao: { status: 'win', priceMicros: 3_050_000, paidMicros: 3_000_000, latencyMs: expect.any(Number) },
+      host: { status: 'loss', priceMicros: 2_500_000, paidMicros: null, latencyMs: expect.any(Number) },
+      adx: { status: 'loss', priceMicros: 2_990_000, paidMicros: null, latencyMs: expect.any(Number) },
     });
     expect(pricing.kakao.fromMicros(line.bidders.kakao.paidMicros!, 'down')).toBe('3');
     expect(answer.text).toContain('kakao ad');
