@@ -65,12 +65,12 @@ export function createApp(parts: AppParts): Koa {
   app.use(async (ctx, next) => {
     try {
       await next();
-      if (parts.draining()) ctx.set('connection', 'close');
     } catch (error) {
       log.error({ err: error, path: ctx.path }, 'request failed');
       ctx.status = 500;
       ctx.body = { error: { field: null, message: 'internal error' } };
     }
+    if (parts.draining()) ctx.set('connection', 'close');
   });
 
   router.get('/ad', async (ctx) => {

@@ -6,6 +6,7 @@ import { createApp, publicUrlOf } from './app.js';
 import type { BidderPlan } from './auction/bidder-plan.js';
 import { AuctionPipeline } from './auction/pipeline.js';
 import { QpsLimit } from './auction/qps-limit.js';
+import { ServerDrain } from './http/drain.js';
 import { BidderTransport } from './auction/transport.js';
 import type { PluginEntry, RtbConfig } from './config/schema.js';
 import { RtbStartupError } from './config/errors.js';
@@ -77,6 +78,7 @@ export class Exchange {
     readonly plan: ExchangePlan,
     readonly log: Logger,
     private readonly server: Server,
+    private readonly drain: ServerDrain,
     private readonly beginDraining: () => void,
     private readonly closers: ReadonlyArray<() => Promise<void> | void>,
     /** The log the exchange made from `config.log` (none when it was given a logger): flushed on stop. */
@@ -138,13 +140,14 @@ export class Exchange {
         readiness: () => readiness(draining, resolved.plugins),
       });
       const server = app.listen({ port: config.server.port, host: config.server.host });
+      const drain = new ServerDrain(server);
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
         server.once('error', (error) => reject(new RtbStartupError('RTB_ERR_LISTEN', [`server.port: cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`])));
       });
       server.keepAliveTimeout = 5_000;
       resolved.trackers.listeningAt(`http://${config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host}:${(server.address() as AddressInfo).port}`);
-      const exchange = new Exchange(config, resolved.plan, log, server, () => (draining = true), closers, owned, metrics);
+      const exchange = new Exchange(config, resolved.plan, log, server, drain, () => (draining = true), closers, owned, metrics);
       log.info({ url: exchange.url, publicUrl: publicUrlOf(config), bidders: bidders.length }, 'exchange listening');
       return exchange;
     } catch (error) {
@@ -155,16 +158,18 @@ export class Exchange {
   }
 
   /**
-   * Stops gracefully: no new connections, in-flight auctions finish (within `server.shutdownTimeoutMs`),
-   * then plugins stop, pools close, sidecars stop and the log is flushed. Safe to call twice.
+   * Stops gracefully: `/readyz` turns 503, no new connections, every request that reached the server is answered
+   * (with `Connection: close`) and kept-alive connections close after their answer ({@link ServerDrain}), all
+   * within `server.shutdownTimeoutMs`; then plugins stop, pools close, sidecars stop and the log is flushed. Safe
+   * to call twice.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('exchange stopping: finishing in-flight auctions');
       this.beginDraining();
-      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-      this.server.closeIdleConnections();
-      const grace = setTimeout(() => this.server.closeAllConnections(), this.config.server.shutdownTimeoutMs);
+      // The listening socket may stay open for half the drain's time while clients still connect (ServerDrain).
+      const closed = this.drain.begin(this.config.server.shutdownTimeoutMs / 2);
+      const grace = setTimeout(() => this.drain.destroyAll(), this.config.server.shutdownTimeoutMs);
       await closed;
       clearTimeout(grace);
       for (const close of this.closers) {
