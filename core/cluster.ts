@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import path from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { RtbStartupError } from './config/errors.js';
 import type { RtbConfig } from './config/schema.js';
 import type { ExchangeLog } from './log.js';
 import type { ExchangeMetrics } from './metrics.js';
@@ -11,12 +12,24 @@ const SLOT_ENV = 'RTB_WORKER_SLOT';
 const CRASH_LOOP_MS = 2_000;
 /** How long the primary waits for every worker's metrics. */
 const COLLECT_TIMEOUT_MS = 2_000;
+/**
+ * Workers dying before they listened, this many in a row (no worker listening in between), stop the cluster: the
+ * cause is in what they all share (a port taken, a journal folder not writable), and a supervisor should see it.
+ */
+export const MAX_START_FAILURES = 3;
 
 type Snapshot = MetricObjectWithValues<MetricValue<string>>[];
+/** Why a worker could not start: its `RTB_ERR_*` code and problem lines, as `rtb` prints them. */
+export interface StartFailure {
+  readonly code: string;
+  readonly problems: string[];
+}
 type ClusterMessage =
   | { type: 'rtb:metrics:ask'; id: number }
   | { type: 'rtb:metrics:snapshot'; id: number; metrics: Snapshot }
-  | { type: 'rtb:metrics:text'; id: number; text: string };
+  | { type: 'rtb:metrics:text'; id: number; text: string }
+  | { type: 'rtb:listening' }
+  | ({ type: 'rtb:start-failed' } & StartFailure);
 
 /** The slot of this worker process, or undefined outside a cluster. */
 export function workerSlot(): number | undefined {
@@ -35,18 +48,32 @@ export function configForWorker(config: RtbConfig, slot: number, workers: number
   return { ...config, bidders, sidecars: [], notices: { ...config.notices, journalDir: path.join(config.notices.journalDir, `worker-${slot}`) } };
 }
 
+/** Tells the primary that this worker listens (it counts as started). */
+export function reportListening(): void {
+  process.send?.({ type: 'rtb:listening' } satisfies ClusterMessage);
+}
+
+/** Tells the primary why this worker could not start, then calls `done` (once the message is sent). */
+export function reportStartFailure(failure: StartFailure, done: () => void): void {
+  if (!process.send?.({ type: 'rtb:start-failed', ...failure } satisfies ClusterMessage, () => done())) done();
+}
+
 /**
  * The primary of `rtb start --workers N`: starts the config's sidecars once, forks N workers sharing the
  * port (node:cluster), restarts any worker that dies, answers metrics requests with every worker's sum, on
  * SIGHUP reopens `log.file` and passes the signal on to every worker (log rotation: all of them append to the
- * file), and on SIGTERM/SIGINT stops the workers (each finishes its auctions and drains its notices) and then
- * the sidecars. Resolves with the exit code.
+ * file), and once `stopRequested` resolves (SIGTERM/SIGINT) stops the workers (each finishes its auctions and
+ * drains its notices) and then the sidecars. Resolves with the exit code: 0, or 1 after {@link MAX_START_FAILURES}
+ * workers in a row died before they listened (their reason is then thrown as the start-up failure).
  */
-export async function runPrimary(config: RtbConfig, workers: number, primaryLog: ExchangeLog): Promise<number> {
+export async function runPrimary(config: RtbConfig, workers: number, primaryLog: ExchangeLog, stopRequested: Promise<void>): Promise<number> {
   const { log } = primaryLog;
   let stopping = false;
   let nextAsk = 0;
-  const slots = new Map<Worker, { slot: number; startedAt: number }>();
+  let failedStarts = 0;
+  let gaveUp: StartFailure | undefined;
+  let giveUp: () => void = () => undefined;
+  const slots = new Map<Worker, { slot: number; startedAt: number; listened: boolean; failure?: StartFailure }>();
   process.on('SIGHUP', () => {
     primaryLog.reopen();
     for (const worker of slots.keys()) if (!worker.isDead()) worker.process.kill('SIGHUP');
@@ -55,9 +82,14 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
   for (const start of config.sidecars) sidecars.push(await start());
   const fork = (slot: number) => {
     const worker = cluster.fork({ [SLOT_ENV]: String(slot) });
-    slots.set(worker, { slot, startedAt: Date.now() });
+    const state: { slot: number; startedAt: number; listened: boolean; failure?: StartFailure } = { slot, startedAt: Date.now(), listened: false };
+    slots.set(worker, state);
     worker.on('message', (message: ClusterMessage) => {
       if (message?.type === 'rtb:metrics:ask') void collect(worker, message.id);
+      else if (message?.type === 'rtb:listening') {
+        state.listened = true;
+        failedStarts = 0;
+      } else if (message?.type === 'rtb:start-failed') state.failure = { code: message.code, problems: message.problems };
     });
   };
   const collect = async (asker: Worker, id: number) => {
@@ -85,17 +117,27 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
     slots.delete(worker);
     if (stopping || !started) return;
     const lived = Date.now() - started.startedAt;
-    log.error({ slot: started.slot, pid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
+    const who = { worker: { slot: started.slot, pid: worker.process.pid }, code, signal };
+    if (!started.listened) {
+      failedStarts++;
+      const failure = started.failure ?? { code: 'RTB_ERR_WORKER_START', problems: [`worker slot ${started.slot} exited with ${signal ?? `code ${code}`} before it listened`] };
+      log.error({ ...who, failedStarts, failure }, 'worker died before it listened');
+      if (failedStarts >= MAX_START_FAILURES) {
+        gaveUp = failure;
+        giveUp();
+        return;
+      }
+    } else {
+      log.error(who, 'worker died; starting a replacement');
+    }
     setTimeout(() => !stopping && fork(started.slot), lived < CRASH_LOOP_MS ? CRASH_LOOP_MS : 0);
   });
   for (let slot = 0; slot < workers; slot++) fork(slot);
-  log.info({ workers, pid: process.pid }, 'cluster primary started');
+  log.info({ workers }, 'cluster primary started');
 
-  await new Promise<void>((resolve) => {
-    process.on('SIGTERM', () => resolve());
-    process.on('SIGINT', () => resolve());
-  });
+  await Promise.race([stopRequested, new Promise<void>((resolve) => (giveUp = resolve))]);
   stopping = true;
+  if (gaveUp) log.error({ failedStarts }, `${failedStarts} workers in a row died before they listened: the cluster stops`);
   log.info('cluster stopping: workers finish their auctions');
   await Promise.all([...slots.keys()].map((worker) => new Promise<void>((resolve) => {
     if (worker.isDead()) return resolve();
@@ -104,6 +146,7 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
   })));
   for (const sidecar of sidecars) await sidecar.close().catch(() => undefined);
   log.info('cluster stopped');
+  if (gaveUp) throw new RtbStartupError(gaveUp.code as `RTB_ERR_${string}`, gaveUp.problems);
   return 0;
 }
 
