@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
 import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
 import { http, logFileLines, spawnRtb } from './helpers.js';
@@ -136,6 +136,43 @@ describe('rtb start', () => {
     expect(lines.map((line) => line.msg).filter((msg) => lifecycle.includes(msg))).toEqual(lifecycle);
   });
 });
+
+describe('one SIGTERM to the process the operator started stops the exchange', () => {
+  // npm runs a script through a shell and does not pass SIGTERM on past it: the signal ends npm, and the exchange,
+  // re-parented, kept serving. Started by npm, `rtb` follows its parent.
+  it.each([
+    { how: 'npm start', args: ['start', '--'] },
+    { how: 'npm run rtb -- start', args: ['run', 'rtb', '--', 'start'] },
+  ])('$how', async ({ args }) => {
+    const config = file('npm-started.json', JSON.stringify({ server: { port: 0 }, trackers: { secret: 'cli-test-tracker-secret-npm' }, notices: { journalDir: path.join(dir, 'npm-notices') } }));
+    const npm = spawn('npm', [...args, '--config', config, '--workers', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      npm.kill('SIGKILL');
+    });
+    let stdout = '';
+    npm.stdout.on('data', (chunk) => (stdout += chunk));
+    await until(() => stdout.includes('"exchange listening"'), 'the exchange listening');
+    const exchangePid = JSON.parse(stdout.split('\n').find((line) => line.includes('"exchange listening"'))!).pid as number;
+    onTestFinished(() => {
+      if (alive(exchangePid)) process.kill(exchangePid, 'SIGKILL');
+    });
+    expect(exchangePid).not.toBe(npm.pid);
+    npm.kill('SIGTERM');
+    await until(() => !alive(exchangePid), 'the exchange gone after SIGTERM to npm');
+    // Gone by its graceful stop, not killed.
+    expect(stdout).toContain('"exchange stopped"');
+  });
+});
+
+/** Whether a process with this pid is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('a config that brings its own plugins (extensions)', () => {
   let [blocked, allowed]: MockBidder[] = [];

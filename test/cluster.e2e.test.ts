@@ -109,3 +109,58 @@ it('each of N workers gets its own journal folder and an N-th of every bidder\'s
   expect(worker.notices.journalDir).toBe(path.join('/var/rtb', 'worker-2'));
   expect(config.bidders.capped.maxQps).toBe(300);
 });
+
+/** Runs `rtb ARGS` to the end: its exit code, its standard output's JSON lines and its standard error. */
+async function rtbToEnd(args: string[]): Promise<{ code: number | null; lines: Array<Record<string, unknown>>; stderr: string }> {
+  const { child } = spawnRtb(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // 'close': the process has exited and its output has been read to the end.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const lines = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { code, lines, stderr };
+}
+
+it('a wrong plan stops `rtb start` before any worker is forked, whatever the worker count: the lines of `rtb check`, and the same as fatal JSON', async () => {
+  const config = path.join(dir, 'bad-plan.json');
+  writeFileSync(config, JSON.stringify({
+    server: { port: 0 },
+    plugins: ['no-such-plugin'],
+    bidders: { h: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'martian' } },
+  }));
+  const check = await rtbToEnd(['check', '--config', config]);
+  for (const workers of ['auto', '2']) {
+    const start = await rtbToEnd(['start', '--config', config, '--workers', workers]);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toBe(check.stderr);
+    expect(start.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^RTB_ERR_PLAN plugins\.0: unknown plugin "no-such-plugin"/),
+      expect.stringMatching(/^RTB_ERR_PLAN bidders\.h\.dialect: unknown dialect "martian"/),
+    ]);
+    // No worker started: no primary line, no worker line; a log shipper reads one fatal line per problem.
+    expect(start.lines.map((line) => [line.level, line.code, line.key])).toEqual([[60, 'RTB_ERR_PLAN', 'plugins.0'], [60, 'RTB_ERR_PLAN', 'bidders.h.dialect']]);
+  }
+});
+
+it('workers that keep dying before they listen stop the cluster with their reason and exit 1, instead of being replaced forever', async () => {
+  const config = path.join(dir, 'unstartable.json');
+  // A plan that resolves, and a journal folder that cannot be made (under a file): every worker fails at start.
+  const notAFolder = path.join(dir, 'a-file');
+  writeFileSync(notAFolder, '');
+  writeFileSync(config, JSON.stringify({ server: { port: 0 }, trackers: { secret: 'cluster-test-tracker-secret-2' }, notices: { journalDir: path.join(notAFolder, 'journal') } }));
+  const { code, lines, stderr } = await rtbToEnd(['start', '--config', config, '--workers', '2']);
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^RTB_ERR_NOTICES_JOURNAL notices\.journalDir: cannot use .*ENOTDIR/)]);
+  const died = lines.filter((line) => line.msg === 'worker died before it listened');
+  expect(died).toHaveLength(3);
+  expect(lines.filter((line) => line.msg === 'worker died; starting a replacement')).toHaveLength(0);
+  // Each names its worker apart from the primary's own pid; every worker line carries its slot.
+  for (const line of died) expect(line.worker).toEqual({ slot: expect.any(Number), pid: expect.any(Number) });
+  const workerLines = lines.filter((line) => line.pid !== lines[0]!.pid);
+  expect(workerLines.length).toBeGreaterThan(0);
+  for (const line of workerLines) expect(line.slot, JSON.stringify(line)).toEqual(expect.any(Number));
+  const last = lines.at(-1)!;
+  expect(last).toMatchObject({ level: 60, code: 'RTB_ERR_NOTICES_JOURNAL', key: 'notices.journalDir' });
+});
