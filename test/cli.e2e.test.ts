@@ -141,11 +141,12 @@ describe('one SIGTERM to the process the operator started stops the exchange', (
   // npm runs a script through a shell and does not pass SIGTERM on past it: the signal ends npm, and the exchange,
   // re-parented, kept serving. Started by npm, `rtb` follows its parent.
   it.each([
-    { how: 'npm start', args: ['start', '--'] },
-    { how: 'npm run rtb -- start', args: ['run', 'rtb', '--', 'start'] },
-  ])('$how', async ({ args }) => {
+    { how: 'npm start', command: 'npm', args: ['start', '--'] },
+    { how: 'npm run rtb -- start', command: 'npm', args: ['run', 'rtb', '--', 'start'] },
+    { how: 'npx rtb start', command: 'npx', args: ['rtb', 'start'] },
+  ])('$how', async ({ command, args }) => {
     const config = file('npm-started.json', JSON.stringify({ server: { port: 0 }, trackers: { secret: 'cli-test-tracker-secret-npm' }, notices: { journalDir: path.join(dir, 'npm-notices') } }));
-    const npm = spawn('npm', [...args, '--config', config, '--workers', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn(command, [...args, '--config', config, '--workers', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     onTestFinished(() => {
       npm.kill('SIGKILL');
     });
