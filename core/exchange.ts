@@ -16,6 +16,7 @@ import { STAGE_NAMES, type StageName } from './hooks/stages.js';
 import { createLog, type ExchangeLog } from './log.js';
 import { ExchangeMetrics } from './metrics.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
+import type { ClusterChannel } from './plugin/cluster-channel.js';
 import { DEFAULT_PRICING } from './plugin/dialect.js';
 import type { PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
@@ -43,6 +44,8 @@ export interface ExchangeOptions {
   readonly log?: Logger;
   /** Told of every hook outcome, besides the exchange's own metrics (`rtb_hook_calls_total`). */
   readonly observeHooks?: HookObserver;
+  /** This process's cluster channel (`Tokens.Cluster`): a cluster worker's under `rtb start --workers N`; else a single process's. */
+  readonly cluster?: ClusterChannel;
 }
 
 /** The resolved plan of an exchange: what `rtb check` prints. */
@@ -108,7 +111,7 @@ export class Exchange {
       for (const close of closers) await Promise.resolve().then(close).catch(() => undefined);
     };
     try {
-      const resolved = resolveExchange(config, options.registry, log, dispatcher);
+      const resolved = resolveExchange(config, options.registry, log, dispatcher, options.cluster);
       const { metrics } = resolved;
       const extra = options.observeHooks;
       const observe: HookObserver = extra
@@ -219,8 +222,11 @@ function trackerBase(config: RtbConfig): string | undefined {
   return config.server.publicUrl?.replace(/\/+$/, '');
 }
 
-/** Resolves plugins and bidder strategies (from `base` and the config's `extensions`) without opening any connection (what `rtb check` needs). */
-export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent()) {
+/**
+ * Resolves plugins and bidder strategies (from `base` and the config's `extensions`) without opening any connection
+ * (what `rtb check` needs), for a process of the given cluster role (`cluster`; a single process by default).
+ */
+export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent(), cluster?: ClusterChannel) {
   const { registry, problems } = base.withExtensions(config.extensions);
   const bidderPricing = new Map<string, Pricing>();
   let trackers: SignedTrackerUrls | undefined;
@@ -232,7 +238,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     trackers = new SignedTrackerUrls('unused: the exchange will not start', trackerBase(config), 1, bidderPricing);
   }
   const metrics = new ExchangeMetrics(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
-  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics });
+  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics, ...(cluster ? { cluster } : {}) });
   const attempt = <T>(make: () => T): T | undefined => {
     try {
       return make();

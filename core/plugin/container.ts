@@ -7,6 +7,7 @@ import { RtbStartupError } from '../config/errors.js';
 import { ExchangeMetrics } from '../metrics.js';
 import type { Pricing } from '../pricing.js';
 import type { TrackerUrls } from '../trackers/contract.js';
+import { SINGLE_PROCESS, type ClusterChannel } from './cluster-channel.js';
 import type { Plugin, PluginScope } from './contract.js';
 import { DEFAULT_PRICING, type BidderScope, type Dialect } from './dialect.js';
 import type { PluginRegistry } from './registry.js';
@@ -20,6 +21,8 @@ export interface RootServices {
   readonly bidderPricing: ReadonlyMap<string, Pricing>;
   /** The exchange's metrics (`Tokens.Metrics`). */
   readonly metrics: ExchangeMetrics;
+  /** The process's cluster channel (`Tokens.Cluster`); a single process's when not given. */
+  readonly cluster?: ClusterChannel;
 }
 
 /**
@@ -37,6 +40,7 @@ export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: 
     root.register(Tokens.BidderPricing, { useValue: services.bidderPricing });
   }
   root.register(Tokens.Metrics, { useValue: services?.metrics ?? new ExchangeMetrics() });
+  root.register(Tokens.Cluster, { useValue: services?.cluster ?? SINGLE_PROCESS });
   return root;
 }
 

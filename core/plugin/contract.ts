@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RtbConfig } from '../config/schema.js';
 import type { StageHook, StageName } from '../hooks/stages.js';
+import type { ClusterChannel } from './cluster-channel.js';
 
 /** The hooks a plugin may implement: a method named after each stage it takes part in. */
 export type PluginHooks = { [S in StageName]?: StageHook<S> };
@@ -19,6 +20,15 @@ export interface Plugin extends PluginHooks {
    * or `false` / a reason why not (e.g. the notices journal cannot be written). Absent: always ready.
    */
   ready?(): boolean | string;
+  /**
+   * Under `rtb start --workers N` the primary resolves every plugin too, and calls this (before it forks a worker)
+   * on those that hold what the machine's workers must share: the plugin serves its workers' messages on `channel`
+   * (`channel.serve`), which its worker instances send through `Tokens.Cluster`. Its `start()` is then called in
+   * each worker (with `Tokens.Cluster`'s role `worker`), never in the primary. A failure stops the start-up.
+   */
+  startPrimary?(channel: ClusterChannel): void | Promise<void>;
+  /** In the primary, after every worker has stopped: the counterpart of {@link startPrimary}. */
+  stopPrimary?(): void | Promise<void>;
 }
 
 /** What DI gives each plugin instance: its name, its options from config, and a logger tagged with its name. */

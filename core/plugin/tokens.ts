@@ -28,4 +28,9 @@ export const Tokens = {
    * only they know (the `notices` plugin: notices and billing).
    */
   Metrics: Symbol.for('rtb.Metrics'),
+  /**
+   * The process's {@link ClusterChannel}: its role (`single`, `worker`, `primary`), and under `rtb start --workers
+   * N` the way a plugin's worker instances talk to its instance in the primary (`Plugin.startPrimary`).
+   */
+  Cluster: Symbol.for('rtb.Cluster'),
 } as const;

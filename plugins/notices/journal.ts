@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { RtbStartupError } from '../../core/config/errors.js';
@@ -180,6 +180,16 @@ export class NoticeJournal {
       await this.handle.close();
       unlockDirectory(this.dir, this.lockId);
     }
+  }
+
+  /**
+   * Closes the journal and removes its file and folder: another journal has taken over what it held (the shared
+   * ledger adopting a worker slot's journal).
+   */
+  async retire(): Promise<void> {
+    await this.close();
+    await rm(path.join(this.dir, FILE), { force: true });
+    await rmdir(this.dir).catch(() => undefined);
   }
 
   private get idle(): boolean {
