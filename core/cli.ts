@@ -9,9 +9,12 @@ import { RtbStartupError } from './config/errors.js';
 import { loadConfig, type CompiledModules } from './config/load.js';
 import { configForWorker, joinClusterMetrics, reportListening, reportStartFailure, runPrimary, workerSlot } from './cluster.js';
 import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
+import { ExchangePrimary } from './exchange-primary.js';
 import { createLog } from './log.js';
 import { guardProcess } from './process-guards.js';
 import { logStartupFailure, startupProblems } from './startup-failure.js';
+import { shareTrackerSecret } from './trackers/tracker-secret.js';
+import { workerChannel } from './plugin/cluster-channel.js';
 import type { RtbConfig } from './config/schema.js';
 
 const USAGE = `usage:
@@ -93,8 +96,9 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
     await checkPlan(config);
     const log = createLog(config.log);
     guardProcess(() => log.log);
+    shareTrackerSecret(config.trackers, log.log);
     try {
-      return await runPrimary(config, workers, log, stop);
+      return await runPrimary(config, workers, log, stop, (channel) => ExchangePrimary.start(config, builtinRegistry(), log.log, channel));
     } finally {
       await log.flush();
     }
@@ -104,7 +108,10 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   let exchange: Exchange | undefined;
   process.on('SIGHUP', () => exchange?.reopenLog());
   guardProcess(() => exchange?.log);
-  exchange = await Exchange.start(slot === undefined ? config : configForWorker(config, slot, workers), { registry: builtinRegistry() });
+  exchange = await Exchange.start(
+    slot === undefined ? config : configForWorker(config, workers),
+    slot === undefined ? { registry: builtinRegistry() } : { registry: builtinRegistry(), cluster: workerChannel() },
+  );
   if (slot !== undefined) {
     joinClusterMetrics(exchange.metrics);
     reportListening();

@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
-import path from 'node:path';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { RtbStartupError } from './config/errors.js';
 import type { RtbConfig } from './config/schema.js';
 import type { ExchangeLog } from './log.js';
 import type { ExchangeMetrics } from './metrics.js';
+import { primaryChannel, type ClusterChannel } from './plugin/cluster-channel.js';
 
 /** The environment variable that tells a worker its slot (0 … N-1): the same slot after a restart. */
 const SLOT_ENV = 'RTB_WORKER_SLOT';
@@ -37,15 +37,24 @@ export function workerSlot(): number | undefined {
 }
 
 /**
- * What a worker changes in the config: sidecars run once, in the primary; the notices journal is the slot's
- * own folder, so a restarted worker takes over exactly what its predecessor owed; and each bidder's `maxQps` is
- * shared out, a `workers`-th to each (the workers take turns at new connections, so their shares of the load are
- * about even).
+ * What a worker changes in the config: sidecars run once, in the primary; and each bidder's `maxQps` is shared
+ * out, a `workers`-th to each (the workers take turns at new connections, so their shares of the load are about
+ * even). The notices journal is the primary's alone (its {@link PrimaryPart}).
  */
-export function configForWorker(config: RtbConfig, slot: number, workers: number): RtbConfig {
+export function configForWorker(config: RtbConfig, workers: number): RtbConfig {
   const bidders = Object.fromEntries(Object.entries(config.bidders).map(([name, bidder]) =>
     [name, bidder.maxQps === undefined ? bidder : { ...bidder, maxQps: bidder.maxQps / workers }]));
-  return { ...config, bidders, sidecars: [], notices: { ...config.notices, journalDir: path.join(config.notices.journalDir, `worker-${slot}`) } };
+  return { ...config, bidders, sidecars: [] };
+}
+
+/**
+ * What the primary itself runs of the exchange (`ExchangePrimary`): the plugins' shared parts, started on the
+ * primary's cluster channel before any worker is forked and stopped once every worker has exited.
+ */
+export interface PrimaryPart {
+  /** The primary's own metrics, summed with the workers' on every scrape. */
+  readonly metrics: Pick<ExchangeMetrics, 'snapshot'>;
+  stop(): Promise<void>;
 }
 
 /** Tells the primary that this worker listens (it counts as started). */
@@ -59,14 +68,21 @@ export function reportStartFailure(failure: StartFailure, done: () => void): voi
 }
 
 /**
- * The primary of `rtb start --workers N`: starts the config's sidecars once, forks N workers sharing the
- * port (node:cluster), restarts any worker that dies, answers metrics requests with every worker's sum, on
+ * The primary of `rtb start --workers N`: starts the config's sidecars once, then its own part of the exchange
+ * (`startPart`, on the channel workers' plugins reach it by), forks N workers sharing the port (node:cluster),
+ * restarts any worker that dies, answers metrics requests with every worker's sum, on
  * SIGHUP reopens `log.file` and passes the signal on to every worker (log rotation: all of them append to the
  * file), and once `stopRequested` resolves (SIGTERM/SIGINT) stops the workers (each finishes its auctions and
- * drains its notices) and then the sidecars. Resolves with the exit code: 0, or 1 after {@link MAX_START_FAILURES}
+ * hands its notices over), then its own part (which drains the notices) and the sidecars. Resolves with the exit code: 0, or 1 after {@link MAX_START_FAILURES}
  * workers in a row died before they listened (their reason is then thrown as the start-up failure).
  */
-export async function runPrimary(config: RtbConfig, workers: number, primaryLog: ExchangeLog, stopRequested: Promise<void>): Promise<number> {
+export async function runPrimary(
+  config: RtbConfig,
+  workers: number,
+  primaryLog: ExchangeLog,
+  stopRequested: Promise<void>,
+  startPart: (channel: ClusterChannel) => Promise<PrimaryPart>,
+): Promise<number> {
   const { log } = primaryLog;
   let stopping = false;
   let nextAsk = 0;
@@ -78,8 +94,18 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
     primaryLog.reopen();
     for (const worker of slots.keys()) if (!worker.isDead()) worker.process.kill('SIGHUP');
   });
-  const sidecars = [];
+  const sidecars: Array<Awaited<ReturnType<RtbConfig['sidecars'][number]>>> = [];
+  const closeSidecars = async () => {
+    for (const sidecar of sidecars) await sidecar.close().catch(() => undefined);
+  };
   for (const start of config.sidecars) sidecars.push(await start());
+  let part: PrimaryPart;
+  try {
+    part = await startPart(primaryChannel((worker) => slots.get(worker)?.slot ?? -1));
+  } catch (error) {
+    await closeSidecars();
+    throw error;
+  }
   const fork = (slot: number) => {
     const worker = cluster.fork({ [SLOT_ENV]: String(slot) });
     const state: { slot: number; startedAt: number; listened: boolean; failure?: StartFailure } = { slot, startedAt: Date.now(), listened: false };
@@ -108,7 +134,8 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
       worker.on('message', onMessage);
       worker.send({ type: 'rtb:metrics:ask', id: ask } satisfies ClusterMessage);
     })));
-    const text = await AggregatorRegistry.aggregate(answers.filter((a): a is Snapshot => a !== undefined)).metrics();
+    const own = await part.metrics.snapshot();
+    const text = await AggregatorRegistry.aggregate([own, ...answers.filter((a): a is Snapshot => a !== undefined)]).metrics();
     if (asker.isConnected()) asker.send({ type: 'rtb:metrics:text', id, text } satisfies ClusterMessage);
   };
 
@@ -139,12 +166,15 @@ export async function runPrimary(config: RtbConfig, workers: number, primaryLog:
   stopping = true;
   if (gaveUp) log.error({ failedStarts }, `${failedStarts} workers in a row died before they listened: the cluster stops`);
   log.info('cluster stopping: workers finish their auctions');
-  await Promise.all([...slots.keys()].map((worker) => new Promise<void>((resolve) => {
-    if (worker.isDead()) return resolve();
-    worker.once('exit', () => resolve());
-    worker.process.kill('SIGTERM');
-  })));
-  for (const sidecar of sidecars) await sidecar.close().catch(() => undefined);
+  // A worker's last messages (the notices it handed over as it stopped) are read before its channel closes:
+  // the primary's part stops once every worker has both exited and disconnected.
+  await Promise.all([...slots.keys()].map((worker) => Promise.all([
+    new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))),
+    new Promise<void>((resolve) => (worker.isConnected() ? worker.once('disconnect', () => resolve()) : resolve())),
+    worker.isDead() ? undefined : worker.process.kill('SIGTERM'),
+  ])));
+  await part.stop();
+  await closeSidecars();
   log.info('cluster stopped');
   if (gaveUp) throw new RtbStartupError(gaveUp.code as `RTB_ERR_${string}`, gaveUp.problems);
   return 0;

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
 import { configForWorker } from '../core/cluster.js';
 import { startMockBidder } from '../examples/mock-bidder.js';
-import { http, spawnRtb } from './helpers.js';
+import { http, jsonLinesOf, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));
@@ -17,8 +19,9 @@ function sample(text: string, series: string): number {
   return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
 }
 
-it('--workers 2: workers share the port, metrics add up across them, a killed worker is replaced and its journaled notice delivered', async () => {
-  const bidder = await startMockBidder({ price: 1, noticeStatuses: [503] });
+it('--workers 2: workers share the port, metrics add up across them (the primary\'s notices too), a killed worker is replaced and the notices it handed over are still delivered', async () => {
+  // Every notice is refused until the test says otherwise: the win notice is still owed when its worker dies.
+  const bidder = await startMockBidder({ price: 1, noticeStatuses: Array(10_000).fill(503) });
   bidder.set({ nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
   const config = path.join(dir, 'cluster.json');
   writeFileSync(config, JSON.stringify({
@@ -26,18 +29,10 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
     sites: { s: { banner: { w: 300, h: 250 } } },
     bidders: { a: { endpoint: `${bidder.url}/bid` } },
     trackers: { secret: 'cluster-test-tracker-secret-0' },
-    // The refused win notice waits in the journal: no retry within the test.
-    notices: { journalDir: path.join(dir, 'journal'), retryBaseMs: 600_000, retryMaxMs: 600_000, drainTimeoutMs: 1_000 },
+    notices: { journalDir: path.join(dir, 'journal'), retryBaseMs: 50, retryMaxMs: 100, maxAttempts: 10_000, drainTimeoutMs: 1_000 },
   }));
-  const lines: Array<Record<string, unknown>> = [];
   const { child: primary, exited } = spawnRtb(['start', '--config', config, '--workers', '2']);
-  let pending = '';
-  primary.stdout.on('data', (chunk) => {
-    pending += chunk;
-    const complete = pending.split('\n');
-    pending = complete.pop()!;
-    for (const text of complete) if (text.startsWith('{')) lines.push(JSON.parse(text));
-  });
+  const lines = jsonLinesOf(primary);
   const listening = () => lines.filter((line) => line.msg === 'exchange listening');
   try {
     await until(() => listening().length === 2, 'two workers listening');
@@ -47,25 +42,28 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
 
     for (let i = 0; i < 6; i++) expect((await http(`${url}/ad?site=s`)).status).toBe(200);
     const served = new Set(lines.filter((line) => line.msg === 'auction').map((line) => line.pid));
+    await until(() => new Set(bidder.notices.map((notice) => notice.url)).size === 6, 'every win notice attempted');
     const metrics = (await http(`${url}/metrics`)).text;
     expect(sample(metrics, 'rtb_auctions_total{outcome="filled"}')).toBe(6);
     expect(sample(metrics, 'rtb_bids_total{bidder="a",status="win",code=""}')).toBe(6);
+    // Owed by the primary, which delivers for the whole machine: its metrics are in every scrape.
+    expect(sample(metrics, 'rtb_notices_pending{type="nurl"}')).toBe(6);
+    expect(sample(metrics, 'rtb_notices_total{type="nurl",result="retried"}')).toBeGreaterThanOrEqual(6);
     expect(served.size).toBeGreaterThanOrEqual(1);
 
-    // The first win notice was refused (503) and journaled by the worker that ran that auction: kill it.
-    await until(() => bidder.notices.length >= 1, 'the first win notice refused');
-    // The refused notice's auction, by its id in the notice URL: two workers' log lines reach the primary's
-    // standard output in batches, so the first auction line there need not be the first auction notified.
+    // Kill the worker that ran the first auction, while its win notice is still refused.
     const refusedId = new URL(bidder.notices[0]!.url, bidder.url).searchParams.get('auction');
     await until(() => lines.some((line) => line.msg === 'auction' && line.auctionId === refusedId), 'the refused auction logged');
     const firstAuction = lines.find((line) => line.msg === 'auction' && line.auctionId === refusedId)!;
-    await until(() => lines.some((line) => line.msg === 'win' && line.auctionId === firstAuction.auctionId), 'the win logged');
     process.kill(firstAuction.pid as number, 'SIGKILL');
     await until(() => lines.some((line) => line.msg === 'worker died; starting a replacement'), 'the primary noticing');
+    expect(bidder.notices.every((notice) => notice.status === 503)).toBe(true);
+    bidder.set({ noticeStatuses: [] });
+    await until(() => new Set(bidder.notices.filter((notice) => notice.status === 200).map((notice) => notice.url)).size === 6, 'every win notice delivered after the kill');
+    const forFirst = bidder.notices.filter((notice) => notice.url.includes(String(refusedId)));
+    expect(forFirst.at(-1)!.status).toBe(200);
+    expect(forFirst.filter((notice) => notice.status === 200)).toHaveLength(1);
     await until(() => listening().length === 3, 'a replacement worker listening');
-    await until(() => bidder.notices.some((notice) => notice.status === 200 && notice.url.includes(String(firstAuction.auctionId))), 'the owed notice delivered by the replacement');
-    const forFirst = bidder.notices.filter((notice) => notice.url.includes(String(firstAuction.auctionId)));
-    expect(forFirst.map((notice) => notice.status)).toEqual([503, 200]);
     expect((await http(`${url}/ad?site=s`)).status).toBe(200);
 
     primary.kill('SIGTERM');
@@ -76,7 +74,7 @@ it('--workers 2: workers share the port, metrics add up across them, a killed wo
   }
 });
 
-it('workers whose primary is killed with SIGKILL exit instead of lingering (their journals keep what they owed)', async () => {
+it('workers whose primary is killed with SIGKILL exit instead of lingering (its journal keeps what the machine owed)', async () => {
   const config = path.join(dir, 'orphans.json');
   writeFileSync(config, JSON.stringify({
     server: { port: 0 },
@@ -101,12 +99,13 @@ it('workers whose primary is killed with SIGKILL exit instead of lingering (thei
   await until(() => !workerPids().some(alive), 'the orphaned workers gone');
 });
 
-it('each of N workers gets its own journal folder and an N-th of every bidder\'s maxQps', () => {
+it('each of N workers gets an N-th of every bidder\'s maxQps, no sidecar, and the one journal folder (the primary\'s)', () => {
   const config = parseConfig({ bidders: { capped: { endpoint: 'http://127.0.0.1:9/bid', maxQps: 300 }, free: { endpoint: 'http://127.0.0.1:8/bid' } }, notices: { journalDir: '/var/rtb' } });
-  const worker = configForWorker(config, 2, 3);
+  const worker = configForWorker(config, 3);
   expect(worker.bidders.capped.maxQps).toBe(100);
   expect(worker.bidders.free.maxQps).toBeUndefined();
-  expect(worker.notices.journalDir).toBe(path.join('/var/rtb', 'worker-2'));
+  expect(worker.sidecars).toEqual([]);
+  expect(worker.notices.journalDir).toBe('/var/rtb');
   expect(config.bidders.capped.maxQps).toBe(300);
 });
 
@@ -144,23 +143,41 @@ it('a wrong plan stops `rtb start` before any worker is forked, whatever the wor
   }
 });
 
-it('workers that keep dying before they listen stop the cluster with their reason and exit 1, instead of being replaced forever', async () => {
-  const config = path.join(dir, 'unstartable.json');
-  // A plan that resolves, and a journal folder that cannot be made (under a file): every worker fails at start.
+it('a journal folder the primary cannot use stops `rtb start` before any worker is forked: its reason, exit 1', async () => {
+  const config = path.join(dir, 'no-journal.json');
+  // A plan that resolves, and a journal folder that cannot be made (under a file).
   const notAFolder = path.join(dir, 'a-file');
   writeFileSync(notAFolder, '');
   writeFileSync(config, JSON.stringify({ server: { port: 0 }, trackers: { secret: 'cluster-test-tracker-secret-2' }, notices: { journalDir: path.join(notAFolder, 'journal') } }));
   const { code, lines, stderr } = await rtbToEnd(['start', '--config', config, '--workers', '2']);
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^RTB_ERR_NOTICES_JOURNAL notices\.journalDir: cannot use .*ENOTDIR/)]);
-  const died = lines.filter((line) => line.msg === 'worker died before it listened');
-  expect(died).toHaveLength(3);
-  expect(lines.filter((line) => line.msg === 'worker died; starting a replacement')).toHaveLength(0);
-  // Each names its worker apart from the primary's own pid; every worker line carries its slot.
-  for (const line of died) expect(line.worker).toEqual({ slot: expect.any(Number), pid: expect.any(Number) });
-  const workerLines = lines.filter((line) => line.pid !== lines[0]!.pid);
-  expect(workerLines.length).toBeGreaterThan(0);
-  for (const line of workerLines) expect(line.slot, JSON.stringify(line)).toEqual(expect.any(Number));
-  const last = lines.at(-1)!;
-  expect(last).toMatchObject({ level: 60, code: 'RTB_ERR_NOTICES_JOURNAL', key: 'notices.journalDir' });
+  expect(lines.filter((line) => line.msg === 'exchange listening' || line.msg === 'cluster primary started')).toEqual([]);
+  expect(new Set(lines.map((line) => line.pid)).size).toBe(1);
+  expect(lines.at(-1)).toMatchObject({ level: 60, code: 'RTB_ERR_NOTICES_JOURNAL', key: 'notices.journalDir' });
+});
+
+it('workers that keep dying before they listen stop the cluster with their reason and exit 1, instead of being replaced forever', async () => {
+  // A plan that resolves, and a port another process holds: every worker fails to listen.
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const { port } = taken.address() as AddressInfo;
+  const config = path.join(dir, 'unstartable.json');
+  writeFileSync(config, JSON.stringify({ server: { port, host: '127.0.0.1' }, trackers: { secret: 'cluster-test-tracker-secret-2' }, notices: { journalDir: path.join(dir, 'unstartable-journal') } }));
+  try {
+    const { code, lines, stderr } = await rtbToEnd(['start', '--config', config, '--workers', '2']);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^RTB_ERR_LISTEN server\.port: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/)]);
+    const died = lines.filter((line) => line.msg === 'worker died before it listened');
+    expect(died).toHaveLength(3);
+    expect(lines.filter((line) => line.msg === 'worker died; starting a replacement')).toHaveLength(0);
+    // Each names its worker apart from the primary's own pid; every worker line carries its slot.
+    for (const line of died) expect(line.worker).toEqual({ slot: expect.any(Number), pid: expect.any(Number) });
+    const workerLines = lines.filter((line) => line.pid !== lines[0]!.pid);
+    expect(workerLines.length).toBeGreaterThan(0);
+    for (const line of workerLines) expect(line.slot, JSON.stringify(line)).toEqual(expect.any(Number));
+    expect(lines.at(-1)).toMatchObject({ level: 60, code: 'RTB_ERR_LISTEN', key: 'server.port' });
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
 });

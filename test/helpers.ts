@@ -84,15 +84,28 @@ export function logFileLines(file: string): Array<Record<string, unknown>> {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Runs `node core/bin.mjs ARGS` (the `rtb` command) from the repository root: the child, and its exit code once
- * it exits. Killed (SIGKILL) when the calling test finishes if it still runs, so a failed or timed-out test
+ * Runs `node core/bin.mjs ARGS` (the `rtb` command) from the repository root, with `env` (this process's by
+ * default): the child, and its exit code once it exits. Killed (SIGKILL) when the calling test finishes if it still runs, so a failed or timed-out test
  * leaves no exchange behind. Call it inside a test.
  */
-export function spawnRtb(args: string[]): { child: ChildProcessWithoutNullStreams; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), ...args], { cwd: root });
+export function spawnRtb(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcessWithoutNullStreams; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(root, 'core/bin.mjs'), ...args], { cwd: root, env });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return { child, exited };
+}
+
+/** The JSON log lines a child writes on its standard output, parsed as they arrive (the array grows). */
+export function jsonLinesOf(child: ChildProcessWithoutNullStreams): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  let pending = '';
+  child.stdout.on('data', (chunk) => {
+    pending += chunk;
+    const complete = pending.split('\n');
+    pending = complete.pop()!;
+    for (const text of complete) if (text.startsWith('{')) lines.push(JSON.parse(text) as Record<string, unknown>);
+  });
+  return lines;
 }

@@ -18,15 +18,18 @@ export type TopicHandler = (payload: unknown, from: { readonly slot: number }) =
  */
 export interface ClusterChannel {
   readonly role: ClusterRole;
-  /** Worker: hands the primary a message that needs no answer. */
-  post(topic: string, payload: unknown): void;
+  /**
+   * Worker: hands the primary a message that needs no answer. Resolves once it is written to the channel (a worker
+   * that stops awaits its last post, so that exiting does not drop it); rejects when the primary is gone.
+   */
+  post(topic: string, payload: unknown): Promise<void>;
   /** Worker: asks the primary; resolves with what its handler returned (awaited), rejects with what it threw. */
   request<T>(topic: string, payload: unknown): Promise<T>;
   /** Primary: answers `topic` from every worker, present and future. */
   serve(topic: string, handler: TopicHandler): void;
 }
 
-/** The slot that node:cluster's worker environment names (`RTB_WORKER_SLOT`), for a worker's messages. */
+/** What travels on node:cluster's IPC channel for plugins: a worker's post or request, and the primary's answer. */
 type PluginMessage =
   | { type: 'rtb:plugin'; topic: string; id?: number; payload: unknown }
   | { type: 'rtb:plugin:answer'; id: number; ok: true; value: unknown }
@@ -35,9 +38,7 @@ type PluginMessage =
 /** The channel of a process that is the whole exchange: nothing to talk to. */
 export const SINGLE_PROCESS: ClusterChannel = {
   role: 'single',
-  post: () => {
-    throw new Error('cluster channel: a single process has no primary to post to');
-  },
+  post: () => Promise.reject(new Error('cluster channel: a single process has no primary to post to')),
   request: () => Promise.reject(new Error('cluster channel: a single process has no primary to ask')),
   serve: () => {
     throw new Error('cluster channel: only a cluster primary serves topics');
@@ -60,13 +61,19 @@ export function workerChannel(): ClusterChannel {
     for (const pending of waiting.values()) pending.reject(new Error('cluster channel: the primary is gone'));
     waiting.clear();
   });
-  const send = (message: PluginMessage) => {
+  const send = (message: PluginMessage, sent?: (error: Error | null) => void) => {
     if (!process.connected) throw new Error('cluster channel: the primary is gone');
-    process.send!(message);
+    process.send!(message, undefined, undefined, sent);
   };
   return {
     role: 'worker',
-    post: (topic, payload) => send({ type: 'rtb:plugin', topic, payload }),
+    post: (topic, payload) => new Promise<void>((resolve, reject) => {
+      try {
+        send({ type: 'rtb:plugin', topic, payload }, (error) => (error ? reject(error) : resolve()));
+      } catch (error) {
+        reject(error as Error);
+      }
+    }),
     request: <T>(topic: string, payload: unknown) => new Promise<T>((resolve, reject) => {
       const id = ++nextId;
       waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
@@ -109,9 +116,7 @@ export function primaryChannel(slotOf: (worker: Worker) => number): ClusterChann
   });
   return {
     role: 'primary',
-    post: () => {
-      throw new Error('cluster channel: the primary posts to nobody');
-    },
+    post: () => Promise.reject(new Error('cluster channel: the primary posts to nobody')),
     request: () => Promise.reject(new Error('cluster channel: the primary asks nobody')),
     serve: (topic, handler) => {
       handlers.set(topic, handler);

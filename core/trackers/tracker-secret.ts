@@ -28,3 +28,14 @@ export function resolveTrackerSecret(config: TrackersConfig, log: Logger, env: N
   log.warn(`trackers.secret and ${TRACKER_SECRET_ENV} are not set: tracker URLs use a random key of this process and stop working when it restarts or on another node`);
   return randomBytes(32).toString('base64url');
 }
+
+/**
+ * Before a cluster primary forks its workers: when neither `trackers.secret` nor `RTB_TRACKER_SECRET` is set, puts
+ * one random key in this process's `RTB_TRACKER_SECRET` (which the workers inherit) and warns once. Every worker
+ * then signs and checks tracker URLs with the same key: a tracker hit is honoured whichever worker takes it.
+ */
+export function shareTrackerSecret(config: TrackersConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): void {
+  if (config.secret !== undefined || (env[TRACKER_SECRET_ENV] ?? '') !== '') return;
+  log.warn(`trackers.secret and ${TRACKER_SECRET_ENV} are not set: tracker URLs use a random key shared by this machine's workers and stop working when the exchange restarts or on another node`);
+  env[TRACKER_SECRET_ENV] = randomBytes(32).toString('base64url');
+}

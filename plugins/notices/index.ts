@@ -15,6 +15,7 @@ import { NoticeDestinations } from './destinations.js';
 import { EventLog } from './event-log.js';
 import { NoticeLedger, type Ledger } from './ledger.js';
 import type { Notice, NoticeKind } from './notice.js';
+import { RemoteLedger, serveLedger } from './remote-ledger.js';
 import { readSettings, type NoticesSettings } from './settings.js';
 
 export { BilledImpressions } from './billed-impressions.js';
@@ -30,17 +31,6 @@ const FALLBACK_PRICING = new DecimalCpmPricing();
  * to a notice). The shutdown drain takes a batch in at once.
  */
 export const INTAKE_BATCH_MS = 5;
-/** The cluster channel's topics (`Tokens.Cluster`): a worker's accepted notices, and its impression claims. */
-const ACCEPT_TOPIC = 'notices:accept';
-const CLAIM_TOPIC = 'notices:claim';
-
-/** An impression claim as a worker sends it to the primary. */
-interface ClaimMessage {
-  readonly key: string;
-  readonly expiresAt: number;
-  readonly burl?: Notice;
-}
-
 /**
  * `notices` (on by default; `notices.enabled: false` turns it off): the exchange's notices to bidders, durable.
  * - `auction` events: the winner's `nurl` (T1) and each loser's `lurl` (T3), fired after the auction, never in
@@ -67,6 +57,8 @@ export class NoticesPlugin implements Plugin {
   /** The ledger this process owns and must stop, if any. */
   private owned?: NoticeLedger;
   private stopping?: Promise<void>;
+  /** The last batch's hand-over to the ledger: what a stop waits for (a worker must not exit before it is sent). */
+  private handover: Promise<void> = Promise.resolve();
   /** Auction events not yet turned into notices: taken in together (see {@link INTAKE_BATCH_MS}). */
   private readonly intake = new BatchWindow<AuctionNoticeEvent>(INTAKE_BATCH_MS, (events) => this.takeIn(events));
   private readonly idPrefix = randomBytes(4).toString('hex');
@@ -90,7 +82,7 @@ export class NoticesPlugin implements Plugin {
    */
   async start(): Promise<void> {
     if (this.cluster.role === 'worker') {
-      this.ledger = this.primaryLedger(this.cluster);
+      this.ledger = new RemoteLedger(this.cluster);
       return;
     }
     this.owned = new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
@@ -106,11 +98,7 @@ export class NoticesPlugin implements Plugin {
     const ledger = new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
     await ledger.start(true);
     this.owned = this.ledger = ledger;
-    channel.serve(ACCEPT_TOPIC, (notices) => ledger.accept(notices as Notice[]));
-    channel.serve(CLAIM_TOPIC, (payload) => {
-      const { key, expiresAt, burl } = payload as ClaimMessage;
-      return ledger.claim(key, expiresAt, burl);
-    });
+    serveLedger(channel, ledger);
   }
 
   /** In a cluster primary, once every worker has stopped: delivers what it can within `drainTimeoutMs`, closes the journal. */
@@ -125,6 +113,7 @@ export class NoticesPlugin implements Plugin {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.intake.flush();
+      await this.handover;
       await this.owned?.stop();
       await this.destinations.close();
     })();
@@ -152,25 +141,17 @@ export class NoticesPlugin implements Plugin {
     this.events.click(event.claim);
   }
 
-  /** The primary's ledger, as a cluster worker reaches it: notices handed over in batches, claims asked. */
-  private primaryLedger(channel: ClusterChannel): Ledger {
-    return {
-      accept: (notices) => channel.post(ACCEPT_TOPIC, notices),
-      claim: (key, expiresAt, burl) => channel.request<boolean>(CLAIM_TOPIC, { key, expiresAt, ...(burl ? { burl } : {}) } satisfies ClaimMessage),
-      ready: () => process.connected || 'the cluster primary, which holds the notice journal, is gone',
-    };
-  }
-
   /** Takes in a batch of auctions: their log lines, and their notices handed to the ledger together. */
   private takeIn(events: readonly AuctionNoticeEvent[]): void {
     const now = Date.now();
     const accepted: Notice[] = [];
     for (const event of events) this.onAuction(event, now, accepted);
-    if (accepted.length === 0) return;
+    if (accepted.length === 0 || !this.ledger) return;
+    const lost = (error: unknown) => this.log.error({ err: error, notices: accepted.length }, 'notices: could not hand the batch to the ledger; they are lost');
     try {
-      this.ledger?.accept(accepted);
+      this.handover = this.ledger.accept(accepted).catch(lost);
     } catch (error) {
-      this.log.error({ err: error, notices: accepted.length }, 'notices: could not hand the batch to the ledger; they are lost');
+      lost(error);
     }
   }
 

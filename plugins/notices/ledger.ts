@@ -22,8 +22,11 @@ const LEGACY_WORKER_FOLDER = /^worker-\d+$/;
  * the cluster channel (`plugins/notices/index.ts`).
  */
 export interface Ledger {
-  /** Accepts notices: journaled, then delivered. They are owed from the moment the journal write is done. */
-  accept(notices: readonly Notice[]): void;
+  /**
+   * Accepts notices: journaled, then delivered. They are owed from the moment the journal write is done. Resolves
+   * once they are handed over (to the queue, or to the process that owns the ledger).
+   */
+  accept(notices: readonly Notice[]): Promise<void>;
   /**
    * Claims the billing of an impression: `true` the first time (its `burl` notice, if any, accepted with the claim
    * in one journal record, written, and fsynced under `fsyncBilling`, before this resolves), `false` for every
@@ -118,8 +121,8 @@ export class NoticeLedger implements Ledger {
    * Group commit: the batch's notices owed and journaled in one write, and only once that write is done handed to
    * the queue. A notice is never sent before its `n` record is written.
    */
-  accept(notices: readonly Notice[]): void {
-    if (notices.length === 0) return;
+  accept(notices: readonly Notice[]): Promise<void> {
+    if (notices.length === 0) return this.handover;
     for (const notice of notices) {
       this.owe(notice);
       void this.write({ t: 'n', ...notice });
@@ -128,6 +131,7 @@ export class NoticeLedger implements Ledger {
     this.handover = committed.then(() => {
       for (const notice of notices) this.dispatch(notice);
     });
+    return this.handover;
   }
 
   /** Bills the impression once: the claim (with its `burl`) is journaled before anything is fired or answered. */

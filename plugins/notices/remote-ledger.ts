@@ -1,0 +1,63 @@
+import type { ClusterChannel } from '../../core/plugin/cluster-channel.js';
+import type { Ledger } from './ledger.js';
+import type { Notice } from './notice.js';
+
+/** The cluster channel's topics (`Tokens.Cluster`) the primary's ledger is served on. */
+export const LEDGER_TOPICS = {
+  /** A batch of accepted notices (`Notice[]`), posted. */
+  accept: 'notices:accept',
+  /** A batch of impression claims (`ClaimMessage[]`), asked: answered with one boolean per claim, in order. */
+  claims: 'notices:claims',
+} as const;
+
+/** An impression claim as a worker sends it to the primary. */
+export interface ClaimMessage {
+  readonly key: string;
+  readonly expiresAt: number;
+  readonly burl?: Notice;
+}
+
+/** Serves the two ledger topics from `ledger` (in the cluster primary). */
+export function serveLedger(channel: ClusterChannel, ledger: Ledger): void {
+  channel.serve(LEDGER_TOPICS.accept, (notices) => ledger.accept(notices as Notice[]));
+  channel.serve(LEDGER_TOPICS.claims, (claims) =>
+    Promise.all((claims as ClaimMessage[]).map(({ key, expiresAt, burl }) => ledger.claim(key, expiresAt, burl))));
+}
+
+/**
+ * The cluster primary's ledger as a worker reaches it. Notices go over in the batches the plugin makes; impression
+ * claims made in the same turn of the event loop go over as one request (a burst of hits costs one message each
+ * way). Messages keep their order on the channel, and the primary handles them in order: notices posted before a
+ * claim are journaled before it.
+ */
+export class RemoteLedger implements Ledger {
+  private claims: Array<{ message: ClaimMessage; settle: (billed: Promise<boolean>) => void }> = [];
+  private scheduled = false;
+
+  constructor(private readonly channel: ClusterChannel) {}
+
+  accept(notices: readonly Notice[]): Promise<void> {
+    return this.channel.post(LEDGER_TOPICS.accept, notices);
+  }
+
+  claim(key: string, expiresAt: number, burl: Notice | undefined): Promise<boolean> {
+    return new Promise<Promise<boolean>>((settle) => {
+      this.claims.push({ message: burl ? { key, expiresAt, burl } : { key, expiresAt }, settle });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => this.send());
+    }).then((billed) => billed);
+  }
+
+  ready(): boolean | string {
+    return process.connected || 'the cluster primary, which holds the notice journal, is gone';
+  }
+
+  private send(): void {
+    const batch = this.claims;
+    this.claims = [];
+    this.scheduled = false;
+    const answer = this.channel.request<boolean[]>(LEDGER_TOPICS.claims, batch.map(({ message }) => message));
+    batch.forEach(({ settle }, i) => settle(answer.then((billed) => billed[i] === true)));
+  }
+}
