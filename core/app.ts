@@ -30,8 +30,11 @@ export interface AppParts {
   readonly trackers: SignedTrackerUrls;
   /** True once shutdown has begun: answers then close their connections. */
   readonly draining: () => boolean;
-  /** Why the exchange should not take traffic now (`GET /readyz`); empty when ready. */
-  readonly readiness: () => readonly string[];
+  /**
+   * `GET /readyz`: why the exchange should not take traffic now (`reasons`, empty when ready), and what is worse
+   * than usual while it serves (`degraded`).
+   */
+  readonly readiness: () => { readonly reasons: readonly string[]; readonly degraded: readonly string[] };
   /** The exchange's metrics (`GET /metrics`). */
   readonly metrics: ExchangeMetrics;
 }
@@ -152,10 +155,10 @@ export function createApp(parts: AppParts): Koa {
   });
 
   router.get('/readyz', (ctx) => {
-    const reasons = parts.readiness();
+    const { reasons, degraded } = parts.readiness();
     ctx.set('cache-control', 'no-store');
     if (reasons.length === 0) {
-      ctx.body = { status: 'ready' };
+      ctx.body = degraded.length ? { status: 'ready', degraded } : { status: 'ready' };
       return;
     }
     ctx.status = 503;

@@ -199,22 +199,31 @@ export class Exchange {
 
 /**
  * Why the exchange should not be sent traffic (`GET /readyz`), or nothing when it is ready: shutting down, or a
- * plugin not ready (its `ready()`: the notices journal not writable …). The config is loaded and every plugin
- * started before the server listens, so a server that answers has both.
+ * plugin not ready (its `ready()`: the notices journal not writable …); and what plugins report as degraded (their
+ * `degraded()`). The config is loaded and every plugin started before the server listens, so a server that answers
+ * has both.
  */
-function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): string[] {
+function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): { reasons: string[]; degraded: string[] } {
   const reasons = draining ? ['shutting down'] : [];
+  const degraded: string[] = [];
   for (const { name, instance } of plugins) {
-    if (!instance.ready) continue;
-    let answer: boolean | string;
-    try {
-      answer = instance.ready();
-    } catch (error) {
-      answer = (error as Error).message;
+    const ask = <T>(question: () => T): T | string => {
+      try {
+        return question();
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    if (instance.ready) {
+      const answer = ask(() => instance.ready!());
+      if (answer !== true) reasons.push(`${name}: ${typeof answer === 'string' && answer ? answer : 'not ready'}`);
     }
-    if (answer !== true) reasons.push(`${name}: ${typeof answer === 'string' && answer ? answer : 'not ready'}`);
+    if (instance.degraded) {
+      const worse = ask(() => instance.degraded!());
+      if (worse) degraded.push(`${name}: ${worse}`);
+    }
   }
-  return reasons;
+  return { reasons, degraded };
 }
 
 /** The base of tracker URLs: `server.publicUrl`, else (port 0 included) the address the server will listen on. */

@@ -133,6 +133,29 @@ const notices = z
   .prefault({});
 
 /**
+ * The state an exchange's processes share (the billed impressions, the notices owed): `local` keeps it on this
+ * machine (the notices journal, held by the only process or the cluster primary); `redis` in one Redis that every
+ * node of a fleet shares (`redis.url`), with the notices journal as the spill for when Redis cannot be reached.
+ */
+const state = z
+  .strictObject({
+    backend: z.enum(['local', 'redis']).default('local'),
+    redis: z
+      .strictObject({
+        /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+        url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+        /** Prefix of every key the exchange writes: fleets (or environments) sharing one Redis keep apart by it. */
+        prefix: z.string().min(1).default('rtb:'),
+        /** How long start-up waits for Redis before it gives up. */
+        connectTimeoutMs: z.int().positive().default(3_000),
+        /** An owed notice a node has held this long without renewing it (the node died) is taken over by another. */
+        reclaimAfterMs: z.int().min(1_000).default(30_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/**
  * VAST wrapper chains (T7), checked by the `adm-vast` plugin in `bidValidate`: a chain of more than
  * `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder) discards the bid.
  * Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the auction deadline
@@ -180,6 +203,7 @@ export const configSchema = z.strictObject({
   hooks: z.strictObject({ timeoutMs: z.int().positive().default(50) }).prefault({}),
   trackers,
   notices,
+  state,
   vast,
   sites: z.record(z.string(), site).default({}),
   bidders: z.record(z.string(), bidder).default({}),
@@ -218,6 +242,8 @@ export type RtbConfig = z.output<typeof configSchema>;
 export type BidderConfig = RtbConfig['bidders'][string];
 /** One site's validated config. */
 export type SiteConfig = RtbConfig['sites'][string];
+/** The validated `state` section. */
+export type StateConfig = RtbConfig['state'];
 /** The validated `notices` section. */
 export type NoticesConfig = RtbConfig['notices'];
 /** The validated `trackers` section. */

@@ -21,6 +21,11 @@ export interface Plugin extends PluginHooks {
    */
   ready?(): boolean | string;
   /**
+   * Serving, but worse than usual (asked with {@link ready}): a reason, listed under `degraded` in `GET /readyz`'s
+   * `200` answer (e.g. the notices' Redis gone, notices spilled to the journal meanwhile), or nothing.
+   */
+  degraded?(): string | undefined;
+  /**
    * Under `rtb start --workers N` the primary resolves every plugin too, and calls this (before it forks a worker)
    * on those that hold what the machine's workers must share: the plugin serves its workers' messages on `channel`
    * (`channel.serve`), which its worker instances send through `Tokens.Cluster`. Its `start()` is then called in

@@ -15,6 +15,7 @@ import { NoticeDestinations } from './destinations.js';
 import { EventLog } from './event-log.js';
 import { NoticeLedger, type Ledger } from './ledger.js';
 import type { Notice, NoticeKind } from './notice.js';
+import { RedisLedger } from './redis-ledger.js';
 import { RemoteLedger, serveLedger } from './remote-ledger.js';
 import { readSettings, type NoticesSettings } from './settings.js';
 
@@ -55,7 +56,7 @@ export class NoticesPlugin implements Plugin {
   /** The machine's ledger: its own (single process, cluster primary), or the primary's through the channel. */
   private ledger?: Ledger;
   /** The ledger this process owns and must stop, if any. */
-  private owned?: NoticeLedger;
+  private owned?: NoticeLedger | RedisLedger;
   private stopping?: Promise<void>;
   /** The last batch's hand-over to the ledger: what a stop waits for (a worker must not exit before it is sent). */
   private handover: Promise<void> = Promise.resolve();
@@ -65,7 +66,7 @@ export class NoticesPlugin implements Plugin {
   private nextId = 0;
 
   constructor(
-    @inject(Tokens.PluginScope) scope: PluginScope,
+    @inject(Tokens.PluginScope) private readonly scope: PluginScope,
     @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
     @inject(Tokens.Metrics) private readonly metrics: ExchangeMetrics,
     @inject(Tokens.Cluster) private readonly cluster: ClusterChannel,
@@ -85,7 +86,7 @@ export class NoticesPlugin implements Plugin {
       this.ledger = new RemoteLedger(this.cluster);
       return;
     }
-    this.owned = new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
+    this.owned = this.ownLedger();
     await this.owned.start();
     this.ledger = this.owned;
   }
@@ -95,10 +96,18 @@ export class NoticesPlugin implements Plugin {
    * slots kept before, and serves the workers' notices and claims.
    */
   async startPrimary(channel: ClusterChannel): Promise<void> {
-    const ledger = new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
+    const ledger = this.ownLedger();
     await ledger.start(true);
     this.owned = this.ledger = ledger;
     serveLedger(channel, ledger);
+  }
+
+  /** The ledger of `state.backend`: this machine's journal (`local`), or the fleet's Redis with the journal as its spill. */
+  private ownLedger(): NoticeLedger | RedisLedger {
+    const { state } = this.scope.config;
+    return state.backend === 'redis'
+      ? new RedisLedger(this.settings, state.redis, this.destinations, this.log, this.metrics)
+      : new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
   }
 
   /** In a cluster primary, once every worker has stopped: delivers what it can within `drainTimeoutMs`, closes the journal. */
@@ -123,6 +132,11 @@ export class NoticesPlugin implements Plugin {
   /** Ready while the ledger's journal can be written (a worker: while its primary is there). */
   ready(): boolean | string {
     return this.ledger ? this.ledger.ready() : 'notice journal not open';
+  }
+
+  /** Serving, but with Redis gone (`state.backend: redis`, in the process that holds the ledger): notices spill meanwhile. */
+  degraded(): string | undefined {
+    return this.owned instanceof RedisLedger ? this.owned.degraded() : undefined;
   }
 
   /** The `notices` hook. */

@@ -18,10 +18,14 @@ export type JournalRecord =
   | { readonly t: 'd'; readonly ids: readonly string[] }
   | { readonly t: 'x'; readonly id: string; readonly why: string };
 
-/** What the journal held at start-up: notices still owed, and impressions already billed (key → expiry, ms). */
+/**
+ * What the journal held at start-up: notices still owed, impressions already billed (key → expiry, ms), and the
+ * impression each owed `burl` notice bills (notice id → key and expiry).
+ */
 export interface JournalState {
   readonly pending: Map<string, Notice>;
   readonly billed: Map<string, number>;
+  readonly bills: Map<string, { readonly key: string; readonly exp: number }>;
 }
 
 const FILE = 'notices.jsonl';
@@ -300,6 +304,7 @@ export class NoticeJournal {
 async function replay(file: string, log: Logger): Promise<JournalState> {
   const pending = new Map<string, Notice>();
   const billed = new Map<string, number>();
+  const bills = new Map<string, { key: string; exp: number }>();
   let text = '';
   try {
     text = await readFile(file, 'utf8');
@@ -319,13 +324,20 @@ async function replay(file: string, log: Logger): Promise<JournalState> {
     if (record.t === 'n') {
       const { t: _t, bill, billExp, ...notice } = record;
       pending.set(notice.id, notice);
-      if (bill !== undefined && billExp !== undefined) billed.set(bill, billExp);
+      if (bill !== undefined && billExp !== undefined) {
+        billed.set(bill, billExp);
+        bills.set(notice.id, { key: bill, exp: billExp });
+      }
     } else if (record.t === 'b') {
       billed.set(record.key, record.exp);
     } else if (record.t === 'd' && Array.isArray(record.ids)) {
-      for (const id of record.ids) pending.delete(id);
+      for (const id of record.ids) {
+        pending.delete(id);
+        bills.delete(id);
+      }
     } else if (record.t === 'x') {
       pending.delete(record.id);
+      bills.delete(record.id);
     } else {
       unreadable++;
     }
@@ -333,7 +345,7 @@ async function replay(file: string, log: Logger): Promise<JournalState> {
   const now = Date.now();
   for (const [key, expiresAt] of billed) if (expiresAt <= now) billed.delete(key);
   if (unreadable) log.warn({ file, unreadable }, 'notice journal: skipped unreadable lines (a write torn by a crash)');
-  return { pending, billed };
+  return { pending, billed, bills };
 }
 
 /** Replaces the journal with `records`, atomically and durably. Returns its size in bytes. */

@@ -1,0 +1,134 @@
+import { get } from 'node:http';
+import { afterEach, expect, it } from 'vitest';
+import type { RtbConfigInput } from '../../core/config/schema.js';
+import { startTestExchange, type TestExchange } from '../../core/testing.js';
+import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
+import { builtinRegistry } from '../builtin.js';
+import { http } from '../../test/helpers.js';
+import { freePort, startRedis } from '../../test/redis-server.js';
+import { until } from '../../test/until.js';
+
+const SECRET = 'redis-ledger-test-tracker-secret';
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+});
+
+/** An exchange node on the Redis at `url`, asking `bidder`; stopped after the test. */
+async function node(url: string, bidder: MockBidder, extra: Partial<RtbConfigInput> = {}): Promise<TestExchange> {
+  const exchange = await startTestExchange({
+    bidders: { a: { endpoint: `${bidder.url}/bid` } },
+    trackers: { secret: SECRET },
+    state: { backend: 'redis', redis: { url, reclaimAfterMs: 1_000 } },
+    notices: { retryBaseMs: 50, retryMaxMs: 200 },
+    ...extra,
+  }, builtinRegistry());
+  stops.push(() => exchange.stop());
+  return exchange;
+}
+
+/** Runs an auction on `exchange`: the impression tracker URL in the winning markup. */
+async function auction(exchange: TestExchange, id: string): Promise<string> {
+  const answer = await http(`${exchange.url}/openrtb2/auction`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id, imp: [{ id: '1', banner: { w: 300, h: 250 } }], site: { id: 's', page: 'https://pub.example/' } }),
+  });
+  expect(answer.status).toBe(200);
+  return /<img src="([^"]+\/t\/imp\?t=[^"]+)"/.exec(answer.json().seatbid[0].bid[0].adm)![1]!.replace(/&amp;/g, '&');
+}
+
+/** One GET on a connection of its own, to `base` instead of the URL's own origin when given. */
+function hit(url: string, base?: string): Promise<number> {
+  const target = base ? `${base}${new URL(url).pathname}${new URL(url).search}` : url;
+  return new Promise((resolve, reject) => {
+    get(target, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode!));
+    }).on('error', reject);
+  });
+}
+
+/** The bidder's notices on `path`, by auction id (`?auction=`). */
+function noticesByAuction(bidder: MockBidder, path: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const notice of bidder.notices) {
+    const url = new URL(notice.url, bidder.url);
+    if (url.pathname !== path) continue;
+    const id = url.searchParams.get('auction')!;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+it('Redis unreachable at start: the exchange does not start, with one line naming the URL', async () => {
+  const port = await freePort();
+  const bidder = await startMockBidder({ price: 1 });
+  stops.push(() => bidder.close());
+  const failure = await node(`redis://user:hunter2@127.0.0.1:${port}`, bidder).then(() => undefined, (error: unknown) => error);
+  expect(failure).toMatchObject({ code: 'RTB_ERR_STATE', problems: [expect.stringMatching(new RegExp(`^state\\.redis\\.url: cannot reach Redis at redis://user:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`))] });
+  expect(String((failure as { problems: string[] }).problems)).not.toContain('hunter2');
+});
+
+it('two nodes on one Redis: duplicate hits of each impression split across both nodes at the same moment bill exactly once', async () => {
+  const redis = await startRedis();
+  const bidder = await startMockBidder({ price: 2 });
+  stops.push(() => bidder.close());
+  bidder.set({ burl: `${bidder.url}/bill?auction=\${AUCTION_ID}`, nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
+  const nodes = [await node(redis.url, bidder), await node(redis.url, bidder)];
+  const trackers: string[] = [];
+  for (let i = 0; i < 50; i++) trackers.push(await auction(nodes[i % 2]!, `auction-${i}`));
+  // Every impression hit 4 times on each node, all at once.
+  const statuses = await Promise.all(trackers.flatMap((tracker) => nodes.flatMap(({ url }) => [1, 2, 3, 4].map(() => hit(tracker, url)))));
+  expect(statuses.every((status) => status === 200)).toBe(true);
+  await until(() => noticesByAuction(bidder, '/bill').size === 50 && noticesByAuction(bidder, '/win').size === 50, 'every bill and win delivered');
+  // Either node may deliver a notice: each is read once by the consumer group.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect([...noticesByAuction(bidder, '/bill').values()].every((count) => count === 1)).toBe(true);
+  expect([...noticesByAuction(bidder, '/win').values()].every((count) => count === 1)).toBe(true);
+  const billedBy = nodes.map(({ logs }) => logs.withMessage('billing').length);
+  expect(billedBy[0]! + billedBy[1]!).toBe(50);
+  expect(nodes.map(({ logs }) => logs.withMessage('impression').filter((line) => line.duplicate === true).length).reduce((a, b) => a + b)).toBe(50 * 7);
+  const metrics = await Promise.all(nodes.map(async ({ url }) => (await http(`${url}/metrics`)).text));
+  const claims = (result: string) => metrics
+    .map((text) => Number(new RegExp(`^rtb_state_claims_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)![1]))
+    .reduce((a, b) => a + b);
+  expect(claims('billed')).toBe(50);
+  expect(claims('duplicate')).toBe(50 * 7);
+  for (const text of metrics) expect(text).toContain('rtb_state_redis_up 1');
+});
+
+it('kill -9 of Redis in the middle of a run, restarted from its append-only file: no impression billed twice, no notice lost, the spill journal empties', async () => {
+  const redis = await startRedis({ appendfsync: 'always' });
+  const bidder = await startMockBidder({ price: 2 });
+  stops.push(() => bidder.close());
+  bidder.set({ burl: `${bidder.url}/bill?auction=\${AUCTION_ID}`, nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
+  const exchange = await node(redis.url, bidder);
+  const before: string[] = [];
+  for (let i = 0; i < 10; i++) before.push(await auction(exchange, `before-${i}`));
+  for (const tracker of before.slice(0, 5)) expect(await hit(tracker)).toBe(200);
+  await until(() => noticesByAuction(bidder, '/bill').size === 5, 'the first bills delivered');
+
+  await redis.kill('SIGKILL');
+  await until(async () => (await http(`${exchange.url}/readyz`)).json().degraded !== undefined, '/readyz saying Redis is gone');
+  // Auctions go on; hits of impressions billed before (duplicates Redis knows), and of new ones, spill.
+  const during: string[] = [];
+  for (let i = 0; i < 10; i++) during.push(await auction(exchange, `during-${i}`));
+  for (const tracker of [...before, ...during, ...during]) expect(await hit(tracker)).toBe(200);
+  const ready = (await http(`${exchange.url}/readyz`)).json();
+  expect(ready).toMatchObject({ status: 'ready', degraded: [expect.stringMatching(/^notices: Redis at redis:\/\/127\.0\.0\.1:\d+ unreachable: \d+ notices and claims spilled/)] });
+  const metrics = (await http(`${exchange.url}/metrics`)).text;
+  expect(metrics).toContain('rtb_state_redis_up 0');
+  expect(Number(/rtb_state_spill_depth (\d+)/.exec(metrics)![1])).toBeGreaterThan(0);
+
+  await redis.restart();
+  await until(async () => /rtb_state_spill_depth 0\b/.test((await http(`${exchange.url}/metrics`)).text), 'the spill settled', 20_000);
+  await until(() => noticesByAuction(bidder, '/bill').size === 20 && noticesByAuction(bidder, '/win').size === 20, 'every bill and win delivered', 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const bills = noticesByAuction(bidder, '/bill');
+  expect([...bills.values()].every((count) => count === 1), JSON.stringify([...bills])).toBe(true);
+  const wins = noticesByAuction(bidder, '/win');
+  expect([...wins.values()].every((count) => count === 1), JSON.stringify([...wins])).toBe(true);
+  expect((await http(`${exchange.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  expect(exchange.logs.withMessage('notices: an impression claimed here while Redis was gone had been claimed elsewhere: its burl is not sent')).toHaveLength(5);
+});
