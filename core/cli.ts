@@ -7,7 +7,8 @@ import { Agent } from 'undici';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { RtbStartupError } from './config/errors.js';
 import { loadConfig, type CompiledModules } from './config/load.js';
-import { configForWorker, joinClusterMetrics, reportListening, reportStartFailure, runPrimary, workerSlot } from './cluster.js';
+import { ProcessQpsShare } from './auction/qps-share.js';
+import { configForWorker, joinClusterMetrics, joinQpsShare, reportListening, reportStartFailure, runPrimary, workerSlot } from './cluster.js';
 import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
 import { ExchangePrimary } from './exchange-primary.js';
 import { createLog } from './log.js';
@@ -98,7 +99,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
     guardProcess(() => log.log);
     shareTrackerSecret(config.trackers, log.log);
     try {
-      return await runPrimary(config, workers, log, stop, (channel) => ExchangePrimary.start(config, builtinRegistry(), log.log, channel));
+      return await runPrimary(config, workers, log, stop, (channel, qpsShare) => ExchangePrimary.start(config, builtinRegistry(), log.log, channel, qpsShare));
     } finally {
       await log.flush();
     }
@@ -108,11 +109,14 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
   let exchange: Exchange | undefined;
   process.on('SIGHUP', () => exchange?.reopenLog());
   guardProcess(() => exchange?.log);
+  // A worker's share of the fleet's caps comes from its primary, which runs the state backend.
+  const qpsShare = new ProcessQpsShare();
   exchange = await Exchange.start(
     slot === undefined ? config : configForWorker(config, workers),
-    slot === undefined ? { registry: builtinRegistry() } : { registry: builtinRegistry(), cluster: workerChannel() },
+    slot === undefined ? { registry: builtinRegistry() } : { registry: builtinRegistry(), qpsShare, cluster: workerChannel() },
   );
   if (slot !== undefined) {
+    joinQpsShare(qpsShare);
     joinClusterMetrics(exchange.metrics);
     reportListening();
   }

@@ -4,6 +4,7 @@ import { RtbStartupError } from './config/errors.js';
 import type { RtbConfig } from './config/schema.js';
 import type { ExchangeLog } from './log.js';
 import type { ExchangeMetrics } from './metrics.js';
+import { ProcessQpsShare, type QpsShare } from './auction/qps-share.js';
 import { primaryChannel, type ClusterChannel } from './plugin/cluster-channel.js';
 
 /** The environment variable that tells a worker its slot (0 … N-1): the same slot after a restart. */
@@ -29,6 +30,7 @@ type ClusterMessage =
   | { type: 'rtb:metrics:snapshot'; id: number; metrics: Snapshot }
   | { type: 'rtb:metrics:text'; id: number; text: string }
   | { type: 'rtb:listening' }
+  | { type: 'rtb:qps-share'; fraction: number }
   | ({ type: 'rtb:start-failed' } & StartFailure);
 
 /** The slot of this worker process, or undefined outside a cluster. */
@@ -81,7 +83,7 @@ export async function runPrimary(
   workers: number,
   primaryLog: ExchangeLog,
   stopRequested: Promise<void>,
-  startPart: (channel: ClusterChannel) => Promise<PrimaryPart>,
+  startPart: (channel: ClusterChannel, qpsShare: QpsShare) => Promise<PrimaryPart>,
 ): Promise<number> {
   const { log } = primaryLog;
   let stopping = false;
@@ -99,9 +101,16 @@ export async function runPrimary(
     for (const sidecar of sidecars) await sidecar.close().catch(() => undefined);
   };
   for (const start of config.sidecars) sidecars.push(await start());
+  // The node's share of the fleet's caps, as the state backend learns it, goes to every worker (and to each new one).
+  const tellShare = (worker: Worker) => {
+    if (qpsShare.current !== 1 && worker.isConnected()) worker.send({ type: 'rtb:qps-share', fraction: qpsShare.current } satisfies ClusterMessage);
+  };
+  const qpsShare = new ProcessQpsShare(workers, () => {
+    for (const worker of slots.keys()) tellShare(worker);
+  });
   let part: PrimaryPart;
   try {
-    part = await startPart(primaryChannel((worker) => slots.get(worker)?.slot ?? -1));
+    part = await startPart(primaryChannel((worker) => slots.get(worker)?.slot ?? -1), qpsShare);
   } catch (error) {
     await closeSidecars();
     throw error;
@@ -115,6 +124,7 @@ export async function runPrimary(
       else if (message?.type === 'rtb:listening') {
         state.listened = true;
         failedStarts = 0;
+        tellShare(worker);
       } else if (message?.type === 'rtb:start-failed') state.failure = { code: message.code, problems: message.problems };
     });
   };
@@ -178,6 +188,13 @@ export async function runPrimary(
   log.info('cluster stopped');
   if (gaveUp) throw new RtbStartupError(gaveUp.code as `RTB_ERR_${string}`, gaveUp.problems);
   return 0;
+}
+
+/** Applies the share of the fleet's caps the primary sends (`rtb:qps-share`) to this worker's limits. */
+export function joinQpsShare(share: ProcessQpsShare): void {
+  process.on('message', (message: ClusterMessage) => {
+    if (message?.type === 'rtb:qps-share') share.apply(message.fraction);
+  });
 }
 
 /**

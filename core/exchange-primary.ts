@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import type { RtbConfig } from './config/schema.js';
 import { resolveExchange } from './exchange.js';
 import type { ExchangeMetrics } from './metrics.js';
+import type { QpsShare } from './auction/qps-share.js';
 import type { ClusterChannel } from './plugin/cluster-channel.js';
 import type { PluginRegistry } from './plugin/registry.js';
 
@@ -22,14 +23,15 @@ export class ExchangePrimary {
   ) {}
 
   /**
-   * Resolves the plan with `channel` as `Tokens.Cluster` and starts the plugins' primary parts, in plan order.
-   * Throws what resolving or a `startPrimary` throws, after stopping the parts already started.
+   * Resolves the plan with `channel` as `Tokens.Cluster` and `qpsShare` as `Tokens.QpsShare` (the workers' share
+   * of the fleet's caps) and starts the plugins' primary parts, in plan order. Throws what resolving or a
+   * `startPrimary` throws, after stopping the parts already started.
    */
-  static async start(config: RtbConfig, registry: PluginRegistry, log: Logger, channel: ClusterChannel): Promise<ExchangePrimary> {
+  static async start(config: RtbConfig, registry: PluginRegistry, log: Logger, channel: ClusterChannel, qpsShare: QpsShare): Promise<ExchangePrimary> {
     const dispatcher = new Agent();
     const stops: Array<() => void | Promise<void>> = [() => dispatcher.close()];
     try {
-      const { plugins, metrics } = resolveExchange(config, registry, log, dispatcher, channel);
+      const { plugins, metrics } = resolveExchange(config, registry, log, dispatcher, { cluster: channel, qpsShare });
       for (const { instance } of plugins) {
         if (!instance.startPrimary) continue;
         await instance.startPrimary(channel);

@@ -6,6 +6,7 @@ import { createApp, publicUrlOf } from './app.js';
 import type { BidderPlan } from './auction/bidder-plan.js';
 import { AuctionPipeline } from './auction/pipeline.js';
 import { QpsLimit } from './auction/qps-limit.js';
+import { ProcessQpsShare, type QpsShare } from './auction/qps-share.js';
 import { ServerDrain } from './http/drain.js';
 import { BidderTransport } from './auction/transport.js';
 import type { PluginEntry, RtbConfig } from './config/schema.js';
@@ -46,6 +47,14 @@ export interface ExchangeOptions {
   readonly observeHooks?: HookObserver;
   /** This process's cluster channel (`Tokens.Cluster`): a cluster worker's under `rtb start --workers N`; else a single process's. */
   readonly cluster?: ClusterChannel;
+  /** The share of every bidder's `maxQps` this process holds (`Tokens.QpsShare`); a whole one by default. */
+  readonly qpsShare?: ProcessQpsShare;
+}
+
+/** The process-wide parts an exchange's plan is resolved with, beside its config. */
+export interface ProcessServices {
+  readonly cluster?: ClusterChannel;
+  readonly qpsShare?: QpsShare;
 }
 
 /** The resolved plan of an exchange: what `rtb check` prints. */
@@ -111,7 +120,8 @@ export class Exchange {
       for (const close of closers) await Promise.resolve().then(close).catch(() => undefined);
     };
     try {
-      const resolved = resolveExchange(config, options.registry, log, dispatcher, options.cluster);
+      const qpsShare = options.qpsShare ?? new ProcessQpsShare();
+      const resolved = resolveExchange(config, options.registry, log, dispatcher, { ...(options.cluster ? { cluster: options.cluster } : {}), qpsShare });
       const { metrics } = resolved;
       const extra = options.observeHooks;
       const observe: HookObserver = extra
@@ -135,6 +145,7 @@ export class Exchange {
         ...(bidder.view.config.maxQps === undefined ? {} : { qps: new QpsLimit(bidder.view.config.maxQps, performance.now()) }),
       }));
       for (const bidder of bidders) closers.unshift(() => bidder.transport.close());
+      qpsShare.attach(bidders.flatMap((bidder) => (bidder.qps ? [bidder.qps] : [])));
       const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env, metrics });
       let draining = false;
       const app = createApp({
@@ -233,9 +244,10 @@ function trackerBase(config: RtbConfig): string | undefined {
 
 /**
  * Resolves plugins and bidder strategies (from `base` and the config's `extensions`) without opening any connection
- * (what `rtb check` needs), for a process of the given cluster role (`cluster`; a single process by default).
+ * (what `rtb check` needs), for a process of the given cluster role and QPS share (`services`; by default a single
+ * process holding every cap whole).
  */
-export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent(), cluster?: ClusterChannel) {
+export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent(), services: ProcessServices = {}) {
   const { registry, problems } = base.withExtensions(config.extensions);
   const bidderPricing = new Map<string, Pricing>();
   let trackers: SignedTrackerUrls | undefined;
@@ -247,7 +259,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     trackers = new SignedTrackerUrls('unused: the exchange will not start', trackerBase(config), 1, bidderPricing);
   }
   const metrics = new ExchangeMetrics(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
-  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics, ...(cluster ? { cluster } : {}) });
+  const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics, ...services });
   const attempt = <T>(make: () => T): T | undefined => {
     try {
       return make();

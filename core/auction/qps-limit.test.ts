@@ -21,6 +21,15 @@ describe('QpsLimit (a token bucket of a tenth of a second)', () => {
     expect(allowed(limit, 10_000, 1)).toBe(200 * 10 + 20 - 1);
   });
 
+  it('scaled to a share of its cap (a node of a fleet), holds that share; scaled back, the whole cap again', () => {
+    const limit = new QpsLimit(200, 0);
+    limit.scale(0.25);
+    // 50/s after the cut: the bucket keeps at most 5 of the 20 it held.
+    expect(allowed(limit, 10_000, 1)).toBe(50 * 10 + 5 - 1);
+    limit.scale(1);
+    expect(allowed(limit, 10_000, 1, 10_000)).toBe(200 * 10);
+  });
+
   it('never holds back a bidder asked below its cap', () => {
     expect(allowed(new QpsLimit(50, 0), 100, 20)).toBe(100);
   });

@@ -7,6 +7,7 @@ import { RtbStartupError } from '../config/errors.js';
 import { ExchangeMetrics } from '../metrics.js';
 import type { Pricing } from '../pricing.js';
 import type { TrackerUrls } from '../trackers/contract.js';
+import { ProcessQpsShare, type QpsShare } from '../auction/qps-share.js';
 import { SINGLE_PROCESS, type ClusterChannel } from './cluster-channel.js';
 import type { Plugin, PluginScope } from './contract.js';
 import { DEFAULT_PRICING, type BidderScope, type Dialect } from './dialect.js';
@@ -23,6 +24,8 @@ export interface RootServices {
   readonly metrics: ExchangeMetrics;
   /** The process's cluster channel (`Tokens.Cluster`); a single process's when not given. */
   readonly cluster?: ClusterChannel;
+  /** The node's share of every bidder's `maxQps` (`Tokens.QpsShare`); a whole one, told nothing, when not given. */
+  readonly qpsShare?: QpsShare;
 }
 
 /**
@@ -41,6 +44,7 @@ export function createRootContainer(config: RtbConfig, log: Logger, dispatcher: 
   }
   root.register(Tokens.Metrics, { useValue: services?.metrics ?? new ExchangeMetrics() });
   root.register(Tokens.Cluster, { useValue: services?.cluster ?? SINGLE_PROCESS });
+  root.register(Tokens.QpsShare, { useValue: services?.qpsShare ?? new ProcessQpsShare() });
   return root;
 }
 

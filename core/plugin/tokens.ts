@@ -33,4 +33,9 @@ export const Tokens = {
    * N` the way a plugin's worker instances talk to its instance in the primary (`Plugin.startPrimary`).
    */
   Cluster: Symbol.for('rtb.Cluster'),
+  /**
+   * The node's {@link QpsShare} of every bidder's `maxQps`: a state backend that knows the fleet (the `notices`
+   * plugin's Redis ledger) tells it how many auction processes the live nodes run.
+   */
+  QpsShare: Symbol.for('rtb.QpsShare'),
 } as const;

@@ -9,6 +9,7 @@ import { Tokens } from '../../core/plugin/tokens.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { impressionKey } from '../../core/trackers/token-codec.js';
 import type { ClusterChannel } from '../../core/plugin/cluster-channel.js';
+import type { QpsShare } from '../../core/auction/qps-share.js';
 import { auctionNotices } from './auction-notices.js';
 import { BatchWindow } from './batch-window.js';
 import { NoticeDestinations } from './destinations.js';
@@ -70,6 +71,7 @@ export class NoticesPlugin implements Plugin {
     @inject(Tokens.BidderPricing) private readonly pricing: ReadonlyMap<string, Pricing>,
     @inject(Tokens.Metrics) private readonly metrics: ExchangeMetrics,
     @inject(Tokens.Cluster) private readonly cluster: ClusterChannel,
+    @inject(Tokens.QpsShare) private readonly qpsShare: QpsShare,
   ) {
     this.settings = readSettings(scope);
     this.destinations = new NoticeDestinations(scope.config);
@@ -106,7 +108,7 @@ export class NoticesPlugin implements Plugin {
   private ownLedger(): NoticeLedger | RedisLedger {
     const { state } = this.scope.config;
     return state.backend === 'redis'
-      ? new RedisLedger(this.settings, state.redis, this.destinations, this.log, this.metrics)
+      ? new RedisLedger(this.settings, state.redis, this.destinations, this.log, this.metrics, this.qpsShare)
       : new NoticeLedger(this.settings, this.destinations, this.log, this.metrics);
   }
 

@@ -9,7 +9,8 @@ export type ClaimResult = 'billed' | 'duplicate' | 'spilled';
  * `rtb_state_redis_up` (1 while Redis answers), `rtb_state_claims_total{result}` (`billed`, `duplicate` refused,
  * `spilled` while Redis was gone), `rtb_state_spill_depth` (notices and claims in the spill journal, not yet in
  * Redis), `rtb_state_stream_lag` (owed notices no node has read yet), `rtb_state_stream_pending` (read, not yet
- * acknowledged) and `rtb_state_reclaimed_total` (notices taken over from a node that stopped renewing them).
+ * acknowledged), `rtb_state_reclaimed_total` (notices taken over from a node that stopped renewing them) and
+ * `rtb_state_fleet_processes` (auction processes the live nodes run: every `maxQps` is shared among them).
  */
 export class RedisLedgerMetrics {
   private readonly redisUp: Gauge;
@@ -18,6 +19,7 @@ export class RedisLedgerMetrics {
   private readonly lag: Gauge;
   private readonly pending: Gauge;
   private readonly reclaims: Counter;
+  private readonly fleetProcesses: Gauge;
 
   constructor(private readonly exchange: ExchangeMetrics) {
     const registers = [exchange.registry];
@@ -27,6 +29,7 @@ export class RedisLedgerMetrics {
     this.lag = new Gauge({ name: 'rtb_state_stream_lag', help: 'Owed notices in the stream that no node has read yet.', registers });
     this.pending = new Gauge({ name: 'rtb_state_stream_pending', help: 'Owed notices read by a node and not yet acknowledged.', registers });
     this.reclaims = new Counter({ name: 'rtb_state_reclaimed_total', help: 'Owed notices taken over from a node that stopped renewing them.', registers });
+    this.fleetProcesses = new Gauge({ name: 'rtb_state_fleet_processes', help: 'Auction processes the live nodes run (from their heartbeats): every maxQps is shared among them.', registers, aggregator: 'max' });
     for (const result of ['billed', 'duplicate', 'spilled']) this.claims.labels(result).inc(0);
   }
 
@@ -45,6 +48,10 @@ export class RedisLedgerMetrics {
   stream(lag: number, pending: number): void {
     this.lag.set(lag);
     this.pending.set(pending);
+  }
+
+  fleet(processes: number): void {
+    this.fleetProcesses.set(processes);
   }
 
   reclaimed(count: number): void {

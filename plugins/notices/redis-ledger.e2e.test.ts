@@ -132,3 +132,39 @@ it('kill -9 of Redis in the middle of a run, restarted from its append-only file
   expect((await http(`${exchange.url}/readyz`)).json()).toEqual({ status: 'ready' });
   expect(exchange.logs.withMessage('notices: an impression claimed here while Redis was gone had been claimed elsewhere: its burl is not sent')).toHaveLength(5);
 });
+
+it('maxQps across two nodes on one Redis: the fleet together sends the bidder its cap (within a few percent), not twice it', async () => {
+  const redis = await startRedis();
+  const bidder = await startMockBidder({ price: 1 });
+  stops.push(() => bidder.close());
+  const capped = { bidders: { a: { endpoint: `${bidder.url}/bid`, maxQps: 40 } } };
+  const nodes = [await node(redis.url, bidder, capped), await node(redis.url, bidder, capped)];
+  await until(async () => {
+    const texts = await Promise.all(nodes.map(async ({ url }) => (await http(`${url}/metrics`)).text));
+    return texts.every((text) => /^rtb_state_fleet_processes 2$/m.test(text));
+  }, 'each node counting both');
+  // 60 auctions a second on each node for 5 s: 600 offered, 200 within the fleet's cap of 40/s.
+  const seconds = 5;
+  const before = bidder.requests.length;
+  const sent: Array<Promise<unknown>> = [];
+  const started = performance.now();
+  for (let i = 0; i < 60 * seconds; i++) {
+    for (const exchange of nodes) {
+      sent.push(http(`${exchange.url}/openrtb2/auction`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `q-${i}`, imp: [{ id: '1', banner: { w: 300, h: 250 } }], site: { id: 's', page: 'https://pub.example/' } }),
+      }));
+    }
+    const next = started + ((i + 1) * 1000) / 60;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+  }
+  await Promise.all(sent);
+  const elapsed = (performance.now() - started) / 1000;
+  const asked = bidder.requests.length - before;
+  // The cap over the time the load took, plus each node's bucket (a tenth of a second of its share) at the start.
+  const expected = 40 * elapsed + 2 * 2;
+  process.stdout.write(`maxQps across 2 nodes: ${asked} bid requests in ${elapsed.toFixed(2)} s against a fleet cap of 40/s (${expected.toFixed(0)} expected)\n`);
+  expect(asked).toBeGreaterThan(expected * 0.9);
+  expect(asked).toBeLessThan(expected * 1.1);
+});

@@ -13,7 +13,8 @@ import type { Ledger } from './ledger.js';
 import type { Notice } from './notice.js';
 import { DeliveryQueue } from './queue.js';
 import { RedisLedgerMetrics } from './redis-ledger-metrics.js';
-import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, RedisKeys, redactedUrl } from './redis-keys.js';
+import type { QpsShare } from '../../core/auction/qps-share.js';
+import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys, redactedUrl } from './redis-keys.js';
 import type { NoticesSettings } from './settings.js';
 
 /** Entries read from the stream at once, and the most this node holds (reading waits below it). */
@@ -26,11 +27,15 @@ const RETRY_ACKS_MS = 500;
 const LAG_EVERY_MS = 5_000;
 /** A spilled notice's settlement is made once: its marker lives this long in Redis. */
 const SETTLED_MARKER_MS = 7 * 24 * 3600_000;
+/** A node beats this often, and counts as gone (its share of the caps handed to the others) this long after its last beat. */
+const HEARTBEAT_MS = 1_000;
+const NODE_TTL_MS = 3_000;
 
 /** A connection with the ledger's two scripts (ioredis sends each by its SHA, loading it when Redis lacks it). */
 type LedgerRedis = Redis & {
   rtbClaim(claimKey: string, stream: string, expiresAt: number, notice: string): Promise<number>;
   rtbEnqueueOnce(markerKey: string, stream: string, markerMs: number, notice: string): Promise<number>;
+  rtbHeartbeat(nodes: string, member: string, ttlMs: number): Promise<string[]>;
 };
 
 /** A spilled claim or notice, as the spill journal keeps it until Redis has it. */
@@ -83,6 +88,8 @@ export class RedisLedger implements Ledger {
     private readonly destinations: NoticeDestinations,
     private readonly log: Logger,
     exchangeMetrics: ExchangeMetrics,
+    /** Told the auction processes the live nodes run, from their heartbeats: each node's share of every `maxQps`. */
+    private readonly qpsShare: QpsShare,
   ) {
     this.keys = new RedisKeys(state.prefix);
     this.metrics = new RedisLedgerMetrics(exchangeMetrics);
@@ -96,6 +103,7 @@ export class RedisLedger implements Ledger {
     this.redis = (await connect(this.state)) as LedgerRedis;
     this.redis.defineCommand('rtbClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
     this.redis.defineCommand('rtbEnqueueOnce', { numberOfKeys: 2, lua: ENQUEUE_ONCE_SCRIPT });
+    this.redis.defineCommand('rtbHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
     this.reader = await connect(this.state);
     this.redis.on('ready', () => {
       this.metrics.up(true);
@@ -142,6 +150,7 @@ export class RedisLedger implements Ledger {
       },
     });
     await this.settleSpill();
+    await this.heartbeat();
     this.running = true;
     this.reading = this.readLoop();
     const every = (ms: number, run: () => Promise<void>) => {
@@ -153,6 +162,7 @@ export class RedisLedger implements Ledger {
     every(Math.floor(this.state.reclaimAfterMs / 2), () => this.reclaim());
     every(RETRY_ACKS_MS, () => this.retryAcks());
     every(LAG_EVERY_MS, () => this.readLag());
+    every(HEARTBEAT_MS, () => this.heartbeat());
     every(60_000, async () => this.spilledClaims.prune(Date.now()));
     this.log.info({ url: redactedUrl(this.state.url), consumer: this.consumer }, 'notices: ledger on Redis');
   }
@@ -170,6 +180,8 @@ export class RedisLedger implements Ledger {
     await this.queue.drain(this.settings.drainTimeoutMs);
     await this.retryAcks();
     await this.settling;
+    // Gone at once from the live nodes: the others take its share of the caps on their next beat.
+    await this.redis.zrem(this.keys.nodes, this.member).catch(() => undefined);
     await this.journal.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -356,6 +368,19 @@ export class RedisLedger implements Ledger {
       }
       cursor = next;
     } while (cursor !== '0-0' && this.running);
+  }
+
+  /** This node in the live nodes' set: its consumer name and its auction processes. */
+  private get member(): string {
+    return `${this.consumer}|${this.qpsShare.nodeProcesses}`;
+  }
+
+  /** Announces this node and shares every `maxQps` out among the live nodes' processes (kept as it was while Redis is gone). */
+  private async heartbeat(): Promise<void> {
+    const live = await this.redis.rtbHeartbeat(this.keys.nodes, this.member, NODE_TTL_MS);
+    const processes = live.reduce((sum, member) => sum + (Number(member.slice(member.lastIndexOf('|') + 1)) || 0), 0);
+    this.qpsShare.setFleet(processes);
+    this.metrics.fleet(processes);
   }
 
   /** The stream's lag (entries no consumer has read yet) and pending count (read, not yet acknowledged). */

@@ -24,6 +24,7 @@ import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
 import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { SINGLE_PROCESS } from '../../core/plugin/cluster-channel.js';
+import { ProcessQpsShare } from '../../core/auction/qps-share.js';
 import { AttemptDeadlines } from '../../plugins/notices/attempt-deadlines.js';
 import { corkingConnector } from '../../plugins/notices/corking-connector.js';
 import { attemptDelivery, routeThrough } from '../../plugins/notices/delivery.js';
@@ -170,7 +171,7 @@ const destination = pino.destination({ dest: '/dev/null', sync: false });
 const log = pino({ level: 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 const metrics = new CountingMetrics(bidders);
 const pricing = new Map<string, Pricing>(bidders.map((name) => [name, new DecimalCpmPricing()]));
-const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS);
+const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
 await plugin.start();
 
 const events = Array.from({ length: auctions }, (_, n) => auctionEvent(n, receivers.ports));
