@@ -25,7 +25,7 @@ const USAGE = `usage:
   rtb check [--config FILE]              validate the config and print the resolved plan
   rtb plan  [--config FILE]              same as check`;
 
-/** Prints the resolved plan: bidders with their dialect and pricing, then the plugins of each stage in order. */
+/** Prints the resolved plan: bidders with their dialect and pricing, the plugins of each stage in order, then where the shared state lives. */
 function printPlan(plan: ExchangePlan, file: string): void {
   const lines = [`config: ${file}`, 'bidders:'];
   for (const b of plan.bidders) {
@@ -34,6 +34,7 @@ function printPlan(plan: ExchangePlan, file: string): void {
   if (plan.bidders.length === 0) lines.push('  (none)');
   lines.push('stages:');
   for (const [stage, plugins] of Object.entries(plan.stages)) lines.push(`  ${stage}: ${plugins.join(' → ') || '(none)'}`);
+  lines.push(`state: ${plan.state}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -21,6 +21,7 @@ import type { ClusterChannel } from './plugin/cluster-channel.js';
 import { DEFAULT_PRICING } from './plugin/dialect.js';
 import type { PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
+import { redactedUrl } from './config/redacted-url.js';
 import { SignedTrackerUrls } from './trackers/signed-tracker-urls.js';
 import { resolveTrackerSecret } from './trackers/tracker-secret.js';
 
@@ -61,6 +62,8 @@ export interface ProcessServices {
 export interface ExchangePlan {
   readonly bidders: ReadonlyArray<{ name: string; endpoint: string; dialect: string; pricing: string; openrtbVersion: string; gzip: boolean; maxQps?: number }>;
   readonly stages: Readonly<Record<StageName, string[]>>;
+  /** Where the shared state lives (`state.backend`): `local`, or `redis` with its URL (password hidden) and prefix. */
+  readonly state: string;
 }
 
 /**
@@ -297,6 +300,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
       gzip: view.config.gzip,
       ...(view.config.maxQps === undefined ? {} : { maxQps: view.config.maxQps }),
     })),
+    state: config.state.backend === 'redis' ? `redis ${redactedUrl(config.state.redis.url)} prefix=${config.state.redis.prefix}` : `local journal=${config.notices.journalDir}`,
     stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
       entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,
   };

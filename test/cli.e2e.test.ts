@@ -93,6 +93,15 @@ describe('rtb check', () => {
     expect(stdout).toContain('x: http://127.0.0.1:9/bid dialect=openrtb pricing=decimal-cpm openrtb=2.6 gzip=false');
     expect(stdout).toContain('bidValidate: core-bid-validation');
     expect(stdout).toContain('auction: first-price → second-price');
+    expect(stdout).toContain('state: local journal=.rtb/notices');
+  });
+
+  it('names the state backend: redis, its URL without the password, and the key prefix', async () => {
+    const config = { bidders: {}, state: { backend: 'redis', redis: { url: 'redis://exchange:s3cret@redis.internal:6380/2', prefix: 'fleet-a:' } } };
+    const { code, stdout } = await rtb(['check', '--config', file('redis.json', JSON.stringify(config))]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('state: redis redis://exchange:***@redis.internal:6380/2 prefix=fleet-a:');
+    expect(stdout).not.toContain('s3cret');
   });
 });
 

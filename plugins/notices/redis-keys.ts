@@ -55,8 +55,3 @@ export class RedisKeys {
     return `${this.prefix}settled:${noticeId}`;
   }
 }
-
-/** A Redis URL without its password, for log lines and errors. */
-export function redactedUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
-}

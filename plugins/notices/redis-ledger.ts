@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RtbStartupError } from '../../core/config/errors.js';
+import { redactedUrl } from '../../core/config/redacted-url.js';
 import type { StateConfig } from '../../core/config/schema.js';
 import type { ExchangeMetrics } from '../../core/metrics.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
@@ -14,7 +15,7 @@ import type { Notice } from './notice.js';
 import { DeliveryQueue } from './queue.js';
 import { RedisLedgerMetrics } from './redis-ledger-metrics.js';
 import type { QpsShare } from '../../core/auction/qps-share.js';
-import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys, redactedUrl } from './redis-keys.js';
+import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys } from './redis-keys.js';
 import type { NoticesSettings } from './settings.js';
 
 /** Entries read from the stream at once, and the most this node holds (reading waits below it). */
