@@ -1,0 +1,249 @@
+// `npx tsx test/bench/ledgers.ts [--auctions N] [--rate N] [--rounds N] [--impressions 0|1]`: what the notices ledger costs the process
+// that runs auctions, for each place the ledger can be, in one run (rounds alternate, so the machine's drift hits
+// every case alike):
+// - `local`: the ledger in the auction process (`--workers 1`): journal, queue and delivery there;
+// - `worker`: a cluster worker handing its notices and claims to the primary over IPC (`--workers N`); the
+//   primary's own CPU per notice (journal, delivery) is printed beside it;
+// - `redis`: the Redis ledger in the auction process (a real redis-server on a free loopback port, `appendfsync
+//   everysec`): claims by Lua, notices through the stream and back to this process's delivery consumer.
+// Each auction brings 4 notices (a nurl, 3 lurls: the benchmark's auctions) and, unless `--impressions 0`, one
+// impression hit with a `burl` (a claim, then a fifth notice). The figures are CPU µs per auction (`process.cpuUsage()`, all threads), minus
+// the pacing loop's own. Prints figures and ratios, asserts nothing; about 30 s. No redis-server: `redis` is skipped.
+import 'reflect-metadata';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import cluster, { type Worker } from 'node:cluster';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { Award, Loss } from '../../core/auction/bids.js';
+import type { AuctionContext } from '../../core/auction/context.js';
+import { ProcessQpsShare } from '../../core/auction/qps-share.js';
+import { parseConfig } from '../../core/config/load.js';
+import type { AuctionNoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
+import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
+import { primaryChannel, SINGLE_PROCESS, workerChannel } from '../../core/plugin/cluster-channel.js';
+import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
+import { NoticesPlugin } from '../../plugins/notices/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    auctions: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '500' },
+    impressions: { type: 'string', default: '1' },
+  },
+});
+const withImpressions = args.impressions !== '0';
+const auctions = Number(args.auctions);
+const rate = Number(args.rate);
+const NOTICES_PER_AUCTION = withImpressions ? 5 : 4;
+type Mode = 'local' | 'worker' | 'redis';
+type Message =
+  | { type: 'bench:ready' }
+  | { type: 'bench:run'; round: number }
+  | { type: 'bench:done'; cpuUs: number; wallMs: number; idleUsPerMs: number };
+
+const silent = pino({ level: 'silent' });
+
+/** Counts delivered notices, to know when a phase is over. */
+class CountingMetrics extends ExchangeMetrics {
+  sent = 0;
+  override recordNotice(type: NoticeMetricType, result: NoticeMetricResult): void {
+    super.recordNotice(type, result);
+    if (result === 'sent') this.sent++;
+  }
+}
+
+/** One auction's notice event (dsp-1 wins with a nurl and a burl, dsp-2..4 lose with lurls) and its impression hit. */
+function auctionEvents(id: string, ports: number[]): [AuctionNoticeEvent, TrackerNoticeEvent] {
+  const startedAt = Date.now();
+  const auction: AuctionContext = {
+    auctionId: id, request: { id, imp: [{ id: '1', banner: { w: 300, h: 250 } }] }, origin: 'tag',
+    floors: new Map([['1', 500_000]]), currency: 'USD', startedAt, deadline: 0, log: silent,
+  };
+  const candidate = (i: number) => ({
+    bidder: `dsp-${i + 1}`, arrival: i, priceMicros: 2_000_000 - i * 250_000, currency: 'USD', admFormat: 'html' as const,
+    bid: {
+      id: `b${i}`, impid: '1', price: 2 - i * 0.25, adm: '<b>ad</b>', mtype: 1,
+      nurl: `http://127.0.0.1:${ports[i]}/win?auction=\${AUCTION_ID}&price=\${AUCTION_PRICE}`,
+      lurl: `http://127.0.0.1:${ports[i]}/loss?auction=\${AUCTION_ID}&loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
+    },
+  });
+  const awards: Award[] = [{ candidate: candidate(0), clearingMicros: 1_760_000, minToWinMicros: 1_750_000 }];
+  const losses: Loss[] = [1, 2, 3].map((i) => ({ candidate: candidate(i), code: 102, minToWinMicros: 1_760_000 }));
+  const impression: TrackerNoticeEvent = {
+    type: 'impression', at: startedAt + 200, client: { ip: '203.0.113.7', userAgent: 'bench/1' },
+    claim: {
+      kind: 'impression', auctionId: id, auctionStartedAt: startedAt, bidder: 'dsp-1', bidId: 'b0', impId: '1', clearingMicros: 1_760_000,
+      expiresAt: startedAt + 3_600_000, burl: `http://127.0.0.1:${ports[0]}/bill?auction=${id}&price=1.76&ts=\${AUCTION_IMP_TS}`,
+    },
+  };
+  return [{ type: 'auction', auction, outcome: { awards, losses }, bidders: [] }, impression];
+}
+
+/** Feeds `count` auctions at `rate`/s from a 1 ms pacing loop until `done()`; the process's CPU µs and wall ms. */
+async function phase(count: number, feed: (n: number) => void, done: () => boolean | Promise<boolean>): Promise<{ cpuUs: number; wallMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let fed = 0;
+  await new Promise<void>((resolve) => {
+    const tick = async () => {
+      const due = Math.min(count, Math.floor(((performance.now() - started) * rate) / 1000));
+      while (fed < due) feed(fed++);
+      if (fed >= count && (await done())) resolve();
+      else setTimeout(tick, 1);
+    };
+    void tick();
+  });
+  const used = process.cpuUsage(cpu);
+  return { cpuUs: used.user + used.system, wallMs: performance.now() - started };
+}
+
+/** A plugin as the exchange resolves it, for `mode`, over `journalDir`. */
+function noticesPlugin(mode: Mode | 'primary', journalDir: string, redisUrl: string | undefined, metrics: ExchangeMetrics) {
+  const config = parseConfig({
+    notices: { journalDir, allowPrivateNetworks: true },
+    ...(mode === 'redis' ? { state: { backend: 'redis', redis: { url: redisUrl!, prefix: `bench-${process.pid}:` } } } : {}),
+  });
+  const pricing = new Map<string, Pricing>([1, 2, 3, 4].map((i) => [`dsp-${i}`, new DecimalCpmPricing()]));
+  const channel = mode === 'worker' ? workerChannel() : SINGLE_PROCESS;
+  return new NoticesPlugin({ name: 'notices', options: {}, log: silent, config }, pricing, metrics, channel, new ProcessQpsShare());
+}
+
+/** A cluster worker: one mode's auction process. Runs a phase whenever the primary says, and reports its CPU. */
+async function runWorker(mode: Mode): Promise<void> {
+  const ports = JSON.parse(process.env.BENCH_PORTS!) as number[];
+  const journalDir = process.env.BENCH_JOURNAL!;
+  const metrics = new CountingMetrics();
+  const plugin = noticesPlugin(mode, journalDir, process.env.BENCH_REDIS, metrics);
+  await plugin.start();
+  const ctx = { auctionId: '', log: silent };
+  let expected = 0;
+  let seq = 0;
+  const feed = () => {
+    const [auction, impression] = auctionEvents(`${mode}-${process.pid}-${seq++}`, ports);
+    expected += NOTICES_PER_AUCTION;
+    void plugin.notices(ctx, auction);
+    if (withImpressions) void plugin.notices(ctx, impression);
+  };
+  // In a worker, done once handed over: the primary counts deliveries. Elsewhere, once delivered here.
+  const done = () => mode === 'worker' || metrics.sent >= expected;
+  await phase(Math.min(1_000, auctions), feed, done);
+  const idle = await phase(auctions, () => undefined, () => true);
+  process.on('message', async (message: Message) => {
+    if (message.type !== 'bench:run') return;
+    const measured = await phase(auctions, feed, done);
+    process.send!({ type: 'bench:done', ...measured, idleUsPerMs: idle.cpuUs / idle.wallMs } satisfies Message);
+  });
+  process.send!({ type: 'bench:ready' } satisfies Message);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The receivers: 4 node:http servers in a child process, `204` to everything. */
+async function startReceivers(): Promise<{ ports: number[]; child: ChildProcess }> {
+  const code = `
+    const http = require('node:http');
+    const servers = [0, 1, 2, 3].map(() => http.createServer({ keepAliveTimeout: 60000 }, (req, res) => { req.resume(); res.writeHead(204); res.end(); }));
+    Promise.all(servers.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', () => r(s.address().port)))))
+      .then((ports) => process.stdout.write(JSON.stringify(ports) + '\\n'));
+    process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
+    });
+  });
+  return { ports, child };
+}
+
+/** A redis-server on a free port (`appendonly yes`, `appendfsync everysec`), or undefined when none is installed. */
+async function startRedis(dir: string): Promise<{ url: string; child: ChildProcess } | undefined> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+  });
+  return { url: `redis://127.0.0.1:${port}`, child };
+}
+
+async function runPrimary(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtb-bench-ledgers-'));
+  const receivers = await startReceivers();
+  const redis = await startRedis(dir);
+  const modes: Mode[] = redis ? ['local', 'worker', 'redis'] : ['local', 'worker'];
+  // The `worker` mode's primary: the ledger, as `rtb start --workers N` runs it.
+  const primaryMetrics = new CountingMetrics();
+  const primary = noticesPlugin('primary', path.join(dir, 'primary'), undefined, primaryMetrics);
+  const slots = new Map<Worker, number>();
+  await primary.startPrimary(primaryChannel((worker) => slots.get(worker) ?? -1));
+  const workers = new Map<Mode, Worker>();
+  for (const mode of modes) {
+    const worker = cluster.fork({ BENCH_MODE: mode, BENCH_PORTS: JSON.stringify(receivers.ports), BENCH_JOURNAL: path.join(dir, mode), ...(redis ? { BENCH_REDIS: redis.url } : {}) });
+    slots.set(worker, slots.size);
+    await new Promise<void>((resolve) => worker.on('message', (message: Message) => message.type === 'bench:ready' && resolve()));
+    workers.set(mode, worker);
+  }
+  const run = (mode: Mode) => new Promise<{ cpuUs: number; wallMs: number; idleUsPerMs: number }>((resolve) => {
+    const worker = workers.get(mode)!;
+    const onMessage = (message: Message) => {
+      if (message.type !== 'bench:done') return;
+      worker.off('message', onMessage);
+      resolve(message);
+    };
+    worker.on('message', onMessage);
+    worker.send({ type: 'bench:run', round: 0 } satisfies Message);
+  });
+  console.log(`${auctions} auctions at ${rate}/s per round, each with ${withImpressions ? '5 notices (nurl, 3 lurl, burl) and one impression claim' : '4 notices (nurl, 3 lurl), no impression'}; ${args.rounds} rounds, modes alternating${redis ? '' : ' (no redis-server: redis skipped)'}`);
+  const perAuction = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
+  const primaryPerNotice: number[] = [];
+  for (let round = 0; round < Number(args.rounds); round++) {
+    const line: string[] = [];
+    for (const mode of modes) {
+      const sentBefore = primaryMetrics.sent;
+      const primaryCpu = process.cpuUsage();
+      const measured = await run(mode);
+      if (mode === 'worker') {
+        // The primary's part ends once it has delivered the round's notices.
+        while (primaryMetrics.sent - sentBefore < auctions * NOTICES_PER_AUCTION) await new Promise((resolve) => setTimeout(resolve, 5));
+        const used = process.cpuUsage(primaryCpu);
+        primaryPerNotice.push((used.user + used.system) / (auctions * NOTICES_PER_AUCTION));
+      }
+      const us = (measured.cpuUs - measured.idleUsPerMs * measured.wallMs) / auctions;
+      perAuction.get(mode)!.push(us);
+      line.push(`${mode} ${us.toFixed(0)} µs`);
+    }
+    console.log(`  round ${round + 1}: CPU per auction of the auction process: ${line.join(', ')}; primary ${primaryPerNotice.at(-1)!.toFixed(1)} µs per notice`);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ratioOf = (a: Mode, b: Mode) => median(perAuction.get(a)!.map((value, i) => value / perAuction.get(b)![i]!));
+  console.log(modes.map((mode) => `${mode}: median ${median(perAuction.get(mode)!).toFixed(0)} µs per auction`).join('; '));
+  console.log(`worker/local: ${ratioOf('worker', 'local').toFixed(2)}× (the hand-off instead of journal and delivery); the primary: median ${median(primaryPerNotice).toFixed(1)} µs CPU per notice delivered`);
+  if (redis) console.log(`redis/local: ${ratioOf('redis', 'local').toFixed(2)}× (claims by Lua, notices through the stream, delivery in the same process)`);
+  for (const worker of workers.values()) worker.kill();
+  await primary.stopPrimary();
+  receivers.child.stdin!.end();
+  redis?.child.kill();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+if (cluster.isPrimary) await runPrimary();
+else await runWorker(process.env.BENCH_MODE as Mode);
