@@ -71,6 +71,8 @@ export class RedisLedger implements Ledger {
   private readonly held = new Map<string, string>();
   /** Entry ids whose acknowledgement Redis did not take yet. */
   private unacked: string[] = [];
+  /** Entry ids done in this event-loop turn: acknowledged together at its end (one round trip for a burst). */
+  private acking: string[] = [];
   /** What the spill holds, by notice id: notices, and claims with their `burl`. */
   private readonly spilled = new Map<string, Spilled>();
   /** Claims without a `burl` spilled and not yet made in Redis (after a restart, made again: a no-op if made). */
@@ -179,6 +181,7 @@ export class RedisLedger implements Ledger {
     this.reader.disconnect();
     await this.reading;
     await this.queue.drain(this.settings.drainTimeoutMs);
+    await this.ack(this.acking.splice(0));
     await this.retryAcks();
     await this.settling;
     // Gone at once from the live nodes: the others take its share of the caps on their next beat.
@@ -329,10 +332,16 @@ export class RedisLedger implements Ledger {
     if (entryId === undefined) return;
     this.held.delete(notice.id);
     if (this.held.size < MAX_HELD) this.heldRoom?.();
-    void this.ack([entryId]);
+    if (this.acking.push(entryId) > 1) return;
+    setImmediate(() => {
+      const ids = this.acking;
+      this.acking = [];
+      void this.ack(ids);
+    });
   }
 
   private async ack(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     try {
       await this.redis.multi().xack(this.keys.stream, DELIVERY_GROUP, ...ids).xdel(this.keys.stream, ...ids).exec();
     } catch {

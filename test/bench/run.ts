@@ -277,6 +277,15 @@ async function main(): Promise<void> {
     twoRuns.push(await drive(two.url, two.pid, {}));
   }
   process.stdout.write(`${row('everything on, --workers 2 (max load)', medianFigures(twoRuns))}\n--workers 2 vs 1 worker, everything on: ${ratio(twoRuns, oneRuns, 'rps').toFixed(2)}× (the load generator and bidders share the same 2 cores)\n`);
+  for (const target of [one, two]) process.kill(target.pid, 'SIGTERM');
+
+  // Where the notices ledger is (in the auction process, in the cluster primary, on Redis): its cost to the
+  // process that runs the auctions, on a quiet machine (test/bench/ledgers.ts).
+  process.stdout.write('\nnotices ledger (test/bench/ledgers.ts):\n');
+  await new Promise<void>((resolve) => {
+    const ledgers = spawn(process.execPath, ['--import', 'tsx', 'test/bench/ledgers.ts', '--rounds', String(rounds)], { cwd: root, stdio: 'inherit' });
+    ledgers.on('exit', () => resolve());
+  });
 }
 
 main()
