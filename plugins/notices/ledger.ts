@@ -2,13 +2,12 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ExchangeMetrics } from '../../core/metrics.js';
-import { AttemptDeadlines } from './attempt-deadlines.js';
 import { BilledImpressions } from './billed-impressions.js';
-import { attemptDelivery } from './delivery.js';
 import type { NoticeDestinations } from './destinations.js';
 import { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';
+import { ledgerDeliveryQueue } from './ledger-delivery.js';
 import type { Notice } from './notice.js';
-import { DeliveryQueue } from './queue.js';
+import type { DeliveryQueue } from './queue.js';
 import type { NoticesSettings } from './settings.js';
 
 /** How often expired billed impressions are forgotten. */
@@ -75,26 +74,15 @@ export class NoticeLedger implements Ledger {
     for (const old of adopted) await old.journal.retire();
     if (adopted.length) this.log.info({ folders: adopted.map(({ dir }) => dir) }, 'notices: took over the journals of worker slots');
     this.journal = journal;
-    const { settings } = this;
-    const deadlines = new AttemptDeadlines(settings.timeoutMs);
-    this.queue = new DeliveryQueue(settings, settings.concurrencyPerBidder, {
-      attempt: (notice, cancellation) => {
-        // Notices replayed from the journal were accepted under the configuration of their time: routed again.
-        const route = this.destinations.route(notice);
-        return route.ok ? attemptDelivery(route, notice, deadlines, cancellation) : Promise.resolve(route);
-      },
-      delivered: (notice, attempts, status) => {
+    this.queue = ledgerDeliveryQueue(this.settings, this.destinations, this.log, this.metrics, {
+      delivered: (notice) => {
         this.settle(notice);
-        this.metrics.recordNotice(notice.kind, 'sent');
         void this.journal?.delivered(notice.id);
-        if (this.log.isLevelEnabled('debug')) this.log.debug({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, status }, 'notice delivered');
       },
-      failed: (notice, attempts, reason, retryInMs) => {
-        if (retryInMs !== null) this.metrics.recordNotice(notice.kind, 'retried');
-        this.log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed');
+      gaveUp: (notice, reason) => {
+        this.settle(notice);
+        void this.write({ t: 'x', id: notice.id, why: reason });
       },
-      gaveUp: (notice, attempts, reason) => this.finish(notice, { t: 'x', id: notice.id, why: reason }, () =>
-        this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url, attempts, reason }, 'notice given up')),
     });
     this.pruner = setInterval(() => this.billed.prune(Date.now()), PRUNE_EVERY_MS);
     this.pruner.unref();

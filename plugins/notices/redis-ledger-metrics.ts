@@ -21,7 +21,7 @@ export class RedisLedgerMetrics {
   private readonly reclaims: Counter;
   private readonly fleetProcesses: Gauge;
 
-  constructor(private readonly exchange: ExchangeMetrics) {
+  constructor(exchange: ExchangeMetrics) {
     const registers = [exchange.registry];
     this.redisUp = new Gauge({ name: 'rtb_state_redis_up', help: '1 while the notices ledger\'s Redis answers, else 0.', registers });
     this.claims = new Counter({ name: 'rtb_state_claims_total', help: 'Impression claims by result (billed, duplicate refused, spilled while Redis was gone).', labelNames: ['result'], registers });
@@ -56,10 +56,5 @@ export class RedisLedgerMetrics {
 
   reclaimed(count: number): void {
     this.reclaims.inc(count);
-  }
-
-  /** A notice attempt's end, in `rtb_notices_total` as on the local ledger. */
-  notice(type: 'nurl' | 'lurl' | 'burl', result: 'sent' | 'retried' | 'failed'): void {
-    this.exchange.recordNotice(type, result);
   }
 }

@@ -1,4 +1,5 @@
 import { get } from 'node:http';
+import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import type { RtbConfigInput } from '../../core/config/schema.js';
 import { startTestExchange, type TestExchange } from '../../core/testing.js';
@@ -167,4 +168,21 @@ it('maxQps across two nodes on one Redis: the fleet together sends the bidder it
   process.stdout.write(`maxQps across 2 nodes: ${asked} bid requests in ${elapsed.toFixed(2)} s against a fleet cap of 40/s (${expected.toFixed(0)} expected)\n`);
   expect(asked).toBeGreaterThan(expected * 0.9);
   expect(asked).toBeLessThan(expected * 1.1);
+});
+
+it('a notice to an address the exchange may not reach is given up at once on the Redis ledger too (the SSRF guard), and acknowledged', async () => {
+  const redis = await startRedis();
+  const bidder = await startMockBidder({ price: 1, nurl: 'http://10.255.255.1/win?auction=${AUCTION_ID}' });
+  stops.push(() => bidder.close());
+  const exchange = await node(redis.url, bidder);
+  await auction(exchange, 'private-nurl');
+  await until(() => exchange.logs.withMessage('notice given up').length === 1, 'the notice given up');
+  expect(exchange.logs.withMessage('notice given up')[0]).toMatchObject({ kind: 'nurl', auctionId: 'private-nurl', reason: expect.stringContaining('private') });
+  expect(exchange.logs.withMessage('notice attempt failed')).toEqual([]);
+  const inspect = new Redis(redis.url);
+  try {
+    await until(async () => (await inspect.xlen('rtb:notices')) === 0, 'its entry acknowledged and deleted');
+  } finally {
+    inspect.disconnect();
+  }
 });

@@ -5,14 +5,13 @@ import { RtbStartupError } from '../../core/config/errors.js';
 import { redactedUrl } from '../../core/config/redacted-url.js';
 import type { StateConfig } from '../../core/config/schema.js';
 import type { ExchangeMetrics } from '../../core/metrics.js';
-import { AttemptDeadlines } from './attempt-deadlines.js';
 import { BilledImpressions } from './billed-impressions.js';
-import { attemptDelivery } from './delivery.js';
 import type { NoticeDestinations } from './destinations.js';
 import { NoticeJournal, type JournalRecord } from './journal.js';
 import type { Ledger } from './ledger.js';
+import { ledgerDeliveryQueue } from './ledger-delivery.js';
 import type { Notice } from './notice.js';
-import { DeliveryQueue } from './queue.js';
+import type { DeliveryQueue } from './queue.js';
 import { RedisLedgerMetrics } from './redis-ledger-metrics.js';
 import type { QpsShare } from '../../core/auction/qps-share.js';
 import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys } from './redis-keys.js';
@@ -90,7 +89,7 @@ export class RedisLedger implements Ledger {
     private readonly state: StateConfig['redis'],
     private readonly destinations: NoticeDestinations,
     private readonly log: Logger,
-    exchangeMetrics: ExchangeMetrics,
+    private readonly exchangeMetrics: ExchangeMetrics,
     /** Told the auction processes the live nodes run, from their heartbeats: each node's share of every `maxQps`. */
     private readonly qpsShare: QpsShare,
   ) {
@@ -131,26 +130,9 @@ export class RedisLedger implements Ledger {
     this.journal = journal;
     if (state.pending.size) this.log.info({ spilled: state.pending.size }, 'notices: settling the spill journal in Redis');
     this.metrics.spillDepth(this.depth);
-    const deadlines = new AttemptDeadlines(this.settings.timeoutMs);
-    this.queue = new DeliveryQueue(this.settings, this.settings.concurrencyPerBidder, {
-      attempt: (notice, cancellation) => {
-        const route = this.destinations.route(notice);
-        return route.ok ? attemptDelivery(route, notice, deadlines, cancellation) : Promise.resolve(route);
-      },
-      delivered: (notice, attempts, status) => {
-        this.done(notice);
-        this.metrics.notice(notice.kind, 'sent');
-        if (this.log.isLevelEnabled('debug')) this.log.debug({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, status }, 'notice delivered');
-      },
-      failed: (notice, attempts, reason, retryInMs) => {
-        if (retryInMs !== null) this.metrics.notice(notice.kind, 'retried');
-        this.log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed');
-      },
-      gaveUp: (notice, attempts, reason) => {
-        this.done(notice);
-        this.metrics.notice(notice.kind, 'failed');
-        this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), attempts, reason }, 'notice given up');
-      },
+    this.queue = ledgerDeliveryQueue(this.settings, this.destinations, this.log, this.exchangeMetrics, {
+      delivered: (notice) => this.done(notice),
+      gaveUp: (notice) => this.done(notice),
     });
     await this.settleSpill();
     await this.heartbeat();
@@ -322,6 +304,14 @@ export class RedisLedger implements Ledger {
     }
     if (this.held.has(notice.id)) return false;
     this.held.set(notice.id, entryId);
+    const route = this.destinations.route(notice);
+    if (!route.ok) {
+      // A destination the exchange may not reach (the SSRF guard): given up at once, as on the local ledger.
+      this.exchangeMetrics.recordNotice(notice.kind, 'failed');
+      this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: route.reason }, 'notice given up');
+      this.done(notice);
+      return true;
+    }
     this.queue.add(notice);
     return true;
   }

@@ -18,8 +18,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import type { Award, Loss } from '../../core/auction/bids.js';
-import type { AuctionContext } from '../../core/auction/context.js';
 import { ProcessQpsShare } from '../../core/auction/qps-share.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { AuctionNoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
@@ -27,6 +25,7 @@ import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from 
 import { primaryChannel, SINGLE_PROCESS, workerChannel } from '../../core/plugin/cluster-channel.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { NoticesPlugin } from '../../plugins/notices/index.js';
+import { auctionNoticeEvent, startReceivers } from './notice-fixtures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,23 +56,9 @@ class CountingMetrics extends ExchangeMetrics {
   }
 }
 
-/** One auction's notice event (dsp-1 wins with a nurl and a burl, dsp-2..4 lose with lurls) and its impression hit. */
+/** One auction's notice event (the benchmark's: see notice-fixtures.ts) and the winner's impression hit, with a `burl`. */
 function auctionEvents(id: string, ports: number[]): [AuctionNoticeEvent, TrackerNoticeEvent] {
   const startedAt = Date.now();
-  const auction: AuctionContext = {
-    auctionId: id, request: { id, imp: [{ id: '1', banner: { w: 300, h: 250 } }] }, origin: 'tag',
-    floors: new Map([['1', 500_000]]), currency: 'USD', startedAt, deadline: 0, log: silent,
-  };
-  const candidate = (i: number) => ({
-    bidder: `dsp-${i + 1}`, arrival: i, priceMicros: 2_000_000 - i * 250_000, currency: 'USD', admFormat: 'html' as const,
-    bid: {
-      id: `b${i}`, impid: '1', price: 2 - i * 0.25, adm: '<b>ad</b>', mtype: 1,
-      nurl: `http://127.0.0.1:${ports[i]}/win?auction=\${AUCTION_ID}&price=\${AUCTION_PRICE}`,
-      lurl: `http://127.0.0.1:${ports[i]}/loss?auction=\${AUCTION_ID}&loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
-    },
-  });
-  const awards: Award[] = [{ candidate: candidate(0), clearingMicros: 1_760_000, minToWinMicros: 1_750_000 }];
-  const losses: Loss[] = [1, 2, 3].map((i) => ({ candidate: candidate(i), code: 102, minToWinMicros: 1_760_000 }));
   const impression: TrackerNoticeEvent = {
     type: 'impression', at: startedAt + 200, client: { ip: '203.0.113.7', userAgent: 'bench/1' },
     claim: {
@@ -81,7 +66,7 @@ function auctionEvents(id: string, ports: number[]): [AuctionNoticeEvent, Tracke
       expiresAt: startedAt + 3_600_000, burl: `http://127.0.0.1:${ports[0]}/bill?auction=${id}&price=1.76&ts=\${AUCTION_IMP_TS}`,
     },
   };
-  return [{ type: 'auction', auction, outcome: { awards, losses }, bidders: [] }, impression];
+  return [auctionNoticeEvent(id, ports, startedAt), impression];
 }
 
 /** Feeds `count` auctions at `rate`/s from a 1 ms pacing loop until `done()`; the process's CPU µs and wall ms. */
@@ -148,25 +133,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** The receivers: 4 node:http servers in a child process, `204` to everything. */
-async function startReceivers(): Promise<{ ports: number[]; child: ChildProcess }> {
-  const code = `
-    const http = require('node:http');
-    const servers = [0, 1, 2, 3].map(() => http.createServer({ keepAliveTimeout: 60000 }, (req, res) => { req.resume(); res.writeHead(204); res.end(); }));
-    Promise.all(servers.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', () => r(s.address().port)))))
-      .then((ports) => process.stdout.write(JSON.stringify(ports) + '\\n'));
-    process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
-    });
-  });
-  return { ports, child };
 }
 
 /** A redis-server on a free port (`appendonly yes`, `appendfsync everysec`), or undefined when none is installed. */
@@ -239,7 +205,7 @@ async function runPrimary(): Promise<void> {
   if (redis) console.log(`redis/local: ${ratioOf('redis', 'local').toFixed(2)}× (claims by Lua, notices through the stream, delivery in the same process)`);
   for (const worker of workers.values()) worker.kill();
   await primary.stopPrimary();
-  receivers.child.stdin!.end();
+  receivers.stop();
   redis?.child.kill();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);

@@ -9,7 +9,6 @@
 // CPU profiler, summed by file and by function, and written as a `.cpuprofile`. Prints figures, asserts nothing;
 // about 20 s in all (the machine is shared: compare runs made one after the other, and look at the medians).
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -17,10 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent } from 'undici';
-import type { Award, Loss } from '../../core/auction/bids.js';
-import type { AuctionContext } from '../../core/auction/context.js';
 import { parseConfig } from '../../core/config/load.js';
-import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
 import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { SINGLE_PROCESS } from '../../core/plugin/cluster-channel.js';
@@ -29,6 +25,7 @@ import { AttemptDeadlines } from '../../plugins/notices/attempt-deadlines.js';
 import { corkingConnector } from '../../plugins/notices/corking-connector.js';
 import { attemptDelivery, routeThrough } from '../../plugins/notices/delivery.js';
 import { NoticesPlugin, type Notice } from '../../plugins/notices/index.js';
+import { auctionNoticeEvent, startReceivers } from './notice-fixtures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,26 +41,6 @@ const auctions = Number(args.auctions);
 const rate = Number(args.rate);
 const NOTICES_PER_AUCTION = 4;
 
-/** The receivers: 4 node:http servers in a child process, `204` to everything, keep-alive. Resolves their ports. */
-async function startReceivers(): Promise<{ ports: number[]; stop: () => void }> {
-  const code = `
-    const http = require('node:http');
-    const servers = [0, 1, 2, 3].map(() => http.createServer({ keepAliveTimeout: 60000 }, (req, res) => { req.resume(); res.writeHead(204); res.end(); }));
-    Promise.all(servers.map((s) => new Promise((r) => s.listen(0, '127.0.0.1', () => r(s.address().port)))))
-      .then((ports) => process.stdout.write(JSON.stringify(ports) + '\\n'));
-    process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(JSON.parse(out) as number[]);
-    });
-    child.on('exit', (code) => reject(new Error(`receivers exited ${code}`)));
-  });
-  return { ports, stop: () => child.stdin!.end() };
-}
-
 /** Counts delivered notices (the plugin reports each through `recordNotice`), to know when a phase is done. */
 class CountingMetrics extends ExchangeMetrics {
   sent = 0;
@@ -76,26 +53,6 @@ class CountingMetrics extends ExchangeMetrics {
 }
 
 const silent = pino({ level: 'silent' });
-
-/** One auction's notice event: dsp-1 wins (nurl), dsp-2..4 lose (lurl), as with the benchmark's mock bidders. */
-function auctionEvent(n: number, ports: number[]): AuctionNoticeEvent {
-  const auctionId = `bench-${n}`;
-  const auction: AuctionContext = {
-    auctionId, request: { id: auctionId, imp: [{ id: '1', banner: { w: 300, h: 250 } }] }, origin: 'tag',
-    floors: new Map([['1', 500_000]]), currency: 'USD', startedAt: Date.now(), deadline: 0, log: silent,
-  };
-  const candidate = (i: number) => ({
-    bidder: `dsp-${i + 1}`, arrival: i, priceMicros: 2_000_000 - i * 250_000, currency: 'USD', admFormat: 'html' as const,
-    bid: {
-      id: `b${i}`, impid: '1', price: 2 - i * 0.25, adm: '<b>ad</b>', mtype: 1,
-      nurl: `http://127.0.0.1:${ports[i]}/win?auction=\${AUCTION_ID}&price=\${AUCTION_PRICE}`,
-      lurl: `http://127.0.0.1:${ports[i]}/loss?auction=\${AUCTION_ID}&loss=\${AUCTION_LOSS}&min=\${AUCTION_MIN_TO_WIN}`,
-    },
-  });
-  const awards: Award[] = [{ candidate: candidate(0), clearingMicros: 1_760_000, minToWinMicros: 1_750_000 }];
-  const losses: Loss[] = [1, 2, 3].map((i) => ({ candidate: candidate(i), code: 102, minToWinMicros: 1_760_000 }));
-  return { type: 'auction', auction, outcome: { awards, losses }, bidders: [] };
-}
 
 /** CPU µs (user + system) of this process's main thread, from /proc (Linux; NaN elsewhere). */
 function mainThreadCpuUs(): number {
@@ -174,7 +131,7 @@ const pricing = new Map<string, Pricing>(bidders.map((name) => [name, new Decima
 const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
 await plugin.start();
 
-const events = Array.from({ length: auctions }, (_, n) => auctionEvent(n, receivers.ports));
+const events = Array.from({ length: auctions }, (_, n) => auctionNoticeEvent(`bench-${n}`, receivers.ports));
 const ctx = { auctionId: '', log: silent };
 let expected = 0;
 const feedPlugin = (n: number) => {
