@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, get, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -130,5 +130,80 @@ it('kill -9 of a node that owes notices: another node takes them over and delive
     inspect.disconnect();
     await bidder.close();
     await notices.close();
+  }
+});
+
+/** One GET on a connection of its own, to the node at `base` (the tracker URL's path and query). */
+function hitAt(base: string, tracker: string): Promise<number> {
+  const { pathname, search } = new URL(tracker);
+  return new Promise((resolve, reject) => {
+    get(`${base}${pathname}${search}`, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode!));
+    }).on('error', reject);
+  });
+}
+
+/** The counter `series` summed over Prometheus expositions. */
+function total(texts: readonly string[], series: string): number {
+  return texts.reduce((sum, text) => sum + Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN), 0);
+}
+
+it('two nodes (two workers each) on one Redis: duplicate hits of each impression split across both nodes at the same moment bill exactly once', async () => {
+  const redis = await startRedis();
+  const dir = scratchDir('rtb-fleet-dedupe-');
+  const bidder = await startMockBidder({ price: 2 });
+  bidder.set({ burl: `${bidder.url}/bill?auction=\${AUCTION_ID}`, nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
+  const nodes = ['a', 'b'].map((name) => {
+    const file = path.join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({
+      server: { port: 0 },
+      bidders: { a: { endpoint: `${bidder.url}/bid` } },
+      trackers: { secret: 'fleet-test-tracker-secret-001' },
+      state: { backend: 'redis', redis: { url: redis.url } },
+      notices: { journalDir: path.join(dir, `${name}-journal`) },
+    }));
+    const { child, exited } = spawnRtb(['start', '--config', file, '--workers', '2']);
+    return { child, exited, lines: jsonLinesOf(child) };
+  });
+  try {
+    for (const node of nodes) await until(() => node.lines.filter((line) => line.msg === 'exchange listening').length === 2, 'a node\'s two workers listening');
+    const urls = nodes.map((node) => node.lines.find((line) => line.msg === 'exchange listening')!.url as string);
+    const trackers: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const answer = await http(`${urls[i % 2]}/openrtb2/auction`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `auction-${i}`, imp: [{ id: '1', banner: { w: 300, h: 250 } }], site: { id: 's', page: 'https://pub.example/' } }),
+      });
+      trackers.push(/<img src="([^"]+\/t\/imp\?t=[^"]+)"/.exec(answer.json().seatbid[0].bid[0].adm)![1]!.replace(/&amp;/g, '&'));
+    }
+    // Every impression hit 4 times on each node (on fresh connections: both workers of each), all at once.
+    const statuses = await Promise.all(trackers.flatMap((tracker) => urls.flatMap((url) => [1, 2, 3, 4].map(() => hitAt(url, tracker)))));
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    const byAuction = (pathname: string) => {
+      const counts = new Map<string, number>();
+      for (const notice of bidder.notices) {
+        const url = new URL(notice.url, bidder.url);
+        if (url.pathname === pathname) counts.set(url.searchParams.get('auction')!, (counts.get(url.searchParams.get('auction')!) ?? 0) + 1);
+      }
+      return counts;
+    };
+    await until(() => byAuction('/bill').size === 50 && byAuction('/win').size === 50, 'every bill and win delivered');
+    const metrics = await Promise.all(urls.map(async (url) => (await http(`${url}/metrics`)).text));
+    expect(total(metrics, 'rtb_state_claims_total{result="billed"}')).toBe(50);
+    expect(total(metrics, 'rtb_state_claims_total{result="duplicate"}')).toBe(50 * 7);
+    // Each node delivers what its consumers read: the stream hands each notice to one of them.
+    for (const node of nodes) node.child.kill('SIGTERM');
+    for (const node of nodes) expect(await node.exited).toBe(0);
+    expect([...byAuction('/bill').values()].every((count) => count === 1)).toBe(true);
+    expect([...byAuction('/win').values()].every((count) => count === 1)).toBe(true);
+    const billing = nodes.flatMap((node) => node.lines.filter((line) => line.msg === 'billing'));
+    expect(billing).toHaveLength(50);
+    // The duplicates were refused on both nodes, by all four workers.
+    const refusedBy = new Set(nodes.flatMap((node) => node.lines.filter((line) => line.msg === 'impression' && line.duplicate === true).map((line) => line.pid)));
+    expect(refusedBy.size).toBe(4);
+  } finally {
+    await bidder.close();
   }
 });

@@ -71,34 +71,6 @@ it('Redis unreachable at start: the exchange does not start, with one line namin
   expect(String((failure as { problems: string[] }).problems)).not.toContain('hunter2');
 });
 
-it('two nodes on one Redis: duplicate hits of each impression split across both nodes at the same moment bill exactly once', async () => {
-  const redis = await startRedis();
-  const bidder = await startMockBidder({ price: 2 });
-  stops.push(() => bidder.close());
-  bidder.set({ burl: `${bidder.url}/bill?auction=\${AUCTION_ID}`, nurl: `${bidder.url}/win?auction=\${AUCTION_ID}` });
-  const nodes = [await node(redis.url, bidder), await node(redis.url, bidder)];
-  const trackers: string[] = [];
-  for (let i = 0; i < 50; i++) trackers.push(await auction(nodes[i % 2]!, `auction-${i}`));
-  // Every impression hit 4 times on each node, all at once.
-  const statuses = await Promise.all(trackers.flatMap((tracker) => nodes.flatMap(({ url }) => [1, 2, 3, 4].map(() => hit(tracker, url)))));
-  expect(statuses.every((status) => status === 200)).toBe(true);
-  await until(() => noticesByAuction(bidder, '/bill').size === 50 && noticesByAuction(bidder, '/win').size === 50, 'every bill and win delivered');
-  // Either node may deliver a notice: each is read once by the consumer group.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  expect([...noticesByAuction(bidder, '/bill').values()].every((count) => count === 1)).toBe(true);
-  expect([...noticesByAuction(bidder, '/win').values()].every((count) => count === 1)).toBe(true);
-  const billedBy = nodes.map(({ logs }) => logs.withMessage('billing').length);
-  expect(billedBy[0]! + billedBy[1]!).toBe(50);
-  expect(nodes.map(({ logs }) => logs.withMessage('impression').filter((line) => line.duplicate === true).length).reduce((a, b) => a + b)).toBe(50 * 7);
-  const metrics = await Promise.all(nodes.map(async ({ url }) => (await http(`${url}/metrics`)).text));
-  const claims = (result: string) => metrics
-    .map((text) => Number(new RegExp(`^rtb_state_claims_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)![1]))
-    .reduce((a, b) => a + b);
-  expect(claims('billed')).toBe(50);
-  expect(claims('duplicate')).toBe(50 * 7);
-  for (const text of metrics) expect(text).toContain('rtb_state_redis_up 1');
-});
-
 it('kill -9 of Redis in the middle of a run, restarted from its append-only file: no impression billed twice, no notice lost, the spill journal empties', async () => {
   const redis = await startRedis({ appendfsync: 'always' });
   const bidder = await startMockBidder({ price: 2 });
