@@ -30,6 +30,8 @@ const SETTLED_MARKER_MS = 7 * 24 * 3600_000;
 /** A node beats this often, and counts as gone (its share of the caps handed to the others) this long after its last beat. */
 const HEARTBEAT_MS = 1_000;
 const NODE_TTL_MS = 3_000;
+/** Consumers of gone nodes (a restarted node reads under a new name) are removed once idle this long with nothing pending. */
+const FORGET_CONSUMER_MS = 10 * 60_000;
 
 /** A connection with the ledger's two scripts (ioredis sends each by its SHA, loading it when Redis lacks it). */
 type LedgerRedis = Redis & {
@@ -149,6 +151,7 @@ export class RedisLedger implements Ledger {
     every(LAG_EVERY_MS, () => this.readLag());
     every(HEARTBEAT_MS, () => this.heartbeat());
     every(60_000, async () => this.spilledClaims.prune(Date.now()));
+    every(60_000, () => this.forgetGoneConsumers());
     this.log.info({ url: redactedUrl(this.state.url), consumer: this.consumer }, 'notices: ledger on Redis');
   }
 
@@ -381,6 +384,16 @@ export class RedisLedger implements Ledger {
     const processes = live.reduce((sum, member) => sum + (Number(member.slice(member.lastIndexOf('|') + 1)) || 0), 0);
     this.qpsShare.setFleet(processes);
     this.metrics.fleet(processes);
+  }
+
+  /** Removes the group's consumers that hold nothing and were idle for {@link FORGET_CONSUMER_MS} (nodes gone or restarted). */
+  private async forgetGoneConsumers(): Promise<void> {
+    const consumers = (await this.redis.xinfo('CONSUMERS', this.keys.stream, DELIVERY_GROUP)) as unknown[][];
+    for (const consumer of consumers) {
+      const info = Object.fromEntries(Array.from({ length: consumer.length / 2 }, (_, i) => [consumer[2 * i], consumer[2 * i + 1]]));
+      if (info.name === this.consumer || Number(info.pending) !== 0 || Number(info.idle) < FORGET_CONSUMER_MS) continue;
+      await this.redis.xgroup('DELCONSUMER', this.keys.stream, DELIVERY_GROUP, String(info.name));
+    }
   }
 
   /** The stream's lag (entries no consumer has read yet) and pending count (read, not yet acknowledged). */
