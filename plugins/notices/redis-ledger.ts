@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { QpsShare } from '../../core/auction/qps-share.js';
 import { RtbStartupError } from '../../core/config/errors.js';
 import { redactedUrl } from '../../core/config/redacted-url.js';
 import type { StateConfig } from '../../core/config/schema.js';
@@ -13,7 +14,6 @@ import { ledgerDeliveryQueue } from './ledger-delivery.js';
 import type { Notice } from './notice.js';
 import type { DeliveryQueue } from './queue.js';
 import { RedisLedgerMetrics } from './redis-ledger-metrics.js';
-import type { QpsShare } from '../../core/auction/qps-share.js';
 import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys } from './redis-keys.js';
 import type { NoticesSettings } from './settings.js';
 
@@ -22,7 +22,7 @@ const READ_COUNT = 256;
 const MAX_HELD = 4_096;
 /** How long one blocking read waits for new entries before it looks again (and notices a stop). */
 const READ_BLOCK_MS = 1_000;
-/** How often acknowledgements Redis refused are tried again, and the stream's lag is read for the metrics. */
+/** How often acknowledgements Redis refused (and a spill) are tried again, and the stream's lag is read for the metrics. */
 const RETRY_ACKS_MS = 500;
 const LAG_EVERY_MS = 5_000;
 /** A spilled notice's settlement is made once: its marker lives this long in Redis. */
@@ -101,9 +101,21 @@ export class RedisLedger implements Ledger {
 
   /**
    * Connects (throws {@link RtbStartupError} naming the URL when Redis does not answer within `connectTimeoutMs`),
-   * makes the consumer group, opens the spill journal and settles what it holds, then starts delivering.
+   * makes the consumer group, opens the spill journal and settles what it holds, then starts delivering. A failure
+   * part-way closes what was opened.
    */
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (error) {
+      this.redis?.disconnect();
+      this.reader?.disconnect();
+      await this.journal?.close();
+      throw error;
+    }
+  }
+
+  private async open(): Promise<void> {
     this.redis = (await connect(this.state)) as LedgerRedis;
     this.redis.defineCommand('rtbClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
     this.redis.defineCommand('rtbEnqueueOnce', { numberOfKeys: 2, lua: ENQUEUE_ONCE_SCRIPT });
@@ -147,7 +159,11 @@ export class RedisLedger implements Ledger {
     };
     every(Math.floor(this.state.reclaimAfterMs / 3), () => this.renewHeld());
     every(Math.floor(this.state.reclaimAfterMs / 2), () => this.reclaim());
-    every(RETRY_ACKS_MS, () => this.retryAcks());
+    // A spill made while Redis was up (one command it did not answer) is settled without waiting for a reconnect.
+    every(RETRY_ACKS_MS, async () => {
+      await this.retryAcks();
+      if (this.redis.status === 'ready') await this.settleSpill();
+    });
     every(LAG_EVERY_MS, () => this.readLag());
     every(HEARTBEAT_MS, () => this.heartbeat());
     every(60_000, async () => this.spilledClaims.prune(Date.now()));
