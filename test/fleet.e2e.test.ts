@@ -3,10 +3,10 @@ import { createServer, get, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { startMockBidder } from '../examples/mock-bidder.js';
 import { http, jsonLinesOf, spawnRtb } from './helpers.js';
-import { startRedis } from './redis-server.js';
+import { startRedis, withRedis } from './redis-server.js';
 import { scratchDir } from './scratch-dir.js';
 import { until } from './until.js';
 
@@ -62,7 +62,7 @@ async function noticeEndpoint(held: ReadonlySet<string>) {
   };
 }
 
-it('kill -9 of a node that owes notices: another node takes them over and delivers every one; only those in flight at the kill reach the bidder twice', async () => {
+withRedis('kill -9 of a node that owes notices: another node takes them over and delivers every one; only those in flight at the kill reach the bidder twice', async () => {
   const redis = await startRedis();
   const dir = scratchDir('rtb-fleet-');
   const held = new Set(Array.from({ length: 10 }, (_, i) => `auction-${i + 10}`));
@@ -149,7 +149,7 @@ function total(texts: readonly string[], series: string): number {
   return texts.reduce((sum, text) => sum + Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN), 0);
 }
 
-it('two nodes (two workers each) on one Redis: duplicate hits of each impression split across both nodes at the same moment bill exactly once', async () => {
+withRedis('two nodes (two workers each) on one Redis: duplicate hits of each impression split across both nodes at the same moment bill exactly once', async () => {
   const redis = await startRedis();
   const dir = scratchDir('rtb-fleet-dedupe-');
   const bidder = await startMockBidder({ price: 2 });

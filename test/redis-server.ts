@@ -1,8 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { onTestFinished } from 'vitest';
+import { it, onTestFinished } from 'vitest';
 import { scratchDir } from './scratch-dir.js';
 import { until } from './until.js';
+
+/** Whether `redis-server` can run here (Debian's package: `.ci/run` installs it). */
+export const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
+if (!HAVE_REDIS) console.warn('Redis tests skipped: no redis-server on the PATH (apt-get install redis-server)');
+
+/** `it`, skipped with the warning above where `redis-server` cannot run (as the browser test is without Chromium). */
+export const withRedis = it.skipIf(!HAVE_REDIS);
 
 /** A real `redis-server` a test started on a free loopback port, with its data in a temporary directory. */
 export interface TestRedis {

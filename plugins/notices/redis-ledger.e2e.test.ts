@@ -6,7 +6,7 @@ import { startTestExchange, type TestExchange } from '../../core/testing.js';
 import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
 import { builtinRegistry } from '../builtin.js';
 import { http } from '../../test/helpers.js';
-import { freePort, startRedis } from '../../test/redis-server.js';
+import { freePort, startRedis, withRedis } from '../../test/redis-server.js';
 import { until } from '../../test/until.js';
 
 const SECRET = 'redis-ledger-test-tracker-secret';
@@ -39,11 +39,10 @@ async function auction(exchange: TestExchange, id: string): Promise<string> {
   return /<img src="([^"]+\/t\/imp\?t=[^"]+)"/.exec(answer.json().seatbid[0].bid[0].adm)![1]!.replace(/&amp;/g, '&');
 }
 
-/** One GET on a connection of its own, to `base` instead of the URL's own origin when given. */
-function hit(url: string, base?: string): Promise<number> {
-  const target = base ? `${base}${new URL(url).pathname}${new URL(url).search}` : url;
+/** One GET on a connection of its own. */
+function hit(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    get(target, { agent: false }, (response) => {
+    get(url, { agent: false }, (response) => {
       response.resume();
       response.on('end', () => resolve(response.statusCode!));
     }).on('error', reject);
@@ -71,7 +70,7 @@ it('Redis unreachable at start: the exchange does not start, with one line namin
   expect(String((failure as { problems: string[] }).problems)).not.toContain('hunter2');
 });
 
-it('kill -9 of Redis in the middle of a run, restarted from its append-only file: no impression billed twice, no notice lost, the spill journal empties', async () => {
+withRedis('kill -9 of Redis in the middle of a run, restarted from its append-only file: no impression billed twice, no notice lost, the spill journal empties', async () => {
   const redis = await startRedis({ appendfsync: 'always' });
   const bidder = await startMockBidder({ price: 2 });
   stops.push(() => bidder.close());
@@ -106,7 +105,7 @@ it('kill -9 of Redis in the middle of a run, restarted from its append-only file
   expect(exchange.logs.withMessage('notices: an impression claimed here while Redis was gone had been claimed elsewhere: its burl is not sent')).toHaveLength(5);
 });
 
-it('maxQps across two nodes on one Redis: the fleet together sends the bidder its cap (within a few percent), not twice it', async () => {
+withRedis('maxQps across two nodes on one Redis: the fleet together sends the bidder its cap (within a few percent), not twice it', async () => {
   const redis = await startRedis();
   const bidder = await startMockBidder({ price: 1 });
   stops.push(() => bidder.close());
@@ -142,7 +141,7 @@ it('maxQps across two nodes on one Redis: the fleet together sends the bidder it
   expect(asked).toBeLessThan(expected * 1.1);
 });
 
-it('a notice to an address the exchange may not reach is given up at once on the Redis ledger too (the SSRF guard), and acknowledged', async () => {
+withRedis('a notice to an address the exchange may not reach is given up at once on the Redis ledger too (the SSRF guard), and acknowledged', async () => {
   const redis = await startRedis();
   const bidder = await startMockBidder({ price: 1, nurl: 'http://10.255.255.1/win?auction=${AUCTION_ID}' });
   stops.push(() => bidder.close());
