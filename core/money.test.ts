@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalToMicros, microsToCpmNumber, microsToDecimal, scaleMicros } from './money.js';
+import { decimalToMicros, floorToMicros, MAX_MICROS, microsToCpmNumber, microsToDecimal, scaleMicros } from './money.js';
 
 describe('decimalToMicros', () => {
   it.each([
@@ -51,6 +51,21 @@ describe('decimalToMicros', () => {
       expect(decimalToMicros(input)).toBeNull();
     },
   );
+});
+
+describe('floorToMicros: a floor is never lost', () => {
+  it('rounds up, reads no floor as 0, and holds every amount up to MAX_MICROS', () => {
+    expect(floorToMicros(undefined)).toBe(0);
+    expect(floorToMicros(0)).toBe(0);
+    expect(floorToMicros(0.0000001)).toBe(1);
+    expect(floorToMicros(1.2345671)).toBe(1_234_568);
+    expect(floorToMicros('9007199254.740991')).toBe(MAX_MICROS);
+    expect(floorToMicros(9_007_199_254)).toBe(9_007_199_254_000_000);
+  });
+
+  it.each([[1e11], [1e308], ['9007199254.740992'], [-1], [Number.NaN], [Infinity], ['abc'], [null]])('throws for %s rather than returning no floor', (value) => {
+    expect(() => floorToMicros(value)).toThrow(RangeError);
+  });
 });
 
 describe('microsToDecimal', () => {

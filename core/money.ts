@@ -62,6 +62,21 @@ export function decimalToMicros(value: unknown, rounding: Rounding = 'down'): Mi
   return micros;
 }
 
+/** The largest amount the exchange holds: every price and floor is a safe integer of micros (≈ 9.007 billion CPM). */
+export const MAX_MICROS: Micros = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A floor in micros, rounded up: `undefined` is no floor (0). A floor the exchange cannot hold (negative, not a
+ * decimal, or above {@link MAX_MICROS}) throws a `RangeError` rather than becoming 0: inbound floors are validated
+ * before they get here (`400` naming the field), so a throw is a bug to surface, never a sale below a floor.
+ */
+export function floorToMicros(value: unknown): Micros {
+  if (value === undefined) return 0;
+  const micros = decimalToMicros(value, 'up');
+  if (micros === null) throw new RangeError(`not a floor the exchange can hold: ${String(value).slice(0, 40)}`);
+  return micros;
+}
+
 /**
  * Writes micros as the shortest exact decimal CPM string: 1200000 → `"1.2"`, 5 → `"0.000005"`,
  * 3000000 → `"3"`. Never produces float artefacts.

@@ -247,6 +247,9 @@ describe('POST /openrtb2/auction', () => {
     ['duplicate imp ids', { id: 'x', imp: [{ id: '1', banner: {} }, { id: '1', banner: {} }] }, 'imp[1].id'],
     ['an imp without media', { id: 'x', imp: [{ id: '1' }] }, 'imp[0]'],
     ['a negative bidfloor', { id: 'x', imp: [{ id: '1', banner: {}, bidfloor: -1 }] }, 'imp[0].bidfloor'],
+    // A floor the exchange cannot hold in micros is refused, never read as no floor (a sale below it).
+    ['a bidfloor of 1e308', { id: 'x', imp: [{ id: '1', banner: {}, bidfloor: 1e308 }] }, 'imp[0].bidfloor'],
+    ['a bidfloor of 1e11', { id: 'x', imp: [{ id: '1', banner: {} }, { id: '2', banner: {}, bidfloor: 1e11 }] }, 'imp[1].bidfloor'],
     ['a foreign bidfloorcur', { id: 'x', imp: [{ id: '1', banner: {}, bidfloorcur: 'EUR' }] }, 'imp[0].bidfloorcur'],
     ['a native imp without request', { id: 'x', imp: [{ id: '1', native: {} }] }, 'imp[0].native.request'],
     ['site and app', { id: 'x', imp: [{ id: '1', banner: {} }], site: {}, app: {} }, 'app'],
@@ -265,6 +268,7 @@ describe('POST /openrtb2/auction', () => {
     ['site=unknown', 'site'],
     ['site=s&mincpm=abc', 'mincpm'],
     ['site=s&mincpm=-1', 'mincpm'],
+    ['site=s&mincpm=1e11', 'mincpm'],
   ])('GET /ad?%s → 400 naming %s', async (query, field) => {
     rig = await startRig({ a: { price: 1 } });
     const answer = await http(`${rig.exchange.url}/ad?${query}`);

@@ -8,7 +8,7 @@ import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/ru
 import type { ExchangeMetrics } from '../metrics.js';
 import type { Reject } from '../hooks/results.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
-import { decimalToMicros, microsToCpmNumber, type Micros } from '../money.js';
+import { floorToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
 import type { BidRequest } from '../openrtb/types.js';
 import { auctionLogRecord, writeAuctionLog } from './auction-log.js';
@@ -77,7 +77,7 @@ export class AuctionPipeline {
   constructor(private readonly parts: PipelineParts) {
     this.byName = new Map(parts.bidders.map((plan) => [plan.view.name, plan]));
     this.capped = parts.bidders.some((plan) => plan.qps);
-    this.siteFloors = new Map(Object.entries(parts.config.sites).map(([id, site]) => [id, decimalToMicros(site.floor, 'up') ?? 0]));
+    this.siteFloors = new Map(Object.entries(parts.config.sites).map(([id, site]) => [id, floorToMicros(site.floor)]));
   }
 
   /** Runs one auction to the end and returns its result; the caller answers the page from `deliveries`. */
@@ -232,7 +232,7 @@ function timedOut(plan: BidderPlan): BidderAnswerResult {
 /** Each imp's floor: the highest of the site's floor, the tag's MinCPM and the imp's own `bidfloor`. */
 function effectiveFloors(input: AuctionInputRequest, siteFloors: ReadonlyMap<string, Micros>): Map<string, Micros> {
   const base = Math.max((input.site && siteFloors.get(input.site.id)) ?? 0, input.minFloorMicros ?? 0);
-  return new Map(input.request.imp.map((imp) => [imp.id, Math.max(base, decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0)]));
+  return new Map(input.request.imp.map((imp) => [imp.id, Math.max(base, floorToMicros(imp.bidfloor))]));
 }
 
 /** The request every bidder starts from: the deadline as `tmax`, the effective floors, currency and auction type. */

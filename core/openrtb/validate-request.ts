@@ -1,3 +1,4 @@
+import { decimalToMicros, MAX_MICROS, microsToDecimal } from '../money.js';
 import type { BidRequest } from './types.js';
 
 /** Why an inbound BidRequest was refused: the JSON path of the bad field and what is wrong with it. */
@@ -10,6 +11,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPositiveInteger = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
 const MEDIA = ['banner', 'video', 'audio', 'native'] as const;
+/** The largest floor the exchange holds (integer micros), as the 400 answer states it. */
+const MAX_FLOOR_TEXT = microsToDecimal(MAX_MICROS);
 
 /**
  * Checks an inbound OpenRTB 2.6 BidRequest (`POST /openrtb2/auction`) before any bidder sees it, and names
@@ -41,8 +44,8 @@ export function validateBidRequest(body: unknown): RequestCheck {
       }
       if (banner.format !== undefined && !Array.isArray(banner.format)) return fail(`${at}.banner.format`, 'must be an array');
     }
-    if (imp.bidfloor !== undefined && !(typeof imp.bidfloor === 'number' && Number.isFinite(imp.bidfloor) && imp.bidfloor >= 0)) {
-      return fail(`${at}.bidfloor`, 'must be a non-negative number');
+    if (imp.bidfloor !== undefined && !(typeof imp.bidfloor === 'number' && decimalToMicros(imp.bidfloor, 'up') !== null)) {
+      return fail(`${at}.bidfloor`, `must be a non-negative number of at most ${MAX_FLOOR_TEXT} (CPM)`);
     }
     if (imp.bidfloorcur !== undefined && typeof imp.bidfloorcur !== 'string') return fail(`${at}.bidfloorcur`, 'must be a currency code string');
   }

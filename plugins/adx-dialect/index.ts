@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { inject, injectable } from 'tsyringe';
 import type { DecodedBid } from '../../core/auction/bids.js';
 import { endpointPathOf } from '../../core/auction/transport.js';
-import { decimalToMicros, type Micros } from '../../core/money.js';
+import { floorToMicros, type Micros } from '../../core/money.js';
 import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
 import { MarkupType, type Bid, type BidRequest, type Device, type Imp } from '../../core/openrtb/types.js';
 import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
@@ -91,7 +91,7 @@ function bannerSizes(imp: Imp): Array<readonly [number, number]> {
 /** The ad slots an AdX bidder is offered: one per banner imp (AdX slots here are display only), in request order. */
 export function planAdSlots(request: BidRequest): AdxSlotPlan[] {
   return request.imp.flatMap((imp, index) =>
-    imp.banner ? [{ slotId: index + 1, imp, sizes: bannerSizes(imp), minimumCpmMicros: decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0 }] : []);
+    imp.banner ? [{ slotId: index + 1, imp, sizes: bannerSizes(imp), minimumCpmMicros: floorToMicros(imp.bidfloor) }] : []);
 }
 
 /** The AdX BidRequest for a canonical request (the mapping the README documents). */

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { inject, injectable } from 'tsyringe';
 import type { DecodedBid } from '../../core/auction/bids.js';
 import { RtbStartupError } from '../../core/config/errors.js';
-import { decimalToMicros } from '../../core/money.js';
+import { floorToMicros } from '../../core/money.js';
 import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import type { Bid, BidRequest } from '../../core/openrtb/types.js';
@@ -76,7 +76,7 @@ export class RtbHostDialect implements Dialect {
       ...base,
       units: this.units,
       imp: base.imp.map((imp) => {
-        const floor = decimalToMicros(imp.bidfloor ?? 0, 'up') ?? 0;
+        const floor = floorToMicros(imp.bidfloor);
         if (floor <= 0) return imp;
         return { ...imp, bidfloor: Number(this.pricing.fromMicros(floor, 'up')), bidfloorcur: this.scope.exchange.currency };
       }),
