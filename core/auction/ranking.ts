@@ -8,7 +8,8 @@ export type ClearingRule = (winner: Micros, runnerUp: Micros | undefined, floor:
 /**
  * The shared core of price auctions, per imp: bids below the floor lose with 100; the rest are ranked by
  * price, highest first, ties to the earlier answer; the first wins at `clearing(...)`, the others lose with
- * 102. Min-to-win follows OpenRTB §4.4.1: the winner's is the runner-up's price (or the floor), a loser's is
+ * 102. The runner-up is the best eligible bid of *another* bidder: a bidder's own other bids never set its
+ * price. Min-to-win follows OpenRTB §4.4.1: the winner's is the runner-up's price (or the floor), a loser's is
  * the winner's clearing price.
  */
 export function priceAuction(
@@ -21,7 +22,8 @@ export function priceAuction(
   for (const [impId, ranked] of rankByImp(candidates)) {
     const floor = floors.get(impId) ?? 0;
     const eligible = ranked.filter((c) => c.priceMicros >= floor);
-    const [winner, runnerUp] = eligible;
+    const winner = eligible[0];
+    const runnerUp = winner && eligible.find((candidate) => candidate.bidder !== winner.bidder);
     const clearingMicros = winner ? Math.min(winner.priceMicros, clearing(winner.priceMicros, runnerUp ? runnerUp.priceMicros : undefined, floor)) : floor;
     if (winner) awards.push({ candidate: winner, clearingMicros, minToWinMicros: runnerUp?.priceMicros ?? floor });
     for (const candidate of ranked) {
