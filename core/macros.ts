@@ -69,6 +69,14 @@ export interface ExpandOptions {
 const MACRO = /(\$|%24)(\{|%7B)([A-Z][A-Z0-9_]*)(?::([A-Za-z0-9]+))?(\}|%7D)/gi;
 const KNOWN: ReadonlySet<string> = new Set(OPENRTB_MACROS);
 
+/** How many macros `template` names, in any spelling {@link expandMacros} substitutes (known or not). */
+export function countMacros(template: string): number {
+  if (!mayNameMacros(template)) return 0;
+  let count = 0;
+  for (const _ of template.matchAll(MACRO)) count++;
+  return count;
+}
+
 /**
  * Substitutes macros in `template`: `${NAME}` becomes `values[NAME]`, `${NAME:B64}` its base64url encoding
  * (RFC 4648 §5, no padding: safe in a URL as is). OpenRTB macros without a value become `''`; so does an

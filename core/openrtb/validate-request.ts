@@ -11,6 +11,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPositiveInteger = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
 const MEDIA = ['banner', 'video', 'audio', 'native'] as const;
+/**
+ * The longest request and imp ids taken (characters): both go into every winner's impression tracker, which must
+ * stay short enough to be honoured (`TrackerUrls.billable`). OpenRTB callers send UUIDs and short imp ids.
+ */
+export const MAX_REQUEST_ID_CHARS = 512;
+export const MAX_IMP_ID_CHARS = 128;
 /** The largest floor the exchange holds (integer micros), as the 400 answer states it. */
 const MAX_FLOOR_TEXT = microsToDecimal(MAX_MICROS);
 
@@ -22,6 +28,7 @@ export function validateBidRequest(body: unknown): RequestCheck {
   const fail = (field: string, message: string): RequestCheck => ({ ok: false, problem: { field, message } });
   if (!isObject(body)) return fail('(body)', 'must be a JSON object');
   if (typeof body.id !== 'string' || body.id === '') return fail('id', 'required non-empty string');
+  if (body.id.length > MAX_REQUEST_ID_CHARS) return fail('id', `at most ${MAX_REQUEST_ID_CHARS} characters`);
   if (!Array.isArray(body.imp) || body.imp.length === 0) return fail('imp', 'required non-empty array');
   const seen = new Set<string>();
   for (let i = 0; i < body.imp.length; i++) {
@@ -29,6 +36,7 @@ export function validateBidRequest(body: unknown): RequestCheck {
     const at = `imp[${i}]`;
     if (!isObject(imp)) return fail(at, 'must be an object');
     if (typeof imp.id !== 'string' || imp.id === '') return fail(`${at}.id`, 'required non-empty string');
+    if (imp.id.length > MAX_IMP_ID_CHARS) return fail(`${at}.id`, `at most ${MAX_IMP_ID_CHARS} characters`);
     if (seen.has(imp.id)) return fail(`${at}.id`, `duplicate imp id "${imp.id}"`);
     seen.add(imp.id);
     const media = MEDIA.filter((kind) => imp[kind] !== undefined);

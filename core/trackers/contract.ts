@@ -1,4 +1,4 @@
-import type { Award } from '../auction/bids.js';
+import type { Award, CandidateBid } from '../auction/bids.js';
 import type { AuctionContext } from '../auction/context.js';
 
 /**
@@ -21,4 +21,10 @@ export interface TrackerUrls {
    * `click`: a rewriter that knows its clicks before it writes anything asks for them here first.
    */
   clicks(auction: AuctionContext, award: Award, destinations: readonly (string | undefined)[]): string[];
+  /**
+   * Whether `candidate`, should it win, gets an impression tracker short enough to be honoured (its `burl`, ids and
+   * the auction id all go into the token): a bid for which it is false could never be billed, and is refused in
+   * `bidValidate` (`core-bid-validation`, loss reason 3).
+   */
+  billable(auction: AuctionContext, candidate: CandidateBid): boolean;
 }

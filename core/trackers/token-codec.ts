@@ -49,7 +49,12 @@ const MAC_BYTES = 16;
 /** The smallest sealed token: version, IV, one byte of ciphertext, tag. */
 const MIN_SEALED_BYTES = 1 + IV_BYTES + 1 + TAG_BYTES;
 /** Longer tokens are refused before any crypto: a tracker URL is never that long. */
-const MAX_TOKEN_CHARS = 8_192;
+export const MAX_TOKEN_CHARS = 8_192;
+
+/** The characters of a sealed token (version 1 or 4) whose plaintext is `plainBytes` long: base64url, no padding. */
+export function sealedTokenChars(plainBytes: number): number {
+  return Math.ceil(((1 + IV_BYTES + plainBytes + TAG_BYTES) * 4) / 3);
+}
 const KIND_CODE = { impression: 'i', click: 'c' } as const;
 
 /**

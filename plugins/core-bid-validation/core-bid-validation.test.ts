@@ -4,6 +4,7 @@ import type { BidderStageContext } from '../../core/auction/context.js';
 import { parseConfig } from '../../core/config/load.js';
 import { DecimalCpmPricing } from '../../core/pricing.js';
 import { LogCapture } from '../../core/testing.js';
+import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
 import { CoreBidValidation } from './index.js';
 
 const config = parseConfig({ currency: 'USD', bidders: { dsp: { endpoint: 'http://127.0.0.1:9/bid' } } });
@@ -45,7 +46,8 @@ function candidate(change: Partial<Omit<CandidateBid, 'bid'>> & { bid?: Record<s
   };
 }
 
-const validate = (c: CandidateBid) => new CoreBidValidation().bidValidate(ctx, c);
+const trackers = new SignedTrackerUrls('core-bid-validation-test-secret', 'https://ex.example', 3600, new Map());
+const validate = (c: CandidateBid) => new CoreBidValidation(trackers).bidValidate(ctx, c);
 
 describe('core-bid-validation rejects with the OpenRTB loss reason of the first failed check', () => {
   const table: Array<[string, CandidateBid, number]> = [

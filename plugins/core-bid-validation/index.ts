@@ -1,19 +1,24 @@
-import { injectable } from 'tsyringe';
+import { inject, injectable } from 'tsyringe';
 import type { BidderStageContext } from '../../core/auction/context.js';
 import type { CandidateBid } from '../../core/auction/bids.js';
 import { noop, reject } from '../../core/hooks/results.js';
 import { LossReason } from '../../core/openrtb/loss-reasons.js';
 import { markupTypeOf, offeredMarkupTypes } from '../../core/openrtb/media.js';
 import type { Plugin } from '../../core/plugin/contract.js';
+import { Tokens } from '../../core/plugin/tokens.js';
+import type { TrackerUrls } from '../../core/trackers/contract.js';
 
 /**
  * `core-bid-validation` (on by default, first in `bidValidate`): the checks every exchange makes before a bid
  * may take part. Each rejection carries its OpenRTB loss reason: 3 unknown imp / wrong currency / unreadable
  * price, 9 missing or zero price, 100 below the effective floor, 7 no markup (ad served in the bid only, K6),
- * 204 markup type the imp did not offer.
+ * 204 markup type the imp did not offer, 3 a bid that could never be billed (its `burl`, ids and the auction id
+ * would make an impression tracker too long to be honoured: `TrackerUrls.billable`).
  */
 @injectable()
 export class CoreBidValidation implements Plugin {
+  constructor(@inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls) {}
+
   bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
     const { bid } = candidate;
     if (candidate.invalid) return reject(candidate.invalid.code, candidate.invalid.reason);
@@ -29,6 +34,9 @@ export class CoreBidValidation implements Plugin {
     const mtype = markupTypeOf(ctx.auction.request, imp.id, bid.mtype);
     if (mtype === undefined) return reject(LossReason.incorrectCreativeFormat, 'mtype required: the imp offers several formats');
     if (!offeredMarkupTypes(imp).includes(mtype)) return reject(LossReason.incorrectCreativeFormat, `mtype ${mtype} not offered by imp ${imp.id}`);
+    if (!this.trackers.billable(ctx.auction, candidate)) {
+      return reject(LossReason.invalidBidResponse, 'burl and ids too long for an impression tracker that can be honoured: it could never be billed');
+    }
     return noop();
   }
 }
