@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
@@ -156,7 +156,8 @@ export class Exchange {
         draining: () => draining,
         readiness: () => readiness(draining, resolved.plugins),
       });
-      const server = app.listen({ port: config.server.port, host: config.server.host });
+      const server = createServer(serverOptions(config), app.callback());
+      server.listen({ port: config.server.port, host: config.server.host });
       const drain = new ServerDrain(server);
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
@@ -238,6 +239,15 @@ function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): { reas
     }
   }
   return { reasons, degraded };
+}
+
+/**
+ * The HTTP server's limits: a whole request within `server.requestTimeoutMs` (its headers too), checked every
+ * quarter of it (Node checks every 30 s by default, so the limit would hold only to the nearest half-minute).
+ */
+function serverOptions(config: RtbConfig): ServerOptions {
+  const { requestTimeoutMs } = config.server;
+  return { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.max(250, Math.min(1_000, requestTimeoutMs / 4)) };
 }
 
 /** The base of tracker URLs: `server.publicUrl`, else (port 0 included) the address the server will listen on. */

@@ -183,6 +183,11 @@ export const configSchema = z.strictObject({
       trustProxy: z.boolean().default(false),
       maxBodyBytes: z.int().positive().default(1024 * 1024),
       shutdownTimeoutMs: z.int().positive().default(10_000),
+      /**
+       * The most a client may take to send a whole request, headers and body (`408` and the connection closed
+       * after it; Node's default is 300 s, so a client sending a byte a second held a connection for minutes).
+       */
+      requestTimeoutMs: z.int().positive().max(120_000).default(5_000),
       /** Opt-in: serve the files of `dir` (relative to the working directory) under `path`, e.g. a demo publisher page. */
       static: z
         .strictObject({
