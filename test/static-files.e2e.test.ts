@@ -1,5 +1,5 @@
 // `server.static`: the opt-in folder the exchange serves beside its routes (the demo publisher page).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,10 @@ describe('server.static', () => {
     writeFileSync(path.join(root, 'pub', 'page.js'), 'console.log(1);');
     writeFileSync(path.join(root, 'pub', 'sub dir', 'index.html'), '<h1>sub</h1>');
     writeFileSync(path.join(root, 'secret.txt'), 'outside');
+    // Links inside the folder: to a file and to a folder outside it (refused), and to a file inside it (served).
+    symlinkSync(path.join(root, 'secret.txt'), path.join(root, 'pub', 'leak.txt'));
+    symlinkSync(root, path.join(root, 'pub', 'up'));
+    symlinkSync(path.join(root, 'pub', 'page.js'), path.join(root, 'pub', 'alias.js'));
     const sites = { s: { banner: { w: 300, h: 250 } } };
     served = await startTestExchange({ server: { static: { path: '/demo', dir: path.join(root, 'pub') } }, sites }, builtinRegistry());
     plain = await startTestExchange({ sites }, builtinRegistry());
@@ -42,6 +46,9 @@ describe('server.static', () => {
     ['/demo/%00', 404, undefined, undefined],
     ['/demo/%E0%A4%A', 400, undefined, undefined],
     ['/demox/page.js', 404, undefined, undefined],
+    ['/demo/leak.txt', 404, undefined, undefined],
+    ['/demo/up/secret.txt', 404, undefined, undefined],
+    ['/demo/alias.js', 200, 'application/javascript; charset=utf-8', 'console.log(1);'],
   ])('GET %s → %i', async (url, status, type, body) => {
     const answer = await http(`${served.url}${url}`);
     expect(answer.status).toBe(status);
