@@ -4,7 +4,10 @@ import type { AttemptDeadlines } from './attempt-deadlines.js';
 import type { Notice } from './notice.js';
 
 /** How one delivery attempt ended: a 2xx answer, or why not. */
-export type AttemptResult = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly reason: string };
+export type AttemptResult =
+  | { readonly ok: true; readonly status: number }
+  /** `final`: no later attempt can do better (the destination is refused), so the notice is given up at once. */
+  | { readonly ok: false; readonly reason: string; readonly final?: boolean };
 
 /** The `user-agent` of every notice the exchange sends. */
 export const NOTICE_USER_AGENT = 'rtb-exchange-notices/1';
@@ -75,7 +78,9 @@ export function attemptDelivery(route: NoticeRoute, notice: Notice, deadlines: A
       },
       onResponseError(_controller, error) {
         const err = error as Error & { code?: string };
-        settle({ ok: false, reason: err.code ? `${err.code}: ${err.message}` : err.message });
+        // A name that resolves to private addresses only (the SSRF guard) will on every attempt.
+        const reason = err.code ? `${err.code}: ${err.message}` : err.message;
+        settle(err.code === 'ENOTPUBLIC' ? { ok: false, reason, final: true } : { ok: false, reason });
       },
     };
     try {

@@ -55,9 +55,12 @@ async function start(notices: RtbConfigInput['notices']) {
 }
 
 describe('notice destinations (SSRF guard)', () => {
-  it('refuses a private address other than the bidder\'s own host: an address at once, a name when it resolves', async () => {
-    const { hits, exchange: running } = await start({ maxAttempts: 1 });
+  it('refuses a private address other than the bidder\'s own host: an address at once, a name when it resolves (given up then, not retried)', async () => {
+    const { hits, exchange: running } = await start({ retryBaseMs: 20, retryMaxMs: 40 });
     await until(() => running.logs.withMessage('notice given up').length >= 2, 'both notices given up');
+    // A name that resolves to private addresses only will do so on every attempt: one attempt, then given up.
+    expect(running.logs.withMessage('notice given up').find((line) => line.kind === 'lurl')).toMatchObject({ attempts: 1 });
+    expect(running.logs.withMessage('notice attempt failed').filter((line) => line.kind === 'lurl')).toEqual([expect.objectContaining({ retryInMs: null })]);
     const reasons = Object.fromEntries(running.logs.withMessage('notice given up').map((line) => [line.kind, String(line.reason)]));
     expect(reasons.nurl).toMatch(/private network address 127\.0\.0\.1/);
     expect(reasons.lurl).toMatch(/ENOTPUBLIC.*localhost resolves to a private network address only/);

@@ -25,7 +25,7 @@ export function ledgerDeliveryQueue(settings: NoticesSettings, destinations: Not
   return new DeliveryQueue(settings, settings.concurrencyPerBidder, {
     attempt: (notice, cancellation) => {
       const route = destinations.route(notice);
-      return route.ok ? attemptDelivery(route, notice, deadlines, cancellation) : Promise.resolve(route);
+      return route.ok ? attemptDelivery(route, notice, deadlines, cancellation) : Promise.resolve({ ok: false, reason: route.reason, final: true });
     },
     delivered: (notice, attempts, status) => {
       ends.delivered(notice);

@@ -115,6 +115,10 @@ export class DeliveryQueue {
     if (result.ok) {
       this.attempts.delete(notice.id);
       this.handlers.delivered(notice, attempts, result.status);
+    } else if (result.final) {
+      this.attempts.delete(notice.id);
+      this.handlers.failed(notice, attempts, result.reason, null);
+      this.handlers.gaveUp(notice, attempts, result.reason);
     } else if (this.stopping) {
       // Left in the journal: the next start delivers it.
       this.attempts.delete(notice.id);
