@@ -86,6 +86,9 @@ export class ExchangeMetrics {
   /** `rtb_bidder_throttled_total{bidder}`: auctions that went on without a bidder over its `maxQps` (not asked). */
   readonly throttled = new Counter({ name: 'rtb_bidder_throttled_total', help: 'Auctions that did not ask a bidder because it was at its maxQps.', labelNames: ['bidder'], registers: [this.registry] });
 
+  /** `rtb_bids_dropped_total{bidder,limit}`: bids dropped before validation for being over `limits.bidsPerAnswer` or `limits.bidsPerImp`. */
+  readonly bidsDropped = new Counter({ name: 'rtb_bids_dropped_total', help: 'Bids dropped before validation for being over the exchange\'s limits, by bidder and limit.', labelNames: ['bidder', 'limit'], registers: [this.registry] });
+
   /** `rtb_hook_calls_total{plugin,stage,outcome}`: every plugin hook call, `success`, `error` or `timeout`. */
   readonly hookCalls = new Counter({ name: 'rtb_hook_calls_total', help: 'Plugin hook calls by plugin, stage and outcome.', labelNames: ['plugin', 'stage', 'outcome'], registers: [this.registry] });
 
@@ -139,6 +142,11 @@ export class ExchangeMetrics {
       count.pending++;
       if (result.latencyMs !== null) series.latency.observe(result.latencyMs / 1000);
     }
+  }
+
+  /** Counts `count` bids of `bidder` dropped for being over `limits.<limit>`. */
+  recordDropped(bidder: string, limit: string, count: number): void {
+    this.bidsDropped.labels(bidder, limit).inc(count);
   }
 
   /** Counts one auction that did not ask `bidder` because it was at its `maxQps`. */

@@ -186,8 +186,12 @@ export class AuctionPipeline {
         return failed('error', decoded.reason, latencyMs);
       }
       if (decoded.kind === 'nobid') return failed('nobid', decoded.reason, latencyMs);
+      const kept = withinBidLimits(decoded.bids, this.parts.config.limits, (limit, dropped) => {
+        auction.log.warn({ auctionId: auction.auctionId, bidder: name, dropped, limit: `limits.${limit}` }, 'bids over the exchange\'s limits dropped');
+        this.parts.metrics?.recordDropped(name, limit, dropped);
+      });
       // Field by field, not a spread: decoded bids come in several shapes, and a spread of them was the slowest line here.
-      const bids: CandidateBid[] = decoded.bids.map(({ bid, seat, priceMicros, currency, admFormat, invalid }) =>
+      const bids: CandidateBid[] = kept.map(({ bid, seat, priceMicros, currency, admFormat, invalid }) =>
         ({ bid, seat, priceMicros, currency, admFormat, invalid, bidder: name, arrival: arrivals.next++ }));
       const checks = bids.map((bid) => runBail('bidValidate', plan.stages.bidValidate, ctx, bid, options));
       const verdicts = checks.some(isThenable) ? await Promise.all(checks) : (checks as (Reject | null)[]);
@@ -223,6 +227,41 @@ export class AuctionPipeline {
     const budgetMs = Math.max(1, Math.min(this.parts.config.hooks.timeoutMs, remaining > 0 ? remaining : this.parts.config.hooks.timeoutMs));
     return { env: this.parts.env, budgetMs, bidder, auctionId: auction.auctionId };
   }
+}
+
+/**
+ * A bidder's decoded bids within `limits`: the first `bidsPerAnswer` of the answer, then on each imp its
+ * `bidsPerImp` highest priced (ties in answer order; unreadable prices last). What is dropped is told to `dropped`,
+ * once per limit, before any validation runs: a flood of bids costs the exchange its decoding, not a hook call,
+ * an auction slot or a loss notice each.
+ */
+function withinBidLimits<B extends { readonly bid: { readonly impid?: unknown }; readonly priceMicros: Micros | null }>(
+  bids: readonly B[],
+  limits: RtbConfig['limits'],
+  dropped: (limit: 'bidsPerAnswer' | 'bidsPerImp', count: number) => void,
+): readonly B[] {
+  let kept = bids;
+  if (kept.length > limits.bidsPerAnswer) {
+    dropped('bidsPerAnswer', kept.length - limits.bidsPerAnswer);
+    kept = kept.slice(0, limits.bidsPerAnswer);
+  }
+  if (kept.length <= limits.bidsPerImp) return kept;
+  const byImp = new Map<unknown, B[]>();
+  for (const bid of kept) {
+    const group = byImp.get(bid.bid.impid);
+    if (group) group.push(bid);
+    else byImp.set(bid.bid.impid, [bid]);
+  }
+  let over = 0;
+  const allowed = new Set<B>();
+  for (const group of byImp.values()) {
+    const best = group.length <= limits.bidsPerImp ? group : [...group].sort((a, b) => (b.priceMicros ?? -1) - (a.priceMicros ?? -1)).slice(0, limits.bidsPerImp);
+    over += group.length - best.length;
+    for (const bid of best) allowed.add(bid);
+  }
+  if (over === 0) return kept;
+  dropped('bidsPerImp', over);
+  return kept.filter((bid) => allowed.has(bid));
 }
 
 function timedOut(plan: BidderPlan): BidderAnswerResult {

@@ -156,6 +156,24 @@ const state = z
   .prefault({});
 
 /**
+ * Bounds a hostile sender cannot move: each costs the exchange in proportion, so one input could otherwise cost
+ * every auction. Over a limit, the excess is refused with a reason (inbound: `400` naming the field; bids: dropped
+ * before validation, logged and counted in `rtb_bids_dropped_total`; notices: not sent, logged) and the rest goes on.
+ */
+const limits = z
+  .strictObject({
+    /** Imps in one OpenRTB request. */
+    impsPerRequest: z.int().positive().default(100),
+    /** Bids kept from one bidder's answer (in the answer's order). */
+    bidsPerAnswer: z.int().positive().default(100),
+    /** Bids kept from one bidder on one imp (the highest priced). */
+    bidsPerImp: z.int().positive().default(10),
+    /** Win and loss notices one auction sends (`nurl`s first, then `lurl`s, in the auction's order). */
+    noticesPerAuction: z.int().positive().default(128),
+  })
+  .prefault({});
+
+/**
  * VAST wrapper chains (T7), checked by the `adm-vast` plugin in `bidValidate`: a chain of more than
  * `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder) discards the bid.
  * Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the auction deadline
@@ -209,6 +227,7 @@ export const configSchema = z.strictObject({
   trackers,
   notices,
   state,
+  limits,
   vast,
   sites: z.record(z.string(), site).default({}),
   bidders: z.record(z.string(), bidder).default({}),

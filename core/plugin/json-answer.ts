@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.js';
 import type { BidderAnswer, DecodedAnswer } from './dialect.js';
 
 /** A JSON answer's body as an object, or what the answer already means without one. */
@@ -5,7 +6,8 @@ export type JsonAnswerReading = { readonly ok: true; readonly body: Record<strin
 
 /**
  * The HTTP-level reading every JSON dialect shares (OpenRTB §2.1, K4): 204 or an empty 200 is a no-bid,
- * 400 is our own malformed request, any other non-200 is an error, and a 200 body must be a JSON object.
+ * 400 is our own malformed request, any other non-200 is an error, and a 200 body must be a JSON object nested no
+ * deeper than {@link MAX_JSON_DEPTH}.
  */
 export function readJsonAnswer(answer: BidderAnswer): JsonAnswerReading {
   const fail = (decoded: DecodedAnswer): JsonAnswerReading => ({ ok: false, decoded });
@@ -14,8 +16,10 @@ export function readJsonAnswer(answer: BidderAnswer): JsonAnswerReading {
   if (answer.status !== 200) return fail({ kind: 'error', reason: `HTTP ${answer.status}` });
   if (answer.body.length === 0) return fail({ kind: 'nobid', reason: 'empty 200' });
   let body: unknown;
+  const text = answer.body.toString('utf8');
+  if (exceedsJsonDepth(text)) return fail({ kind: 'error', reason: `answer nested deeper than ${MAX_JSON_DEPTH}` });
   try {
-    body = JSON.parse(answer.body.toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     return fail({ kind: 'error', reason: 'answer is not JSON' });
   }

@@ -13,22 +13,32 @@ export interface OwedNotice {
 /**
  * The notices one decided auction owes (K7): the winner's `nurl` for each award (T1), and the `lurl` of every
  * bid that lost or was rejected and gave one (T3), with `${AUCTION_LOSS}` and `${AUCTION_MIN_TO_WIN}` from its
- * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded.
+ * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded. At most `max`
+ * (`limits.noticesPerAuction`): `nurl`s first, then `lurl`s in the auction's order; `unsent` counts the rest.
  */
-export function auctionNotices(event: AuctionNoticeEvent, pricingOf: (bidder: string) => Pricing): OwedNotice[] {
+export function auctionNotices(event: AuctionNoticeEvent, pricingOf: (bidder: string) => Pricing, max = Infinity): { owed: OwedNotice[]; unsent: number } {
   const owed: OwedNotice[] = [];
+  let unsent = 0;
   const { auction, outcome } = event;
   for (const award of outcome.awards) {
     const { nurl } = award.candidate.bid;
     if (typeof nurl !== 'string' || nurl === '') continue;
+    if (owed.length >= max) {
+      unsent++;
+      continue;
+    }
     const values = auctionMacroValues(auction, { award }, pricingOf(award.candidate.bidder));
     owed.push({ kind: 'nurl', bidder: award.candidate.bidder, url: expandMacros(nurl, values, { urlEncode: true }) });
   }
   for (const loss of outcome.losses) {
     const { lurl } = loss.candidate.bid;
     if (typeof lurl !== 'string' || lurl === '') continue;
+    if (owed.length >= max) {
+      unsent++;
+      continue;
+    }
     const values = auctionMacroValues(auction, { loss }, pricingOf(loss.candidate.bidder));
     owed.push({ kind: 'lurl', bidder: loss.candidate.bidder, url: expandMacros(lurl, values, { urlEncode: true }) });
   }
-  return owed;
+  return { owed, unsent };
 }

@@ -1,0 +1,94 @@
+// Hostile input costs only its sender: a table of inbound requests and bidder answers that once cost everyone
+// (issue 17), each against the limit that now bounds it, at the limit's boundary where it has one.
+import { afterEach, describe, expect, it } from 'vitest';
+import { http, postAuction, startRig, type Rig } from './helpers.js';
+import { until } from './until.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.stop();
+  rig = undefined;
+});
+
+const imps = (count: number) => Array.from({ length: count }, (_, i) => ({ id: String(i + 1), banner: { w: 300, h: 250 } }));
+const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+describe('inbound requests over a limit: 400 naming the field, no bidder asked', () => {
+  it.each([
+    ['10,000 imps', { id: 'x', imp: imps(10_000) }, 'imp', /at most 100 imps \(limits\.impsPerRequest\)/],
+    ['101 imps', { id: 'x', imp: imps(101) }, 'imp', /at most 100/],
+    ['JSON nested 100,000 deep', `{"id":"x","imp":[{"id":"1","banner":{}}],"ext":${deep(100_000)}}`, '(body)', /nested deeper than 64/],
+    ['JSON nested 65 deep', `{"id":"x","imp":[{"id":"1","banner":{}}],"ext":${deep(64)}}`, '(body)', /nested deeper than 64/],
+  ])('%s', async (_name, body, field, message) => {
+    rig = await startRig({ a: { price: 1 } });
+    const answer = await http(`${rig.exchange.url}/openrtb2/auction`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    expect(answer.status).toBe(400);
+    expect(answer.json().error).toMatchObject({ field, message: expect.stringMatching(message) });
+    expect(rig.bidders.a.requests).toHaveLength(0);
+  });
+
+  it('at the limits: 100 imps and JSON nested 64 deep are taken', async () => {
+    rig = await startRig({ a: { price: 1 } });
+    expect((await postAuction(rig.exchange, { id: 'x', imp: imps(100) })).status).toBe(200);
+    const nested = `{"id":"y","imp":[{"id":"1","banner":{}}],"ext":${deep(63)}}`;
+    expect((await http(`${rig.exchange.url}/openrtb2/auction`, { method: 'POST', body: nested })).status).toBe(200);
+  });
+});
+
+describe('a bidder answer over a limit costs that bidder only', () => {
+  it('10,000 bids with an lurl each: the first limits.bidsPerAnswer are kept, the rest dropped before validation, loss notices capped per auction', async () => {
+    rig = await startRig({ flood: { price: 1 }, fair: { price: 2 } }, { notices: { retryBaseMs: 20 }, limits: { noticesPerAuction: 50 } });
+    const { flood } = rig.bidders;
+    // Its loss notices (GETs) are answered 200; its bid request with the flood.
+    const flooding = (request: { method: string; json: { id: string } }) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: request.json.id, seatbid: [{ bid: Array.from({ length: 10_000 }, (_, i) => ({
+        // About 90 bytes each: the answer stays under the 1 MiB a bidder's answer may take.
+        id: `f${i}`, impid: String((i % 20) + 1), price: 1, adm: 'f', mtype: 1, lurl: `${flood.url}/l?${i}`,
+      })) }] }),
+    });
+    flood.set({ respond: (request) => (request.method === 'GET' ? { status: 200 } : flooding(request)) });
+    const answer = await postAuction(rig.exchange, { id: 'flooded', imp: imps(20), tmax: 300 });
+    expect(answer.status).toBe(200);
+    expect(answer.json().seatbid.map((seat: { seat: string }) => seat.seat)).toEqual(['fair']);
+    expect(answer.json().seatbid[0].bid).toHaveLength(20);
+    await until(() => rig!.exchange.logs.withMessage('bids over the exchange\'s limits dropped').length === 1, 'the drop logged');
+    expect(rig.exchange.logs.withMessage('bids over the exchange\'s limits dropped')[0]).toMatchObject({ bidder: 'flood', dropped: 9_900, limit: 'limits.bidsPerAnswer' });
+    // The 100 kept bids (5 on each imp) lost to `fair` (102), each with an lurl: limits.noticesPerAuction of them go out.
+    await until(() => rig!.exchange.logs.withMessage('notices over limits.noticesPerAuction not sent').length === 1, 'the notice cap logged');
+    expect(rig.exchange.logs.withMessage('notices over limits.noticesPerAuction not sent')[0]).toMatchObject({ auctionId: 'flooded', unsent: 50, limit: 50 });
+    const lossNotices = () => flood.requests.filter((request) => request.method === 'GET');
+    await until(() => lossNotices().length >= 50, 'loss notices delivered');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lossNotices()).toHaveLength(50);
+    const metrics = (await http(`${rig.exchange.url}/metrics`)).text;
+    expect(metrics).toMatch(/^rtb_bids_dropped_total\{bidder="flood",limit="bidsPerAnswer"\} 9900$/m);
+  });
+
+  it('more than limits.bidsPerImp bids of one bidder on one imp: the best ones are kept', async () => {
+    rig = await startRig({ many: { price: 1 } });
+    rig.bidders.many.set({
+      respond: (request) => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: request.json.id, seatbid: [{ bid: Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, impid: '1', price: 1 + i / 100, adm: '<b>m</b>', mtype: 1 })) }] }),
+      }),
+    });
+    const answer = await postAuction(rig.exchange, { id: 'many', imp: imps(1) });
+    expect(answer.status).toBe(200);
+    // The highest bid wins: bids are kept by price, not by their place in the answer.
+    expect(answer.json().seatbid[0].bid[0].id).toBe('m29');
+    expect(rig.exchange.logs.withMessage('bids over the exchange\'s limits dropped')[0]).toMatchObject({ bidder: 'many', dropped: 20, limit: 'limits.bidsPerImp' });
+  });
+
+  it('an answer nested 100,000 deep is that bidder\'s error; the auction goes on with the others', async () => {
+    rig = await startRig({ deep: { price: 1 }, fair: { price: 2 } });
+    rig.bidders.deep.set({ respond: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"id":"x","ext":${deep(100_000)}}` }) });
+    const answer = await postAuction(rig.exchange, { id: 'deep', imp: imps(1) });
+    expect(answer.status).toBe(200);
+    expect(answer.json().seatbid[0].seat).toBe('fair');
+    const line = rig.exchange.logs.withMessage('auction')[0] as unknown as { bidders: Record<string, { status: string; detail?: string }> };
+    expect(line.bidders.deep).toMatchObject({ status: 'error', detail: expect.stringContaining('nested deeper than 64') });
+  });
+});
