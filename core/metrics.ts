@@ -168,6 +168,7 @@ export class ExchangeMetrics {
         success: this.count(this.hookCalls.labels(plugin, stage, 'success')),
         error: this.count(this.hookCalls.labels(plugin, stage, 'error')),
         timeout: this.count(this.hookCalls.labels(plugin, stage, 'timeout')),
+        overrun: this.count(this.hookCalls.labels(plugin, stage, 'overrun')),
       };
       byStage.set(tags.stage, counts);
     }

@@ -9,8 +9,12 @@ export interface HookCallTags {
   readonly auctionId?: string;
 }
 
-/** How a hook call ended. */
-export type HookOutcomeKind = 'success' | 'error' | 'timeout';
+/**
+ * How a hook call ended: `error` (it threw, or returned what its stage does not take), `timeout` (asynchronous,
+ * past its budget: dropped), `overrun` (synchronous, past its budget: its answer kept, since a blocking hook cannot
+ * be pre-empted, but named and counted).
+ */
+export type HookOutcomeKind = 'success' | 'error' | 'timeout' | 'overrun';
 
 /** Told of every hook call's outcome (metrics). */
 export type HookObserver = (tags: HookCallTags, outcome: HookOutcomeKind) => void;
@@ -31,31 +35,50 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /**
  * The one wrapper every hook call goes through. It gives the hook `budgetMs` to finish, catches what it
- * throws, logs failures tagged with `{plugin, stage, bidder, auctionId}`, and records the outcome. A failed
- * or late hook yields `{ ok: false }`: the caller drops that plugin's contribution and carries on. A hook
- * that answers synchronously gets its outcome synchronously (no promise, no timer on the per-auction path).
+ * throws, checks what it returns (`check`: its stage's contract), logs failures tagged with `{plugin, stage,
+ * bidder, auctionId}`, and records the outcome. A failed, malformed or late hook yields `{ ok: false }`: the
+ * caller drops that plugin's contribution and carries on. A hook that answers synchronously gets its outcome
+ * synchronously (no promise, no timer on the per-auction path); one that blocked past its budget is logged and
+ * counted as `overrun`.
  */
 export function runHook<R>(
   tags: HookCallTags,
   budgetMs: number,
   env: HookEnvironment,
   invoke: () => R | Promise<R>,
+  check?: (result: unknown) => string | undefined,
 ): MaybePromise<HookOutcome<R>> {
   let pending: R | Promise<R>;
+  const started = performance.now();
   try {
     pending = invoke();
   } catch (error) {
     return failed(tags, budgetMs, env, error);
   }
   if (!isThenable(pending)) {
-    env.observe(tags, 'success');
-    return { ok: true, result: pending };
+    const tookMs = performance.now() - started;
+    if (tookMs > budgetMs) {
+      env.log.warn({ ...tags, budgetMs, tookMs: Math.round(tookMs) }, 'plugin hook blocked the event loop past its budget');
+    }
+    return checked(tags, env, pending, check, tookMs > budgetMs ? 'overrun' : 'success');
   }
-  return settleWithin(tags, budgetMs, env, pending);
+  return settleWithin(tags, budgetMs, env, pending, check);
+}
+
+/** A settled result against its stage's contract: kept (and counted as `kept`), or that plugin's failure. */
+function checked<R>(tags: HookCallTags, env: HookEnvironment, result: R, check: ((result: unknown) => string | undefined) | undefined, kept: HookOutcomeKind): HookOutcome<R> {
+  const problem = check?.(result);
+  if (problem !== undefined) {
+    env.observe(tags, 'error');
+    env.log.error({ ...tags, problem }, 'plugin hook returned what its stage does not take; its contribution is dropped');
+    return { ok: false, outcome: 'error' };
+  }
+  env.observe(tags, kept);
+  return { ok: true, result };
 }
 
 /** An asynchronous hook's outcome: its result, or a failure when it rejects or outlives `budgetMs`. */
-async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEnvironment, pending: Promise<R>): Promise<HookOutcome<R>> {
+async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEnvironment, pending: Promise<R>, check?: (result: unknown) => string | undefined): Promise<HookOutcome<R>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
@@ -64,8 +87,7 @@ async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEn
         timer = setTimeout(() => fail(new HookTimeout()), Math.max(0, budgetMs));
       }),
     ]);
-    env.observe(tags, 'success');
-    return { ok: true, result };
+    return checked(tags, env, result, check, 'success');
   } catch (error) {
     return failed(tags, budgetMs, env, error);
   } finally {
@@ -74,11 +96,33 @@ async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEn
 }
 
 function failed<R>(tags: HookCallTags, budgetMs: number, env: HookEnvironment, error: unknown): HookOutcome<R> {
-  const outcome = error instanceof HookTimeout ? 'timeout' : 'error';
+  const outcome = isTimeout(error) ? 'timeout' : 'error';
   env.observe(tags, outcome);
   if (outcome === 'timeout') env.log.error({ ...tags, budgetMs }, 'plugin hook timed out; its contribution is dropped');
-  else env.log.error({ ...tags, err: error }, 'plugin hook failed; its contribution is dropped');
+  else env.log.error({ ...tags, err: loggable(error) }, 'plugin hook failed; its contribution is dropped');
   return { ok: false, outcome };
+}
+
+/** Whether the failure is the budget's own timeout (`instanceof` itself can throw, on a hostile thrown Proxy). */
+function isTimeout(error: unknown): boolean {
+  try {
+    return error instanceof HookTimeout;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a plugin threw, in a form the log can write: the error itself when its name, message and stack read as
+ * strings; else what could be read (a thrown object whose getters throw must not break the logging of its failure).
+ */
+function loggable(error: unknown): unknown {
+  try {
+    if (error instanceof Error && typeof error.message === 'string' && typeof error.stack === 'string') return error;
+    return { type: typeof error, message: String((error as { message?: unknown } | null)?.message ?? error) };
+  } catch {
+    return { type: typeof error, message: '(a thrown value whose properties cannot be read)' };
+  }
 }
 
 /** Whether `value` is a promise (or any thenable) rather than a value. */

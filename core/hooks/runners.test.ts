@@ -20,6 +20,8 @@ function rig(budgetMs = 50) {
 }
 
 const entry = <S extends StageName>(plugin: string, hook: HookEntry<S>['hook']): HookEntry<S> => ({ plugin, hook });
+/** A request's imps: an update to a request without any is refused by the stage's contract. */
+const IMPS = [{ id: '1', banner: {} }];
 // The runners only pass the context through; these tests do not read it.
 const ctx = {} as never;
 
@@ -31,7 +33,7 @@ describe('hook runners', () => {
       entry('a', (_c, req) => (calls.push(`a:${req.id}`), update({ ...req, id: `${req.id}+a` }))),
       entry('b', (_c, req) => (calls.push(`b:${req.id}`), noop())),
       entry('c', async (_c, req) => (calls.push(`c:${req.id}`), update({ ...req, id: `${req.id}+c` }))),
-    ], ctx, { id: 'r', imp: [] }, options);
+    ], ctx, { id: 'r', imp: IMPS }, options);
     expect(calls).toEqual(['a:r', 'b:r+a', 'c:r+a']);
     expect(result.id).toBe('r+a+c');
   });
@@ -89,8 +91,8 @@ describe('hook runners', () => {
         throw new Error('plugin bug');
       }),
       entry('later', (_c, req) => update({ ...req, test: 1 as const })),
-    ], ctx, { id: 'r', imp: [] }, options);
-    expect(result).toEqual({ id: 'r', imp: [], tmax: 100, test: 1 });
+    ], ctx, { id: 'r', imp: IMPS }, options);
+    expect(result).toEqual({ id: 'r', imp: IMPS, tmax: 100, test: 1 });
     const [line] = logs.withMessage('plugin hook failed; its contribution is dropped');
     expect(line).toMatchObject({ plugin: 'broken', stage: 'requestBuild', bidder: 'dsp-a', auctionId: 'auction-1' });
     expect(outcomes).toEqual([['good', 'success'], ['broken', 'error'], ['later', 'success']]);
@@ -118,8 +120,8 @@ describe('hook runners', () => {
 describe('hook runners, synchronous and asynchronous hooks mixed', () => {
   it('answer synchronously while every hook does (no promise on the per-auction path)', () => {
     const { options, outcomes } = rig();
-    const value = runWaterfall('requestBuild', [entry('a', (_c, r) => update({ ...r, id: `${r.id}+a` })), entry('b', (_c, r) => update({ ...r, id: `${r.id}+b` }))], ctx, { id: 'r', imp: [] }, options);
-    expect(value).toEqual({ id: 'r+a+b', imp: [] });
+    const value = runWaterfall('requestBuild', [entry('a', (_c, r) => update({ ...r, id: `${r.id}+a` })), entry('b', (_c, r) => update({ ...r, id: `${r.id}+b` }))], ctx, { id: 'r', imp: IMPS }, options);
+    expect(value).toEqual({ id: 'r+a+b', imp: IMPS });
     expect(runBail('bidValidate', [entry('v', () => noop()), entry('w', () => reject(100, 'low'))], ctx, {} as never, options)).toEqual(reject(100, 'low'));
     expect(runFirst('auction', [entry('none', () => noop()), entry('one', () => update({ awards: [], losses: [] }))], ctx, { candidates: [] }, options)).toEqual({ awards: [], losses: [] });
     expect(runParallel('notices', [entry('n', () => undefined)], ctx, {} as never, options)).toBeUndefined();
@@ -134,9 +136,9 @@ describe('hook runners, synchronous and asynchronous hooks mixed', () => {
       const next = update({ ...r, id: `${r.id}+${name}` });
       return delay ? new Promise((resolve) => setTimeout(() => resolve(next), 5)) : next;
     });
-    const pending = runWaterfall('requestBuild', [step('a', false), step('b', true), step('c', false), step('d', true)], ctx, { id: 'r', imp: [] }, options);
+    const pending = runWaterfall('requestBuild', [step('a', false), step('b', true), step('c', false), step('d', true)], ctx, { id: 'r', imp: IMPS }, options);
     expect(pending).toBeInstanceOf(Promise);
-    expect(await pending).toEqual({ id: 'r+a+b+c+d', imp: [] });
+    expect(await pending).toEqual({ id: 'r+a+b+c+d', imp: IMPS });
     expect(seen).toEqual(['a saw r', 'b saw r+a', 'c saw r+a+b', 'd saw r+a+b+c']);
     const verdict = await runBail('bidValidate', [entry('async-pass', async () => noop()), entry('sync-reject', () => reject(205, 'no')), entry('never', () => reject(1, 'x'))], ctx, {} as never, options);
     expect(verdict).toEqual(reject(205, 'no'));

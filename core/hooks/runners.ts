@@ -1,5 +1,6 @@
 import type { Reject } from './results.js';
 import type { HookEntry } from './hook-plan.js';
+import { RESULT_CHECKS, type ResultCheck } from './result-checks.js';
 import { isThenable, runHook, type HookEnvironment, type HookOutcome, type MaybePromise } from './run-hook.js';
 import type { StageContracts, StageName } from './stages.js';
 
@@ -17,7 +18,8 @@ type Out<S extends StageName> = Extract<StageContracts[S]['result'], { action: '
 
 function call<S extends StageName>(stage: S, entry: HookEntry<S>, ctx: Ctx<S>, input: In<S>, options: RunOptions) {
   const tags = { plugin: entry.plugin, stage, bidder: options.bidder, auctionId: options.auctionId };
-  return runHook(tags, options.budgetMs, options.env, () => entry.hook(ctx, input));
+  const check = RESULT_CHECKS[stage] as ResultCheck<S> | undefined;
+  return runHook(tags, options.budgetMs, options.env, () => entry.hook(ctx, input), check && ((result: unknown) => check(result, input)));
 }
 
 // Each runner walks its hooks synchronously while they answer synchronously, and continues from the first
