@@ -33,6 +33,11 @@ function redirectTarget(location: string): string | undefined {
   }
 }
 
+/** Whether `host` is one of `allowed` (exactly, or under one that starts with a dot). */
+function redirectAllowed(host: string, allowed: readonly string[]): boolean {
+  return allowed.some((entry) => (entry.startsWith('.') ? host.endsWith(entry) || host === entry.slice(1) : host === entry));
+}
+
 /**
  * `user-sync` — the RTB host's cookie binding (R9–R11) and the exchange's own user id.
  *
@@ -75,6 +80,11 @@ export class UserSync implements Plugin {
     const location = request.query.location ?? '';
     const target = location ? redirectTarget(location) : undefined;
     if (location && !target) return update(this.refuse(400, 'location: must be an absolute http or https URL'));
+    // The signature (the seed's crc32, R10) is no MAC: a forged location of the same length can carry a valid
+    // one. Only hosts the bidder listed can be redirected to, so a binding is never an open redirect.
+    if (target && !redirectAllowed(new URL(target).hostname, partner.redirectHosts)) {
+      return update(this.refuse(400, `location: ${new URL(target).hostname} is not in bidders.${partner.bidder}.syncRedirectHosts`));
+    }
     const expected = bindingSignature({
       shortIp: shortIp(request.clientIp),
       referer: header(request, 'referer'),

@@ -13,6 +13,11 @@ export interface SyncPartner {
   readonly bidder: string;
   readonly tag: string;
   readonly key: string;
+  /**
+   * Where its binding calls may redirect (`syncRedirectHosts`): host names, lower case; one starting with a dot
+   * also covers its subdomains. Empty: a binding call with a `location` is refused.
+   */
+  readonly redirectHosts: readonly string[];
 }
 
 /** The identity cookie's settings (plugin options). */
@@ -53,6 +58,16 @@ function readSecret(source: unknown, at: string, problems: string[]): string | u
   return undefined;
 }
 
+/** `syncRedirectHosts`: absent (none), or a list of host names (`.example.com`: its subdomains too). */
+function readRedirectHosts(value: unknown, at: string, problems: string[]): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((host) => typeof host === 'string' && DOMAIN.test(host))) {
+    problems.push(`${at}: must be a list of host names (e.g. ['sync.dsp.example', '.dsp.example'])`);
+    return [];
+  }
+  return value.map((host: string) => host.toLowerCase());
+}
+
 /**
  * Reads and checks the plugin's options and every bidder's `syncTag`/`syncKey`. Throws one
  * {@link RtbStartupError} listing every problem, each naming its config key.
@@ -77,7 +92,7 @@ export function readSettings(scope: PluginScope): UserSyncSettings {
   const partners = new Map<string, SyncPartner>();
   const owners = new Map<string, string>();
   for (const [bidder, config] of Object.entries(scope.config.bidders)) {
-    const { syncTag, syncKey } = config as { syncTag?: unknown; syncKey?: unknown };
+    const { syncTag, syncKey, syncRedirectHosts } = config as { syncTag?: unknown; syncKey?: unknown; syncRedirectHosts?: unknown };
     if (syncTag === undefined && syncKey === undefined) continue;
     const where = `bidders.${bidder}`;
     let tag: string | undefined;
@@ -88,7 +103,8 @@ export function readSettings(scope: PluginScope): UserSyncSettings {
     const key = syncKey === undefined
       ? (problems.push(`${where}.syncKey: required with syncTag (a string or { env: 'VARIABLE_NAME' })`), undefined)
       : readSecret(syncKey, `${where}.syncKey`, problems);
-    if (tag !== undefined && key !== undefined) partners.set(tag, { bidder, tag, key });
+    const redirectHosts = readRedirectHosts(syncRedirectHosts, `${where}.syncRedirectHosts`, problems);
+    if (tag !== undefined && key !== undefined) partners.set(tag, { bidder, tag, key, redirectHosts });
   }
   if (problems.length) throw new RtbStartupError('RTB_ERR_USER_SYNC', problems);
   return {

@@ -51,7 +51,7 @@ describe('user-sync (RTB host cookie binding, R9–R11)', () => {
     server,
     sites: { news: { banner: { w: 300, h: 250 } } },
     bidders: {
-      'dsp-a': { endpoint: `${a.url}/bid`, syncTag: 'dspa', syncKey: { env: KEY_A_VARIABLE } },
+      'dsp-a': { endpoint: `${a.url}/bid`, syncTag: 'dspa', syncKey: { env: KEY_A_VARIABLE }, syncRedirectHosts: ['dsp-a.example', '.cdn-a.example'] },
       'dsp-b': { endpoint: `${b.url}/bid`, syncTag: 'dsp_b', syncKey: KEY_B },
       'dsp-c': { endpoint: `${c.url}/bid` },
     },
@@ -127,7 +127,7 @@ describe('user-sync (RTB host cookie binding, R9–R11)', () => {
       { name: 'no Referer and no User-Agent count as empty strings', ip: '203.0.113.77', data: 'user-bare', shortIp: '203.0.113', status: 200 },
       { name: 'data of 27 printable ASCII characters', ip: '203.0.113.77', referer: REFERER, ua: UA, data: ' !"#$%&\'()*+,-./:;<=>?@[\\]~', shortIp: '203.0.113', status: 200 },
       { name: 'tampered data', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-evil', shortIp: '203.0.113', signed: { data: 'user-good' }, status: 404 },
-      { name: 'tampered location', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'https://evil.example/', shortIp: '203.0.113', signed: { location: 'https://dsp-a.example/' }, status: 404 },
+      { name: 'tampered location', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'https://dsp-a.example/other', shortIp: '203.0.113', signed: { location: 'https://dsp-a.example/' }, status: 404 },
       { name: 'another Referer than the signed one', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', shortIp: '203.0.113', signed: { referer: 'https://other.example/' }, status: 404 },
       { name: 'another client network than the signed one', ip: '203.0.114.77', referer: REFERER, ua: UA, data: 'user-1', shortIp: '203.0.114', signed: { shortIp: '203.0.113' }, status: 404 },
       { name: 'wrong key', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', shortIp: '203.0.113', signed: { key: 'not-the-key' }, status: 404 },
@@ -139,6 +139,11 @@ describe('user-sync (RTB host cookie binding, R9–R11)', () => {
       { name: 'data not printable ASCII', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'usér', shortIp: '203.0.113', status: 400 },
       { name: 'data with a control character', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'a\tb', shortIp: '203.0.113', status: 400 },
       { name: 'empty data', ip: '203.0.113.77', referer: REFERER, ua: UA, data: '', shortIp: '203.0.113', status: 400 },
+      // A location the bidder did not list is refused even when validly signed (crc32 is no MAC: one can be forged).
+      { name: 'signed location on a host the bidder did not list', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'https://attacker.example/x', shortIp: '203.0.113', status: 400 },
+      { name: 'signed location on a listed subdomain', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-sub', location: 'https://eu.cdn-a.example/s', shortIp: '203.0.113', status: 302 },
+      { name: 'signed location on a look-alike of a listed host', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'https://dsp-a.example.attacker.example/', shortIp: '203.0.113', status: 400 },
+      { name: 'a bidder that lists no host: any location is refused', tag: 'dsp_b', signed: { key: KEY_B }, ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'https://dsp-b.example/', shortIp: '203.0.113', status: 400 },
       { name: 'location that is not http(s)', ip: '203.0.113.77', referer: REFERER, ua: UA, data: 'user-1', location: 'javascript:alert(1)', shortIp: '203.0.113', status: 400 },
     ];
 
