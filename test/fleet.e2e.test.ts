@@ -75,7 +75,9 @@ withRedis('kill -9 of a node that owes notices: another node takes them over and
       bidders: { a: { endpoint: `${bidder.url}/bid` } },
       trackers: { secret: 'fleet-test-tracker-secret-000' },
       state: { backend: 'redis', redis: { url: redis.url, reclaimAfterMs: 1_000 } },
-      notices: { journalDir: path.join(dir, `${name}-journal`), allowPrivateNetworks: true, timeoutMs: 60_000 },
+      // One GET per connection: a held notice must not hold up the ones behind it (Node's server reads pipelined
+      // requests one after the other), so the bidder sees all 20.
+      notices: { journalDir: path.join(dir, `${name}-journal`), allowPrivateNetworks: true, timeoutMs: 60_000, pipelining: 1 },
     }));
     return file;
   };
