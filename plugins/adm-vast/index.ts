@@ -15,6 +15,7 @@ import { applySplices } from '../../core/splice.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
 import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
+import { VastReadings } from './vast-readings.js';
 import { WrapperChainResolver } from './wrapper-chain.js';
 
 export { readVast, acceptingProtocols, protocolProblem, type VastDocument, type VastAd, type VastElement, type VastReading } from './vast-document.js';
@@ -80,6 +81,8 @@ export class AdmVast implements Plugin {
   private readonly overrides: DepthOverrides;
   /** Where each accepted bid takes the trackers, for its rewrite if it wins: a VAST winner is parsed once. */
   private readonly validated = new WeakMap<CandidateBid, VastTrackerPlan>();
+  /** Markups read lately: a creative sent again is not parsed again. */
+  private readonly readings = new VastReadings();
 
   constructor(
     @inject(Tokens.PluginScope) private readonly scope: PluginScope,
@@ -111,12 +114,13 @@ export class AdmVast implements Plugin {
     if (candidate.bid.adm.length > maxDocumentBytes / 3 && Buffer.byteLength(candidate.bid.adm) > maxDocumentBytes) {
       return reject(LossReason.invalidBidResponse, `VAST markup is larger than vast.maxDocumentBytes (${maxDocumentBytes} bytes)`);
     }
-    const reading = readVast(candidate.bid.adm);
+    const read = this.readings.read(candidate.bid.adm);
+    const { reading } = read;
     if (!reading.ok) return reject(reading.code, reading.reason);
     const protocols = protocolsOf(ctx.auction.request.imp.find((imp) => imp.id === candidate.bid.impid));
     const problem = protocolProblem(reading.doc, protocols);
     if (problem) return reject(LossReason.incorrectCreativeFormat, problem);
-    this.validated.set(candidate, planVastTrackers(reading.doc));
+    this.validated.set(candidate, read.plan());
     if (!reading.doc.ads.some((ad) => ad.kind === 'wrapper')) return noop();
     return this.followWrappers(ctx, reading.doc, protocols);
   }
