@@ -92,3 +92,26 @@ describe('a bidder answer over a limit costs that bidder only', () => {
     expect(line.bidders.deep).toMatchObject({ status: 'error', detail: expect.stringContaining('nested deeper than 64') });
   });
 });
+
+describe('a bidder\'s duplicated bid ids', () => {
+  it('a second bid with an id the answer already used is refused (loss 3), and never sets the first one\'s price', async () => {
+    rig = await startRig({ dup: { price: 1 }, other: { price: 1 } });
+    rig.bidders.dup.set({
+      respond: (request) => (request.method === 'GET' ? { status: 200 } : {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: request.json.id, seatbid: [{ bid: [
+          { id: 'same', impid: '1', price: 3, adm: '<b>3</b>', mtype: 1 },
+          { id: 'same', impid: '1', price: 2, adm: '<b>2</b>', mtype: 1 },
+        ] }] }),
+      }),
+    });
+    const answer = await postAuction(rig.exchange, { id: 'dup', imp: imps(1) });
+    expect(answer.status).toBe(200);
+    const [bid] = answer.json().seatbid[0].bid;
+    expect(bid.adm).toContain('3');
+    // It pays the other bidder's 1.00 + the step, not its own 2.00 + the step.
+    expect(bid.price).toBe(1.01);
+    expect(rig.exchange.logs.withMessage('bid rejected')).toEqual([expect.objectContaining({ bidder: 'dup', bidId: 'same', code: 3, reason: expect.stringContaining('duplicate bid id') })]);
+  });
+});

@@ -191,8 +191,17 @@ export class AuctionPipeline {
         this.parts.metrics?.recordDropped(name, limit, dropped);
       });
       // Field by field, not a spread: decoded bids come in several shapes, and a spread of them was the slowest line here.
-      const bids: CandidateBid[] = kept.map(({ bid, seat, priceMicros, currency, admFormat, invalid }) =>
-        ({ bid, seat, priceMicros, currency, admFormat, invalid, bidder: name, arrival: arrivals.next++ }));
+      // OpenRTB bid ids are unique within an answer: a repeated one is refused, whatever its price (its trackers
+      // and notices would name the earlier bid).
+      const seenIds = new Set<unknown>();
+      const bids: CandidateBid[] = kept.map(({ bid, seat, priceMicros, currency, admFormat, invalid }) => {
+        let verdict = invalid;
+        if (bid.id !== undefined) {
+          if (seenIds.has(bid.id)) verdict ??= DUPLICATE_BID_ID;
+          else seenIds.add(bid.id);
+        }
+        return { bid, seat, priceMicros, currency, admFormat, invalid: verdict, bidder: name, arrival: arrivals.next++ };
+      });
       const checks = bids.map((bid) => runBail('bidValidate', plan.stages.bidValidate, ctx, bid, options));
       const verdicts = checks.some(isThenable) ? await Promise.all(checks) : (checks as (Reject | null)[]);
       const valid: ValidBid[] = [];
@@ -228,6 +237,9 @@ export class AuctionPipeline {
     return { env: this.parts.env, budgetMs, bidder, auctionId: auction.auctionId };
   }
 }
+
+/** Why a bid whose id its answer already used is refused (`core-bid-validation` passes a dialect's verdict on). */
+const DUPLICATE_BID_ID = { code: LossReason.invalidBidResponse, reason: 'duplicate bid id in the answer' } as const;
 
 /**
  * A bidder's decoded bids within `limits`: the first `bidsPerAnswer` of the answer, then on each imp its
