@@ -170,6 +170,8 @@ const limits = z
     bidsPerImp: z.int().positive().default(10),
     /** Win and loss notices one auction sends (`nurl`s first, then `lurl`s, in the auction's order). */
     noticesPerAuction: z.int().positive().default(128),
+    /** Of those, to one bidder. */
+    noticesPerBidder: z.int().positive().default(32),
   })
   .prefault({});
 

@@ -13,17 +13,30 @@ export interface OwedNotice {
 /**
  * The notices one decided auction owes (K7): the winner's `nurl` for each award (T1), and the `lurl` of every
  * bid that lost or was rejected and gave one (T3), with `${AUCTION_LOSS}` and `${AUCTION_MIN_TO_WIN}` from its
- * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded. At most `max`
- * (`limits.noticesPerAuction`): `nurl`s first, then `lurl`s in the auction's order; `unsent` counts the rest.
+ * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded. At most
+ * `limits.perAuction` in all and `limits.perBidder` to one bidder (`limits.noticesPerAuction`, `noticesPerBidder`):
+ * `nurl`s first, then `lurl`s in the auction's order; `unsent` counts the rest.
  */
-export function auctionNotices(event: AuctionNoticeEvent, pricingOf: (bidder: string) => Pricing, max = Infinity): { owed: OwedNotice[]; unsent: number } {
+export function auctionNotices(
+  event: AuctionNoticeEvent,
+  pricingOf: (bidder: string) => Pricing,
+  limits: { readonly perAuction: number; readonly perBidder: number } = { perAuction: Infinity, perBidder: Infinity },
+): { owed: OwedNotice[]; unsent: number } {
   const owed: OwedNotice[] = [];
+  const perBidder = new Map<string, number>();
   let unsent = 0;
+  /** Whether one more notice to `bidder` is within the limits (counted when it is). */
+  const room = (bidder: string) => {
+    const sent = perBidder.get(bidder) ?? 0;
+    if (owed.length >= limits.perAuction || sent >= limits.perBidder) return false;
+    perBidder.set(bidder, sent + 1);
+    return true;
+  };
   const { auction, outcome } = event;
   for (const award of outcome.awards) {
     const { nurl } = award.candidate.bid;
     if (typeof nurl !== 'string' || nurl === '') continue;
-    if (owed.length >= max) {
+    if (!room(award.candidate.bidder)) {
       unsent++;
       continue;
     }
@@ -33,7 +46,7 @@ export function auctionNotices(event: AuctionNoticeEvent, pricingOf: (bidder: st
   for (const loss of outcome.losses) {
     const { lurl } = loss.candidate.bid;
     if (typeof lurl !== 'string' || lurl === '') continue;
-    if (owed.length >= max) {
+    if (!room(loss.candidate.bidder)) {
       unsent++;
       continue;
     }

@@ -174,9 +174,9 @@ export class NoticesPlugin implements Plugin {
   /** One auction's log lines, and its notices (appended to `accepted`). */
   private onAuction(event: AuctionNoticeEvent, now: number, accepted: Notice[]): void {
     const { auctionId } = event.auction;
-    const { noticesPerAuction } = this.scope.config.limits;
-    const { owed, unsent } = auctionNotices(event, (bidder) => this.pricing.get(bidder) ?? FALLBACK_PRICING, noticesPerAuction);
-    if (unsent > 0) this.log.warn({ auctionId, unsent, limit: noticesPerAuction }, 'notices over limits.noticesPerAuction not sent');
+    const { noticesPerAuction, noticesPerBidder } = this.scope.config.limits;
+    const { owed, unsent } = auctionNotices(event, (bidder) => this.pricing.get(bidder) ?? FALLBACK_PRICING, { perAuction: noticesPerAuction, perBidder: noticesPerBidder });
+    if (unsent > 0) this.log.warn({ auctionId, unsent, perAuction: noticesPerAuction, perBidder: noticesPerBidder }, 'notices over limits.noticesPerAuction or noticesPerBidder not sent');
     for (const award of event.outcome.awards) this.events.win(auctionId, award, typeof award.candidate.bid.nurl === 'string' && award.candidate.bid.nurl !== '');
     for (const loss of event.outcome.losses) this.events.loss(auctionId, loss, typeof loss.candidate.bid.lurl === 'string' && loss.candidate.bid.lurl !== '');
     for (const { kind, bidder, url } of owed) accepted.push(this.notice(kind, bidder, auctionId, url, now));
