@@ -40,10 +40,12 @@ export const INTAKE_BATCH_MS = 5;
  * - `impression` events (the exchange's impression tracker): the winner's `burl` exactly once per impression
  *   (T2), `${AUCTION_IMP_TS}` set to the hit's time; a bid without `burl` is billed in the log all the same.
  * - `click` events: a `click` log line.
- * The billed set, the journal and the delivery are the machine's {@link NoticeLedger}: in the only process of an
- * exchange, or, under `rtb start --workers N`, in the cluster primary (`startPrimary`), which every worker hands
- * its notices (in batches) and its impression claims over the cluster channel. So a duplicate hit bills once
- * whichever worker takes it, and delivery costs the auction workers only the hand-off.
+ * The billed set, the notices owed and their delivery are the ledger of `state.backend`: the machine's
+ * {@link NoticeLedger} (`local`) or the fleet's {@link RedisLedger} (`redis`), held by the only process of an
+ * exchange or, under `rtb start --workers N`, by the cluster primary (`startPrimary`), which every worker hands
+ * its notices (in batches) and its impression claims over the cluster channel ({@link RemoteLedger}). So a
+ * duplicate hit bills once whichever worker (or, on Redis, node) takes it, and delivery costs the auction
+ * workers only the hand-off.
  * Metrics (`Tokens.Metrics`): `rtb_notices_total{type,result}`, `rtb_notices_pending{type}` (where the ledger
  * is), `rtb_billing_total` (where the hit is); `ready()` reports whether the journal can be written (`GET /readyz`).
  */

@@ -16,9 +16,9 @@ const PRUNE_EVERY_MS = 60_000;
 const LEGACY_WORKER_FOLDER = /^worker-\d+$/;
 
 /**
- * What the notices plugin needs of the state a machine's processes share: the billed set and the notices owed.
- * The {@link NoticeLedger} is it in the process that owns them; a cluster worker reaches the primary's through
- * the cluster channel (`plugins/notices/index.ts`).
+ * What the notices plugin needs of the state an exchange's processes share: the billed set and the notices owed.
+ * The {@link NoticeLedger} (one machine) or the `RedisLedger` (a fleet) is it in the process that owns them; a
+ * cluster worker reaches the primary's through the cluster channel (`RemoteLedger`).
  */
 export interface Ledger {
   /**
