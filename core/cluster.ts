@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { ERROR_CODES, type ErrorCode } from './config/error-codes.js';
 import { RtbStartupError } from './config/errors.js';
 import type { RtbConfig } from './config/schema.js';
 import type { ExchangeLog } from './log.js';
@@ -186,7 +187,7 @@ export async function runPrimary(
   await part.stop();
   await closeSidecars();
   log.info('cluster stopped');
-  if (gaveUp) throw new RtbStartupError(gaveUp.code as `RTB_ERR_${string}`, gaveUp.problems);
+  if (gaveUp) throw new RtbStartupError(Object.hasOwn(ERROR_CODES, gaveUp.code) ? (gaveUp.code as ErrorCode) : 'RTB_ERR_WORKER_START', gaveUp.problems);
   return 0;
 }
 
