@@ -10,7 +10,7 @@ import type { StagePlan } from './hooks/hook-plan.js';
 import type { HookEnvironment } from './hooks/run-hook.js';
 import { runFirst } from './hooks/runners.js';
 import type { SyncPurpose, SyncRequest } from './hooks/stages.js';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from './http/json-depth.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './http/json-depth.js';
 import { BodyError, readBody } from './http/read-body.js';
 import { staticFiles } from './http/static-files.js';
 import type { ExchangeMetrics } from './metrics.js';
@@ -108,9 +108,7 @@ export function createApp(parts: AppParts): Koa {
   router.post('/openrtb2/auction', async (ctx) => {
     let parsed: unknown;
     try {
-      const text = (await readBody(ctx.req, config.server.maxBodyBytes)).toString('utf8');
-      if (exceedsJsonDepth(text)) return badRequest(ctx, '(body)', `JSON nested deeper than ${MAX_JSON_DEPTH}`);
-      parsed = JSON.parse(text);
+      parsed = JSON.parse((await readBody(ctx.req, config.server.maxBodyBytes)).toString('utf8'));
     } catch (error) {
       if (error instanceof BodyError) {
         ctx.status = error.status;
@@ -122,6 +120,7 @@ export function createApp(parts: AppParts): Koa {
     const { impsPerRequest } = config.limits;
     const imps = (parsed as { imp?: unknown } | null)?.imp;
     if (Array.isArray(imps) && imps.length > impsPerRequest) return badRequest(ctx, 'imp', `at most ${impsPerRequest} imps (limits.impsPerRequest)`);
+    if (nestsDeeperThan(parsed)) return badRequest(ctx, '(body)', `JSON nested deeper than ${MAX_JSON_DEPTH}`);
     const check = validateBidRequest(parsed);
     if (!check.ok) return badRequest(ctx, check.problem.field, check.problem.message);
     const { request } = check;

@@ -1,4 +1,4 @@
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../http/json-depth.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth.js';
 import type { BidderAnswer, DecodedAnswer } from './dialect.js';
 
 /** A JSON answer's body as an object, or what the answer already means without one. */
@@ -16,13 +16,12 @@ export function readJsonAnswer(answer: BidderAnswer): JsonAnswerReading {
   if (answer.status !== 200) return fail({ kind: 'error', reason: `HTTP ${answer.status}` });
   if (answer.body.length === 0) return fail({ kind: 'nobid', reason: 'empty 200' });
   let body: unknown;
-  const text = answer.body.toString('utf8');
-  if (exceedsJsonDepth(text)) return fail({ kind: 'error', reason: `answer nested deeper than ${MAX_JSON_DEPTH}` });
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(answer.body.toString('utf8'));
   } catch {
     return fail({ kind: 'error', reason: 'answer is not JSON' });
   }
+  if (nestsDeeperThan(body)) return fail({ kind: 'error', reason: `answer nested deeper than ${MAX_JSON_DEPTH}` });
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail({ kind: 'error', reason: 'answer is not a JSON object' });
   return { ok: true, body: body as Record<string, unknown> };
 }
