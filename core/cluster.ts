@@ -103,12 +103,12 @@ export async function runPrimary(
   };
   for (const start of config.sidecars) sidecars.push(await start());
   // The node's share of the fleet's caps, as the state backend learns it, goes to every worker (and to each new one).
-  const tellShare = (worker: Worker) => {
-    if (qpsShare.current !== 1 && worker.isConnected()) worker.send({ type: 'rtb:qps-share', fraction: qpsShare.current } satisfies ClusterMessage);
-  };
   const qpsShare = new ProcessQpsShare(workers, () => {
     for (const worker of slots.keys()) tellShare(worker);
   });
+  const tellShare = (worker: Worker) => {
+    if (qpsShare.current !== 1 && worker.isConnected()) worker.send({ type: 'rtb:qps-share', fraction: qpsShare.current } satisfies ClusterMessage);
+  };
   let part: PrimaryPart;
   try {
     part = await startPart(primaryChannel((worker) => slots.get(worker)?.slot ?? -1), qpsShare);

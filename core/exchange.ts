@@ -222,13 +222,6 @@ function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): { reas
   const reasons = draining ? ['shutting down'] : [];
   const degraded: string[] = [];
   for (const { name, instance } of plugins) {
-    const ask = <T>(question: () => T): T | string => {
-      try {
-        return question();
-      } catch (error) {
-        return (error as Error).message;
-      }
-    };
     if (instance.ready) {
       const answer = ask(() => instance.ready!());
       if (answer !== true) reasons.push(`${name}: ${typeof answer === 'string' && answer ? answer : 'not ready'}`);
@@ -239,6 +232,15 @@ function readiness(draining: boolean, plugins: readonly PlannedPlugin[]): { reas
     }
   }
   return { reasons, degraded };
+}
+
+/** A plugin's answer to a readiness question, or what it threw. */
+function ask<T>(question: () => T): T | string {
+  try {
+    return question();
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /**

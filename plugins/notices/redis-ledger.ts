@@ -406,7 +406,7 @@ export class RedisLedger implements Ledger {
   private async forgetGoneConsumers(): Promise<void> {
     const consumers = (await this.redis.xinfo('CONSUMERS', this.keys.stream, DELIVERY_GROUP)) as unknown[][];
     for (const consumer of consumers) {
-      const info = Object.fromEntries(Array.from({ length: consumer.length / 2 }, (_, i) => [consumer[2 * i], consumer[2 * i + 1]]));
+      const info = xinfoFields(consumer);
       if (info.name === this.consumer || Number(info.pending) !== 0 || Number(info.idle) < FORGET_CONSUMER_MS) continue;
       await this.redis.xgroup('DELCONSUMER', this.keys.stream, DELIVERY_GROUP, String(info.name));
     }
@@ -416,7 +416,7 @@ export class RedisLedger implements Ledger {
   private async readLag(): Promise<void> {
     const groups = (await this.redis.xinfo('GROUPS', this.keys.stream)) as unknown[][];
     for (const group of groups) {
-      const info = Object.fromEntries(Array.from({ length: group.length / 2 }, (_, i) => [group[2 * i], group[2 * i + 1]]));
+      const info = xinfoFields(group);
       if (info.name !== DELIVERY_GROUP) continue;
       this.metrics.stream(Number(info.lag ?? 0), Number(info.pending ?? 0));
     }
@@ -427,6 +427,13 @@ export class RedisLedger implements Ledger {
     for (const [key, exp] of this.unsettledClaims) yield { t: 'b', key, exp };
     for (const { notice, bill } of this.spilled.values()) yield bill ? { t: 'n', ...notice, bill: bill.key, billExp: bill.exp } : { t: 'n', ...notice };
   }
+}
+
+/** An `XINFO` entry (`[name, value, name, value …]`) as an object. */
+function xinfoFields(entry: readonly unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < entry.length; i += 2) fields[String(entry[i])] = entry[i + 1];
+  return fields;
 }
 
 /** A connection to Redis, ready; a failure within `connectTimeoutMs` is a start-up error naming the URL. */

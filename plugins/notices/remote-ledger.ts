@@ -31,8 +31,8 @@ export function serveLedger(channel: ClusterChannel, ledger: Ledger): void {
  * claim are journaled before it.
  */
 export class RemoteLedger implements Ledger {
-  private claims: Array<{ message: ClaimMessage; settle: (billed: Promise<boolean>) => void }> = [];
-  private scheduled = false;
+  /** The claims of the current event-loop turn, each with how to settle its caller's promise. */
+  private claims: Array<{ message: ClaimMessage; resolve: (billed: boolean) => void; reject: (error: unknown) => void }> = [];
 
   constructor(private readonly channel: ClusterChannel) {}
 
@@ -41,23 +41,22 @@ export class RemoteLedger implements Ledger {
   }
 
   claim(key: string, expiresAt: number, burl: Notice | undefined): Promise<boolean> {
-    return new Promise<Promise<boolean>>((settle) => {
-      this.claims.push({ message: burl ? { key, expiresAt, burl } : { key, expiresAt }, settle });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.send());
-    }).then((billed) => billed);
+    return new Promise<boolean>((resolve, reject) => {
+      if (this.claims.push({ message: burl ? { key, expiresAt, burl } : { key, expiresAt }, resolve, reject }) === 1) setImmediate(() => this.send());
+    });
   }
 
   ready(): boolean | string {
     return process.connected || 'the cluster primary, which holds the notice journal, is gone';
   }
 
+  /** Sends the turn's claims as one request; each caller learns its own answer. */
   private send(): void {
     const batch = this.claims;
     this.claims = [];
-    this.scheduled = false;
-    const answer = this.channel.request<boolean[]>(LEDGER_TOPICS.claims, batch.map(({ message }) => message));
-    batch.forEach(({ settle }, i) => settle(answer.then((billed) => billed[i] === true)));
+    this.channel.request<boolean[]>(LEDGER_TOPICS.claims, batch.map(({ message }) => message)).then(
+      (billed) => batch.forEach(({ resolve }, i) => resolve(billed[i] === true)),
+      (error: unknown) => batch.forEach(({ reject }) => reject(error)),
+    );
   }
 }

@@ -1,4 +1,4 @@
-// `npx tsx test/bench/ledgers.ts [--auctions N] [--rate N] [--rounds N] [--impressions 0|1]`: what the notices ledger costs the process
+// `npx tsx test/bench/ledgers.ts [--auctions N] [--rate N] [--rounds N]`: what the notices ledger costs the process
 // that runs auctions, for each place the ledger can be, in one run (rounds alternate, so the machine's drift hits
 // every case alike):
 // - `local`: the ledger in the auction process (`--workers 1`): journal, queue and delivery there;
@@ -6,8 +6,9 @@
 //   primary's own CPU per notice (journal, delivery) is printed beside it;
 // - `redis`: the Redis ledger in the auction process (a real redis-server on a free loopback port, `appendfsync
 //   everysec`): claims by Lua, notices through the stream and back to this process's delivery consumer.
-// Each auction brings 4 notices (a nurl, 3 lurls: the benchmark's auctions) and, unless `--impressions 0`, one
-// impression hit with a `burl` (a claim, then a fifth notice). The figures are CPU µs per auction (`process.cpuUsage()`, all threads), minus
+// Each auction brings 4 notices (a nurl, 3 lurls: the benchmark's auctions); each round runs every case twice, without
+// and with one impression hit per auction carrying a `burl` (a claim, then a fifth notice), so that the cost of a
+// claim is the difference. The figures are CPU µs per auction (`process.cpuUsage()`, all threads), minus
 // the pacing loop's own. Prints figures and ratios, asserts nothing; about 30 s. No redis-server: `redis` is skipped.
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -32,17 +33,16 @@ const { values: args } = parseArgs({
     auctions: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
     rate: { type: 'string', default: '500' },
-    impressions: { type: 'string', default: '1' },
   },
 });
-const withImpressions = args.impressions !== '0';
 const auctions = Number(args.auctions);
 const rate = Number(args.rate);
-const NOTICES_PER_AUCTION = withImpressions ? 5 : 4;
+/** Notices per auction: a nurl and 3 lurls, and the burl of an impression when there is one. */
+const noticesPerAuction = (impressions: boolean) => (impressions ? 5 : 4);
 type Mode = 'local' | 'worker' | 'redis';
 type Message =
   | { type: 'bench:ready' }
-  | { type: 'bench:run'; round: number }
+  | { type: 'bench:run'; impressions: boolean }
   | { type: 'bench:done'; cpuUs: number; wallMs: number; idleUsPerMs: number };
 
 const silent = pino({ level: 'silent' });
@@ -108,19 +108,19 @@ async function runWorker(mode: Mode): Promise<void> {
   const ctx = { auctionId: '', log: silent };
   let expected = 0;
   let seq = 0;
-  const feed = () => {
+  const feeding = (impressions: boolean) => () => {
     const [auction, impression] = auctionEvents(`${mode}-${process.pid}-${seq++}`, ports);
-    expected += NOTICES_PER_AUCTION;
+    expected += noticesPerAuction(impressions);
     void plugin.notices(ctx, auction);
-    if (withImpressions) void plugin.notices(ctx, impression);
+    if (impressions) void plugin.notices(ctx, impression);
   };
   // In a worker, done once handed over: the primary counts deliveries. Elsewhere, once delivered here.
   const done = () => mode === 'worker' || metrics.sent >= expected;
-  await phase(Math.min(1_000, auctions), feed, done);
+  await phase(Math.min(1_000, auctions), feeding(true), done);
   const idle = await phase(auctions, () => undefined, () => true);
   process.on('message', async (message: Message) => {
     if (message.type !== 'bench:run') return;
-    const measured = await phase(auctions, feed, done);
+    const measured = await phase(auctions, feeding(message.impressions), done);
     process.send!({ type: 'bench:done', ...measured, idleUsPerMs: idle.cpuUs / idle.wallMs } satisfies Message);
   });
   process.send!({ type: 'bench:ready' } satisfies Message);
@@ -167,7 +167,7 @@ async function runPrimary(): Promise<void> {
     await new Promise<void>((resolve) => worker.on('message', (message: Message) => message.type === 'bench:ready' && resolve()));
     workers.set(mode, worker);
   }
-  const run = (mode: Mode) => new Promise<{ cpuUs: number; wallMs: number; idleUsPerMs: number }>((resolve) => {
+  const run = (mode: Mode, impressions: boolean) => new Promise<{ cpuUs: number; wallMs: number; idleUsPerMs: number }>((resolve) => {
     const worker = workers.get(mode)!;
     const onMessage = (message: Message) => {
       if (message.type !== 'bench:done') return;
@@ -175,34 +175,40 @@ async function runPrimary(): Promise<void> {
       resolve(message);
     };
     worker.on('message', onMessage);
-    worker.send({ type: 'bench:run', round: 0 } satisfies Message);
+    worker.send({ type: 'bench:run', impressions } satisfies Message);
   });
-  console.log(`${auctions} auctions at ${rate}/s per round, each with ${withImpressions ? '5 notices (nurl, 3 lurl, burl) and one impression claim' : '4 notices (nurl, 3 lurl), no impression'}; ${args.rounds} rounds, modes alternating${redis ? '' : ' (no redis-server: redis skipped)'}`);
-  const perAuction = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
+  console.log(`${auctions} auctions at ${rate}/s per phase, each with 4 notices (nurl, 3 lurl), then also an impression claim and its burl; ${args.rounds} rounds, cases alternating${redis ? '' : ' (no redis-server: redis skipped)'}`);
+  /** CPU µs per auction of each case's auction process, without and with the claim, round by round. */
+  const plain = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
+  const claiming = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
   const primaryPerNotice: number[] = [];
   for (let round = 0; round < Number(args.rounds); round++) {
     const line: string[] = [];
     for (const mode of modes) {
-      const sentBefore = primaryMetrics.sent;
-      const primaryCpu = process.cpuUsage();
-      const measured = await run(mode);
-      if (mode === 'worker') {
-        // The primary's part ends once it has delivered the round's notices.
-        while (primaryMetrics.sent - sentBefore < auctions * NOTICES_PER_AUCTION) await new Promise((resolve) => setTimeout(resolve, 5));
-        const used = process.cpuUsage(primaryCpu);
-        primaryPerNotice.push((used.user + used.system) / (auctions * NOTICES_PER_AUCTION));
+      for (const impressions of [false, true]) {
+        const notices = auctions * noticesPerAuction(impressions);
+        const sentBefore = primaryMetrics.sent;
+        const primaryCpu = process.cpuUsage();
+        const measured = await run(mode, impressions);
+        if (mode === 'worker') {
+          // The primary's part ends once it has delivered the phase's notices.
+          while (primaryMetrics.sent - sentBefore < notices) await new Promise((resolve) => setTimeout(resolve, 5));
+          const used = process.cpuUsage(primaryCpu);
+          if (!impressions) primaryPerNotice.push((used.user + used.system) / notices);
+        }
+        (impressions ? claiming : plain).get(mode)!.push((measured.cpuUs - measured.idleUsPerMs * measured.wallMs) / auctions);
       }
-      const us = (measured.cpuUs - measured.idleUsPerMs * measured.wallMs) / auctions;
-      perAuction.get(mode)!.push(us);
-      line.push(`${mode} ${us.toFixed(0)} µs`);
+      line.push(`${mode} ${plain.get(mode)!.at(-1)!.toFixed(0)} µs (+${(claiming.get(mode)!.at(-1)! - plain.get(mode)!.at(-1)!).toFixed(0)} per claim)`);
     }
     console.log(`  round ${round + 1}: CPU per auction of the auction process: ${line.join(', ')}; primary ${primaryPerNotice.at(-1)!.toFixed(1)} µs per notice`);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const ratioOf = (a: Mode, b: Mode) => median(perAuction.get(a)!.map((value, i) => value / perAuction.get(b)![i]!));
-  console.log(modes.map((mode) => `${mode}: median ${median(perAuction.get(mode)!).toFixed(0)} µs per auction`).join('; '));
-  console.log(`worker/local: ${ratioOf('worker', 'local').toFixed(2)}× (the hand-off instead of journal and delivery); the primary: median ${median(primaryPerNotice).toFixed(1)} µs CPU per notice delivered`);
-  if (redis) console.log(`redis/local: ${ratioOf('redis', 'local').toFixed(2)}× (claims by Lua, notices through the stream, delivery in the same process)`);
+  const perClaim = (mode: Mode) => claiming.get(mode)!.map((value, i) => value - plain.get(mode)![i]!);
+  const ratioOf = (of: (mode: Mode) => number[], a: Mode, b: Mode) => median(of(a).map((value, i) => value / of(b)[i]!));
+  const perAuction = (mode: Mode) => plain.get(mode)!;
+  console.log(modes.map((mode) => `${mode}: median ${median(perAuction(mode)).toFixed(0)} µs per auction, ${median(perClaim(mode)).toFixed(0)} µs per claim`).join('; '));
+  console.log(`worker/local: ${ratioOf(perAuction, 'worker', 'local').toFixed(2)}× per auction, ${ratioOf(perClaim, 'worker', 'local').toFixed(2)}× per claim (the hand-off instead of journal and delivery); the primary: median ${median(primaryPerNotice).toFixed(1)} µs CPU per notice delivered`);
+  if (redis) console.log(`redis/local: ${ratioOf(perAuction, 'redis', 'local').toFixed(2)}× per auction (notices through the stream, delivery in the same process), ${ratioOf(perClaim, 'redis', 'local').toFixed(2)}× per claim (one Lua call against a journal line fdatasynced)`);
   for (const worker of workers.values()) worker.kill();
   await primary.stopPrimary();
   receivers.stop();
