@@ -1,7 +1,7 @@
 import { defineConfig } from './core/index.js';
 import { DEMO_PUBLISHER_SITES, demoNativeAdm, demoVastAdm } from './examples/demo-ads.js';
 import { startDemoSyncBidder } from './examples/demo-sync-bidder.js';
-import { startMockBidder } from './examples/mock-bidder.js';
+import { startMockBidder } from './core/testing/index.js';
 
 // The embedded demo exchange that `npm start` runs: the exchange on :8080 and two local demo bidders
 // (mock DSPs from examples/) that it starts beside itself. Try:

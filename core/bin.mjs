@@ -1,11 +1,14 @@
 #!/usr/bin/env -S node --min-semi-space-size=4
-// The `rtb` command. The CLI and the config file, with every framework, plugin and example module they import,
-// are compiled by esbuild into one bundle (core/bundle.mjs) and the CLI runs from it, as vitest compiles the
-// same sources for the tests; stack traces point into the .ts sources. The shebang's Node flags are
-// core/node-flags.mjs's (run as `node core/bin.mjs`, pass them yourself: `npm start` does).
+// The `rtb` command. From a clone (the .ts sources are next to this file), the CLI and the config file, with
+// every framework, plugin and example module they import, are compiled by esbuild into one bundle
+// (core/bundle.mjs) and the CLI runs from it, as vitest compiles the same sources for the tests; stack traces
+// point into the .ts sources. From an installed package (sources not shipped), the CLI runs from the compiled
+// JavaScript in dist/ and only the user's config file is compiled, importing the package (`rtb-exchange`) as
+// any other: one copy of the framework either way. The shebang's Node flags are core/node-flags.mjs's (run as
+// `node core/bin.mjs`, pass them yourself: `npm start` does).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from './bundle.mjs';
 import { CONFIG_SEARCH_PLACES } from './config/search-places.mjs';
@@ -21,11 +24,14 @@ function configModule(argv) {
 
 process.setSourceMapsEnabled(true);
 const argv = process.argv.slice(2);
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const source = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const fromSource = existsSync(source);
+const cli = fromSource ? source : fileURLToPath(new URL('../dist/core/cli.js', import.meta.url));
 const config = configModule(argv);
-let modules;
+const entries = [fromSource ? cli : undefined, config].filter(Boolean);
+let modules = new Map();
 try {
-  modules = await bundle(config ? [cli, config] : [cli]);
+  if (entries.length > 0) modules = await bundle(entries, fromSource ? {} : { from: path.dirname(config), tsconfig: null });
 } catch (error) {
   if (!Array.isArray(error?.errors)) {
     // Not a compile error: the bundle could not be written (the temp directory, set by TMPDIR, is not writable).
@@ -39,5 +45,5 @@ try {
   }
   process.exit(1);
 }
-const { runCli } = await import(modules.get(cli));
+const { runCli } = await import(fromSource ? modules.get(cli) : pathToFileURL(cli).href);
 await runCli(argv, modules);

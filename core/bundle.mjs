@@ -23,11 +23,14 @@ const STALE_MS = 24 * 3600_000;
 /**
  * Compiles `entries` (absolute paths of the CLI and, when there is one, the config file) into a bundle in
  * `<tmpdir>/rtb-bundles-<uid>/<content hash>/` and returns each entry's bundled module URL, by entry path.
+ * `from` is the folder the entries' output paths are kept relative to, and `tsconfig` the compiler settings: by
+ * default the framework's own (its sources, run from a clone); an installed package compiles only the user's
+ * config, from its folder, with the tsconfig.json esbuild finds next to it.
  */
-export async function bundle(entries) {
+export async function bundle(entries, { from = root, tsconfig = path.join(root, 'tsconfig.json') } = {}) {
   const result = await build({
     entryPoints: entries,
-    outbase: root,
+    outbase: from,
     outdir: path.join(BUNDLES, 'out'),
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -35,7 +38,7 @@ export async function bundle(entries) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    tsconfig: path.join(root, 'tsconfig.json'),
+    ...(tsconfig ? { tsconfig } : {}),
     sourcemap: 'linked',
     sourcesContent: false,
     write: false,

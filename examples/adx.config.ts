@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '../core/index.js';
-import { startMockBidder } from './mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 
 // Speaking Google Ad Exchange's protobuf protocol to AdX bidders (plugins/adx-dialect): one adslot per banner
 // imp, the bidder's adgroups and exclusions from config, %%GOOGLE_USER_ID%% in its URL, and its

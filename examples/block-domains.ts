@@ -1,5 +1,7 @@
 import { inject, injectable } from 'tsyringe';
-import { noop, reject, Tokens, type BidderStageContext, type CandidateBid, type Plugin, type PluginScope } from '../core/index.js';
+import {
+  type BidderStageContext, type CandidateBid, noop, type Plugin, type PluginScope, reject, Tokens,
+} from '../core/index.js';
 
 /**
  * An example plugin, as a plugin author writes one outside `plugins/` (README, "Writing a plugin"): it rejects

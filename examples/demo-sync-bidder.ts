@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { crc32 } from 'node:zlib';
 import pino from 'pino';
-import { startMockBidder, type MockBidder, type ReceivedRequest } from './mock-bidder.js';
+import { type MockBidder, type ReceivedRequest, startMockBidder } from '../core/testing/index.js';
 
 /** A demo DSP that binds its own user ids through the exchange's sync endpoint. */
 export interface DemoSyncBidderOptions {

@@ -1,5 +1,5 @@
 import { defineConfig } from '../core/index.js';
-import { startMockBidder } from './mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 
 // A Kakao-style exchange (plugins/kakao-dialect): two partner DSPs speaking OpenRTB over HTTP POST with
 // Kakao's headers, one on 2.6 without gzip, one on 2.5 with gzip agreed. Run it and ask for an ad:

@@ -1,5 +1,5 @@
 import { defineConfig } from '../core/index.js';
-import { startMockBidder } from './mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 
 // An RTB host (plugins/rtb-host-dialect, plugins/chips-pricing): a JavaScript tag asks for an ad, the host
 // asks its DSPs, which answer integer "chips" and JavaScript; the winner's script is the tag's answer.

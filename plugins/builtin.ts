@@ -1,5 +1,4 @@
-import { DecimalCpmPricing } from '../core/pricing.js';
-import { PluginRegistry } from '../core/plugin/registry.js';
+import { DecimalCpmPricing, PluginRegistry } from '../core/index.js';
 import { AdmBanner } from './adm-banner/index.js';
 import { AdmNative } from './adm-native/index.js';
 import { AdmVast } from './adm-vast/index.js';

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestExchange, type TestExchange } from '../core/testing.js';
+import { startTestExchange, type TestExchange } from '../core/testing/index.js';
 import { DEMO_PUBLISHER_SITES, demoNativeAdm, demoVastAdm } from '../examples/demo-ads.js';
-import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder, type MockBidder } from '../core/testing/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { RTB_NODE_FLAGS } from '../core/node-flags.mjs';
-import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder, type MockBidder } from '../core/testing/index.js';
 import { http, logFileLines, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 

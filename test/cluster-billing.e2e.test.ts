@@ -3,7 +3,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { startMockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 import { http, jsonLinesOf, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 

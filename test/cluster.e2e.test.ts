@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
 import { configForWorker } from '../core/cluster.js';
-import { startMockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 import { http, jsonLinesOf, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { expect, it } from 'vitest';
-import { startTestExchange } from '../core/testing.js';
+import { startTestExchange } from '../core/testing/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { scratchDir } from './scratch-dir.js';
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { startMockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder } from '../core/testing/index.js';
 import { http, jsonLinesOf, spawnRtb } from './helpers.js';
 import { startRedis, withRedis } from './redis-server.js';
 import { scratchDir } from './scratch-dir.js';

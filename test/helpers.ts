@@ -6,9 +6,9 @@ import { request } from 'undici';
 import { onTestFinished } from 'vitest';
 import type { AuctionLogRecord } from '../core/auction/auction-log.js';
 import type { RtbConfigInput } from '../core/config/schema.js';
-import { startTestExchange, type TestExchange } from '../core/testing.js';
+import { startTestExchange, type TestExchange } from '../core/testing/index.js';
 import type { PluginRegistry } from '../core/plugin/registry.js';
-import { startMockBidder, type MockBidder, type MockBidderOptions } from '../examples/mock-bidder.js';
+import { startMockBidder, type MockBidder, type MockBidderOptions } from '../core/testing/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 
 /** An HTTP answer read whole. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool, request } from 'undici';
-import { startMockBidder, type MockBidder } from '../examples/mock-bidder.js';
+import { startMockBidder, type MockBidder } from '../core/testing/index.js';
 import { spawnRtb } from './helpers.js';
 import { scratchDir } from './scratch-dir.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
-import { startTestExchange, type TestExchange } from '../core/testing.js';
+import { startTestExchange, type TestExchange } from '../core/testing/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { http } from './helpers.js';
 

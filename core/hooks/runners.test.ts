@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogCapture } from '../testing.js';
+import { LogCapture } from '../testing/index.js';
 import type { HookEntry } from './hook-plan.js';
 import { planForBidder, planStages } from './hook-plan.js';
 import { noop, reject, update } from './results.js';

@@ -2,7 +2,7 @@
 // 127.0.0.1: a user's click on the delivered banner walks the redirects hop by hop.
 import { parse } from 'parse5';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MockAnswer, ReceivedRequest } from '../../examples/mock-bidder.js';
+import type { MockAnswer, ReceivedRequest } from '../../core/testing/index.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
 
 let rig: Rig | undefined;

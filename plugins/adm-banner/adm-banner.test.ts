@@ -1,20 +1,16 @@
 import { parse } from 'parse5';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Award } from '../../core/auction/bids.js';
-import type { AuctionContext, BidderView } from '../../core/auction/context.js';
-import { parseConfig } from '../../core/config/load.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { auctionMacroValues } from '../../core/macros.js';
-import type { PluginScope } from '../../core/plugin/contract.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
-import { LogCapture } from '../../core/testing.js';
+import {
+  type AuctionContext, auctionMacroValues, type Award, type BidderView, DecimalCpmPricing, parseConfig,
+  type PluginScope, RtbStartupError,
+} from '../../core/index.js';
+import { LogCapture, testTrackerUrls } from '../../core/testing/index.js';
 import { AdmBanner, rewriteBanner, type ClickSettings } from './index.js';
 import { htmlBody } from './html-source.js';
 import { resolveClickSettings } from './settings.js';
 
-const trackers = new SignedTrackerUrls('adm-banner test secret, 32 chars+', 'https://ex.test', 3600, new Map());
+const trackers = testTrackerUrls('https://ex.test');
 const pricing = new DecimalCpmPricing();
 
 function fixture(adm: string, bidderName = 'dsp') {

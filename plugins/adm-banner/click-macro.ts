@@ -1,4 +1,4 @@
-import type { Splice } from '../../core/splice.js';
+import type { Splice } from '../../core/index.js';
 import { escapeAttribute, htmlLinks, isHttpUrl } from './html-source.js';
 import type { ClickMacro, MacroEncoding } from './settings.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';

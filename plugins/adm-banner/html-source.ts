@@ -9,7 +9,7 @@ import {
   type TokenHandler,
   type TreeAdapter,
 } from 'parse5';
-import { isHttpUrl as isAbsoluteHttpUrl } from '../../core/trackers/http-url.js';
+import { isHttpUrl as isAbsoluteHttpUrl } from '../../core/index.js';
 import { plainLinks } from './plain-links.js';
 
 type Node = DefaultTreeAdapterTypes.Node;

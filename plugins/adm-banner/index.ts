@@ -1,11 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import type { Markup } from '../../core/auction/bids.js';
-import { noop, update } from '../../core/hooks/results.js';
-import type { RewriteContext } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros, mayNameMacros, type MacroValues } from '../../core/macros.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { TrackerUrls } from '../../core/trackers/contract.js';
+import {
+  auctionMacroValues, expandMacros, type MacroValues, type Markup, mayNameMacros, noop, type Plugin,
+  type PluginScope, type RewriteContext, Tokens, type TrackerUrls, update,
+} from '../../core/index.js';
 import { clickMacroStrategy } from './click-macro.js';
 import { htmlWrapStrategy } from './html-wrap.js';
 import { addImpressionPixel } from './impression-pixel.js';

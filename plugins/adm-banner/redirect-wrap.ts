@@ -1,4 +1,4 @@
-import { applySplices, type Splice } from '../../core/splice.js';
+import { applySplices, type Splice } from '../../core/index.js';
 import { escapeAttribute, isHttpUrl, readHtml, type HtmlBody } from './html-source.js';
 import type { ClickInput, ClickOutcome, ClickStrategy } from './strategy.js';
 

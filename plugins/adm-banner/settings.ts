@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RtbConfig } from '../../core/config/schema.js';
-import { RtbStartupError } from '../../core/config/errors.js';
+import { type RtbConfig, RtbStartupError } from '../../core/index.js';
 
 /** The banner click strategies (T6), by the names config uses. */
 export const CLICK_STRATEGIES = ['click-macro', 'redirect-wrap', 'html-wrap', 'none'] as const;

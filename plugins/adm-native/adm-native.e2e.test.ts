@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MockAnswer, ReceivedRequest } from '../../examples/mock-bidder.js';
+import type { MockAnswer, ReceivedRequest } from '../../core/testing/index.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
 import { VECTORS } from '../../test/vectors.js';
 

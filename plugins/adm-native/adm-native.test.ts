@@ -3,12 +3,10 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Award, CandidateBid } from '../../core/auction/bids.js';
-import type { AuctionContext, BidderView } from '../../core/auction/context.js';
-import { parseConfig } from '../../core/config/load.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import {
+  type AuctionContext, type Award, type BidderView, type CandidateBid, DecimalCpmPricing, LossReason, parseConfig,
+} from '../../core/index.js';
+import { testTrackerUrls } from '../../core/testing/index.js';
 import { VECTORS } from '../../test/vectors.js';
 import { AdmNative, readNative, requestAllowsImageEventTracker, rewriteNative } from './index.js';
 
@@ -117,7 +115,7 @@ describe('invalid Native markup', () => {
 });
 
 describe('AdmNative plugin', () => {
-  const trackers = new SignedTrackerUrls('adm-native test secret, 32 chars+', 'https://ex.test', 3600, new Map());
+  const trackers = testTrackerUrls('https://ex.test');
   const config = parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } });
   const plugin = new AdmNative({ name: 'adm-native', options: {}, log: pino({ level: 'silent' }), config }, trackers);
   const socialRequest = read('prebid-openrtb/native1/request/testdata/v1.2/social-context.json');

@@ -1,12 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import type { CandidateBid, Markup } from '../../core/auction/bids.js';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { noop, reject, update } from '../../core/hooks/results.js';
-import type { RewriteContext } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros } from '../../core/macros.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { TrackerUrls } from '../../core/trackers/contract.js';
+import {
+  auctionMacroValues, type BidderStageContext, type CandidateBid, expandMacros, type Markup, noop, type Plugin,
+  type PluginScope, reject, type RewriteContext, Tokens, type TrackerUrls, update,
+} from '../../core/index.js';
 import { readNative, requestAllowsImageEventTracker, rewriteNative } from './native-markup.js';
 
 export { readNative, requestAllowsImageEventTracker, rewriteNative, type NativeReading, type NativeShape, type NativeTrackers } from './native-markup.js';

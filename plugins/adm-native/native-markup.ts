@@ -1,5 +1,4 @@
-import { expandMacros, type MacroValues } from '../../core/macros.js';
-import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
+import { expandMacros, LossReason, type LossReasonCode, type MacroValues } from '../../core/index.js';
 
 type JsonObject = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 // Real exchange, real mock bidders on 127.0.0.1 which also serve their VAST wrapper chains.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MockAnswer, ReceivedRequest } from '../../examples/mock-bidder.js';
+import type { MockAnswer, ReceivedRequest } from '../../core/testing/index.js';
 import { auctionLines, http, postAuction, startRig, type Rig } from '../../test/helpers.js';
 import { until } from '../../test/until.js';
 import { readVast } from './vast-document.js';

@@ -4,20 +4,16 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Award, CandidateBid } from '../../core/auction/bids.js';
-import type { AuctionContext, BidderView } from '../../core/auction/context.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { parseConfig } from '../../core/config/load.js';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import type { BidRequest } from '../../core/openrtb/types.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import {
+  type AuctionContext, type Award, type BidderView, type BidRequest, type CandidateBid, DecimalCpmPricing,
+  LossReason, parseConfig, type RtbConfigInput, RtbStartupError,
+} from '../../core/index.js';
+import { testTrackerUrls } from '../../core/testing/index.js';
 import { VECTORS } from '../../test/vectors.js';
 import { AdmVast, planVastTrackers, readVast, rewriteVast } from './index.js';
 import { allowedDepth, readDepthOverrides } from './settings.js';
 
-const trackers = new SignedTrackerUrls('adm-vast test secret, 32 chars long', 'https://ex.test', 3600, new Map());
+const trackers = testTrackerUrls('https://ex.test');
 const pricing = new DecimalCpmPricing();
 const dispatcher = new Agent();
 

@@ -1,17 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { Dispatcher } from 'undici';
-import type { CandidateBid, Markup } from '../../core/auction/bids.js';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { noop, reject, update } from '../../core/hooks/results.js';
-import type { RewriteContext } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros, type MacroValues } from '../../core/macros.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import type { Imp } from '../../core/openrtb/types.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { TrackerUrls } from '../../core/trackers/contract.js';
-import { applySplices } from '../../core/splice.js';
+import {
+  applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, expandMacros, type Imp, LossReason,
+  type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject, type RewriteContext, Tokens,
+  type TrackerUrls, update,
+} from '../../core/index.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
 import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';

@@ -1,4 +1,4 @@
-import { applySplices, type Splice } from '../../core/splice.js';
+import { applySplices, type Splice } from '../../core/index.js';
 import { childElements, localName, type VastDocument, type VastElement } from './vast-document.js';
 
 /** The exchange's tracker URLs for one won VAST ad. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { request, type Dispatcher } from 'undici';
-import { isPrivateAddress } from '../../core/private-address.js';
+import { isPrivateAddress } from '../../core/index.js';
 
 /** What a wrapped-document fetch may do. */
 export interface FetchPolicy {

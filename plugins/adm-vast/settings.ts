@@ -1,5 +1,4 @@
-import type { RtbConfig } from '../../core/config/schema.js';
-import { RtbStartupError } from '../../core/config/errors.js';
+import { type RtbConfig, RtbStartupError } from '../../core/index.js';
 
 /** Where a per-site or per-bidder `maxWrapperDepth` may be written, relative to the site or bidder. */
 const DEPTH_KEYS = {

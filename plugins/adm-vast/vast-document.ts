@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
+import { LossReason, type LossReasonCode } from '../../core/index.js';
 
 /**
  * An element of a parsed VAST document, with its place in the source text (offsets into the document's `text`),

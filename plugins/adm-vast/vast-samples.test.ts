@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { LossReason } from '../../core/index.js';
 import { VECTORS } from '../../test/vectors.js';
 import { insertVastTrackers } from './insert-trackers.js';
 import { childElements, localName, readVast, type VastDocument, type VastElement } from './vast-document.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
+import { LossReason } from '../../core/index.js';
 import { vectorPath } from '../../test/vectors.js';
 import { readVast, type VastDocument } from './vast-document.js';
 import { WrapperChainResolver, type ResolverOptions } from './wrapper-chain.js';

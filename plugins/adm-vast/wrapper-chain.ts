@@ -1,7 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { expandMacros } from '../../core/macros.js';
-import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
-import { publicOnlyLookup } from '../../core/private-address.js';
+import { expandMacros, LossReason, type LossReasonCode, publicOnlyLookup } from '../../core/index.js';
 import { fetchVastDocument, type FetchPolicy } from './safe-fetch.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestExchange, type TestExchange } from '../../core/testing.js';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { startMockBidder, type MockBidder, type MockBidderOptions } from '../../examples/mock-bidder.js';
+import { builtinRegistry, type RtbConfigInput } from '../../core/index.js';
+import {
+  type MockBidder, type MockBidderOptions, startMockBidder, startTestExchange, type TestExchange,
+} from '../../core/testing/index.js';
 import { auctionLines, postAuction } from '../../test/helpers.js';
 import { readVector } from '../../test/vectors.js';
-import { builtinRegistry } from '../builtin.js';
 import { adxFieldNames, adxRequestId, expandGoogleUserId, parseDictionary, truncatedIp } from './index.js';
 
 /** The shared wire contract (Google's doubleclick.proto v.50 in test/vectors), loaded independently of the plugin, deprecated fields included. */

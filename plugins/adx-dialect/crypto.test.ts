@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RtbStartupError } from '../../core/config/errors.js';
+import { RtbStartupError } from '../../core/index.js';
 import { readVector } from '../../test/vectors.js';
 import {
   cpmMicrosToCpiMicros,

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { scaleMicros, type Micros } from '../../core/money.js';
+import { type Micros, RtbStartupError, scaleMicros } from '../../core/index.js';
 
 /**
  * Google's encryption of values sent to AdX bidders (the winning price of `%%WINNING_PRICE%%`, advertising

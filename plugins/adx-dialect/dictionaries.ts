@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RtbStartupError } from '../../core/config/errors.js';
+import { RtbStartupError } from '../../core/index.js';
 
 /**
  * One of Google's AdX dictionary files (G4): lines of `<id> <name>`, the name running to the end of the line

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { inject, injectable } from 'tsyringe';
-import type { DecodedBid } from '../../core/auction/bids.js';
-import { endpointPathOf } from '../../core/auction/transport.js';
-import { floorToMicros, type Micros } from '../../core/money.js';
-import { LossReason, type LossReasonCode } from '../../core/openrtb/loss-reasons.js';
-import { MarkupType, type Bid, type BidRequest, type Device, type Imp } from '../../core/openrtb/types.js';
-import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
-import { Tokens } from '../../core/plugin/tokens.js';
+import {
+  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type DecodedAnswer, type DecodedBid, type Device,
+  type Dialect, endpointPathOf, floorToMicros, type Imp, LossReason, type LossReasonCode, MarkupType, type Micros,
+  type OutboundCall, Tokens,
+} from '../../core/index.js';
 import { parsePriceKeys } from './crypto.js';
 import { adxTypes, decodeAdxBidResponse, encodeAdxBidRequest, type AdxAd, type AdxBidRequest, type AdxBidSlot, type Int64 } from './proto.js';
 import { readAdxSettings, type AdxSettings } from './settings.js';

@@ -1,5 +1,4 @@
-import { RtbStartupError } from '../../core/config/errors.js';
-import type { BidderConfig } from '../../core/config/schema.js';
+import { type BidderConfig, RtbStartupError } from '../../core/index.js';
 import { loadDictionary, resolveDictionaryIds, type AdxDictionary } from './dictionaries.js';
 import type { Int64 } from './proto.js';
 

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestExchange, type TestExchange } from '../../core/testing.js';
-import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
+import { builtinRegistry } from '../../core/index.js';
+import { type MockBidder, startMockBidder, startTestExchange, type TestExchange } from '../../core/testing/index.js';
 import { auctionLines, postAuction } from '../../test/helpers.js';
 import { readVector } from '../../test/vectors.js';
-import { builtinRegistry } from '../builtin.js';
 import { decryptWinningPrice, parsePriceKeys } from './index.js';
 
 const vectors = JSON.parse(readVector('adx-crypto/vectors.json'));

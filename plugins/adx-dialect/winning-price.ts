@@ -1,9 +1,7 @@
 import { inject, injectable } from 'tsyringe';
-import type { Markup } from '../../core/auction/bids.js';
-import { noop, update } from '../../core/hooks/results.js';
-import type { RewriteContext } from '../../core/hooks/stages.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
+import {
+  type Markup, noop, type Plugin, type PluginScope, type RewriteContext, Tokens, update,
+} from '../../core/index.js';
 import { expandWinningPriceMacros, parsePriceKeys, type AdxPriceKeys } from './crypto.js';
 
 /** The name `adx-winning-price` is registered under (plugins/builtin.ts). */

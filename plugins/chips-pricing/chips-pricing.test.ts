@@ -1,21 +1,11 @@
-import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../core/config/load.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { createRootContainer, resolveBidderStrategies } from '../../core/plugin/container.js';
-import type { Pricing } from '../../core/pricing.js';
-import { builtinRegistry } from '../builtin.js';
+import { describe, expect, it } from 'vitest';
+import { builtinRegistry, type Pricing, RtbStartupError } from '../../core/index.js';
+import { bidderFor } from '../../core/testing/index.js';
 import { chipsToMicros, microsToChips, type ChipUnits } from './index.js';
-
-const dispatcher = new Agent();
-afterAll(() => dispatcher.close());
 
 /** Resolves the `chips` pricing of one bidder through the same DI wiring `rtb start` uses. */
 function chipsPricing(bidder: Record<string, unknown>): Pricing {
-  const config = parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'openrtb', pricing: 'chips', ...bidder } } });
-  const root = createRootContainer(config, pino({ level: 'silent' }), dispatcher);
-  return resolveBidderStrategies(root, builtinRegistry(), 'dsp', config.bidders.dsp, config).pricing;
+  return bidderFor(builtinRegistry(), 'dsp', { bidders: { dsp: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'openrtb', pricing: 'chips', ...bidder } } }).pricing;
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;

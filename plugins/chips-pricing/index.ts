@@ -1,10 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { MICROS_PER_CPM, scaleMicros, type Micros, type Rounding } from '../../core/money.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import type { BidderScope } from '../../core/plugin/dialect.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { Pricing, PriceReading } from '../../core/pricing.js';
+import {
+  type BidderScope, LossReason, type Micros, MICROS_PER_CPM, type PriceReading, type Pricing, type Rounding,
+  RtbStartupError, scaleMicros, Tokens,
+} from '../../core/index.js';
 
 /** A chip unit code (R8): `0` 1 CPM = 100 chips (default), `1` 1 CPM = 1 chip, `2` 1 CPM = 1000 chips. */
 export type ChipUnits = 0 | 1 | 2;

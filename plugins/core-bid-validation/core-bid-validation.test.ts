@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CandidateBid } from '../../core/auction/bids.js';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { parseConfig } from '../../core/config/load.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { LogCapture } from '../../core/testing.js';
-import { SignedTrackerUrls } from '../../core/trackers/signed-tracker-urls.js';
+import {
+  type BidderStageContext, type CandidateBid, DecimalCpmPricing, parseConfig,
+} from '../../core/index.js';
+import { LogCapture, testTrackerUrls } from '../../core/testing/index.js';
 import { CoreBidValidation } from './index.js';
 
 const config = parseConfig({ currency: 'USD', bidders: { dsp: { endpoint: 'http://127.0.0.1:9/bid' } } });
@@ -46,7 +44,7 @@ function candidate(change: Partial<Omit<CandidateBid, 'bid'>> & { bid?: Record<s
   };
 }
 
-const trackers = new SignedTrackerUrls('core-bid-validation-test-secret', 'https://ex.example', 3600, new Map());
+const trackers = testTrackerUrls('https://ex.example');
 const validate = (c: CandidateBid) => new CoreBidValidation(trackers).bidValidate(ctx, c);
 
 describe('core-bid-validation rejects with the OpenRTB loss reason of the first failed check', () => {

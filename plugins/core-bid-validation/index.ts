@@ -1,12 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import type { CandidateBid } from '../../core/auction/bids.js';
-import { noop, reject } from '../../core/hooks/results.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import { markupTypeOf, offeredMarkupTypes } from '../../core/openrtb/media.js';
-import type { Plugin } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { TrackerUrls } from '../../core/trackers/contract.js';
+import {
+  type BidderStageContext, type CandidateBid, LossReason, markupTypeOf, noop, offeredMarkupTypes, type Plugin,
+  reject, Tokens, type TrackerUrls,
+} from '../../core/index.js';
 
 /**
  * `core-bid-validation` (on by default, first in `bidValidate`): the checks every exchange makes before a bid

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AuctionOutcome, ValidBid } from '../../core/auction/bids.js';
-import type { AuctionContext } from '../../core/auction/context.js';
-import { auctionContextFor as auctionContext, outcomeRows, validBid as bid } from '../../core/testing.js';
+import type { AuctionContext, AuctionOutcome, ValidBid } from '../../core/index.js';
+import { auctionContextFor as auctionContext, outcomeRows, validBid as bid } from '../../core/testing/index.js';
 import { FirstPriceAuction } from './index.js';
 
 async function run(ctx: AuctionContext, candidates: ValidBid[]) {

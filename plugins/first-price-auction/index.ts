@@ -1,9 +1,5 @@
 import { injectable } from 'tsyringe';
-import type { AuctionContext } from '../../core/auction/context.js';
-import { priceAuction } from '../../core/auction/ranking.js';
-import { update } from '../../core/hooks/results.js';
-import type { AuctionInput } from '../../core/hooks/stages.js';
-import type { Plugin } from '../../core/plugin/contract.js';
+import { type AuctionContext, type AuctionInput, type Plugin, priceAuction, update } from '../../core/index.js';
 
 /** `first-price` auction: bids at or above the floor, highest first, ties to the earlier answer; the winner pays its own bid. */
 @injectable()

@@ -1,18 +1,14 @@
 import { inject, injectable } from 'tsyringe';
-import type { DecodedBid } from '../../core/auction/bids.js';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import type { BidRequest } from '../../core/openrtb/types.js';
-import type { BidderAnswer, BidderScope, DecodedAnswer, OutboundCall } from '../../core/plugin/dialect.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { Pricing } from '../../core/pricing.js';
-import { OpenRtbDialect } from '../openrtb-dialect/index.js';
+import {
+  type BidderAnswer, type BidderScope, type BidderStageContext, type BidRequest, type DecodedAnswer, type DecodedBid,
+  LossReason, OpenRtbJsonDialect, type OutboundCall, type Pricing, Tokens,
+} from '../../core/index.js';
 
 /** The Kakao RTB protocol version this dialect speaks (`x-kakaortb-version`, K2). */
 export const KAKAO_RTB_VERSION = '1.0.0';
 
 /**
- * `kakao` dialect (K1–K7): the `openrtb` dialect as Kakao's SSP speaks it to partner DSPs. Every request
+ * `kakao` dialect (K1–K7): OpenRTB JSON (the core's {@link OpenRtbJsonDialect}, as `openrtb`) as Kakao's SSP speaks it to partner DSPs. Every request
  * carries `x-openrtb-version` (the bidder's 2.5 or 2.6), `x-kakaortb-version: 1.0.0` and
  * `Content-Type: application/json`; `Accept-Encoding: gzip` and a gzipped body with `Content-Encoding: gzip`
  * only when the bidder agreed to gzip (`gzip: true`). Answers: 200 with bids, 204 or an `nbr`-only body is a
@@ -21,7 +17,7 @@ export const KAKAO_RTB_VERSION = '1.0.0';
  * is logged (echo check) and still read.
  */
 @injectable()
-export class KakaoDialect extends OpenRtbDialect {
+export class KakaoDialect extends OpenRtbJsonDialect {
   /** The exact request headers of this bidder, computed once. */
   private readonly kakaoHeaders: Record<string, string>;
 

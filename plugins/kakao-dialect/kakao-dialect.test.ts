@@ -1,22 +1,14 @@
 import { gunzipSync } from 'node:zlib';
-import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { parseConfig } from '../../core/config/load.js';
-import { createRootContainer, resolveBidderStrategies } from '../../core/plugin/container.js';
-import type { BidRequest } from '../../core/openrtb/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BidderStageContext, type BidRequest, builtinRegistry } from '../../core/index.js';
+import { bidderFor } from '../../core/testing/index.js';
 import { auctionLines, postAuction, startRig, type Rig } from '../../test/helpers.js';
-import { builtinRegistry } from '../builtin.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
   await rig?.stop();
   rig = undefined;
 });
-
-const dispatcher = new Agent();
-afterAll(() => dispatcher.close());
 
 /** An OpenRTB 2.6 request as a publisher's server would send it to the exchange. */
 const inbound = (id: string) => ({
@@ -132,8 +124,7 @@ describe('x-openrtb-version echo check', () => {
 });
 
 describe('the dialect itself (without the exchange around it)', () => {
-  const config = parseConfig({ bidders: { k: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'kakao' } } });
-  const { dialect } = resolveBidderStrategies(createRootContainer(config, pino({ level: 'silent' }), dispatcher), builtinRegistry(), 'k', config.bidders.k, config);
+  const { dialect } = bidderFor(builtinRegistry(), 'k', { bidders: { k: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'kakao' } } });
   const request: BidRequest = { id: 'r1', imp: [{ id: '1', banner: { w: 300, h: 250 } }] };
   const answer = (bid: Record<string, unknown>) => ({
     status: 200,

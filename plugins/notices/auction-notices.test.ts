@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Award, Loss, ValidBid } from '../../core/auction/bids.js';
-import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { auctionContextFor } from '../../core/testing.js';
+import { type AuctionNoticeEvent, type Award, DecimalCpmPricing, type Loss, type ValidBid } from '../../core/index.js';
+import { auctionContextFor } from '../../core/testing/index.js';
 import { auctionNotices } from './auction-notices.js';
 
 const pricing = new DecimalCpmPricing();

@@ -1,6 +1,4 @@
-import type { AuctionNoticeEvent } from '../../core/hooks/stages.js';
-import { auctionMacroValues, expandMacros } from '../../core/macros.js';
-import type { Pricing } from '../../core/pricing.js';
+import { auctionMacroValues, type AuctionNoticeEvent, expandMacros, type Pricing } from '../../core/index.js';
 import type { NoticeKind } from './notice.js';
 
 /** A notice an auction owes, before it is given an id and accepted. */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TrackerTokenCodec } from '../../core/trackers/token-codec.js';
-import { startMockBidder } from '../../examples/mock-bidder.js';
+import { TrackerTokenCodec } from '../../core/index.js';
+import { startMockBidder } from '../../core/testing/index.js';
 import { http } from '../../test/helpers.js';
 import { until } from '../../test/until.js';
 

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Cancellation } from '../../core/http/cancellation.js';
+import type { Cancellation } from '../../core/index.js';
 import type { AttemptDeadlines } from './attempt-deadlines.js';
 import type { Notice } from './notice.js';
 

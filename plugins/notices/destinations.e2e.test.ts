@@ -4,11 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { startTestExchange, type TestExchange } from '../../core/testing.js';
-import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
+import { builtinRegistry, type RtbConfigInput } from '../../core/index.js';
+import { type MockBidder, startMockBidder, startTestExchange, type TestExchange } from '../../core/testing/index.js';
 import { postAuction } from '../../test/helpers.js';
-import { builtinRegistry } from '../builtin.js';
 import { until } from '../../test/until.js';
 
 let exchange: TestExchange | undefined;

@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent } from 'undici';
-import type { RtbConfig } from '../../core/config/schema.js';
-import { isPrivateAddress, publicOnlyLookup } from '../../core/private-address.js';
+import { isPrivateAddress, publicOnlyLookup, type RtbConfig } from '../../core/index.js';
 import { corkingConnector } from './corking-connector.js';
 import type { NoticeRoute } from './delivery.js';
 import type { Notice } from './notice.js';

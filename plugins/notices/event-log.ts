@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { Award, Loss } from '../../core/auction/bids.js';
-import type { TrackerClaim } from '../../core/trackers/token-codec.js';
+import type { Award, Loss, TrackerClaim } from '../../core/index.js';
 
 /**
  * The money events as structured log lines, one per event, each with the auction id, the bidder and a price in

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
-import type { AuctionNoticeEvent, NoticeContext, NoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
-import { expandMacros } from '../../core/macros.js';
-import type { ExchangeMetrics } from '../../core/metrics.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
-import { impressionKey } from '../../core/trackers/token-codec.js';
-import type { ClusterChannel } from '../../core/plugin/cluster-channel.js';
-import type { QpsShare } from '../../core/auction/qps-share.js';
+import {
+  type AuctionNoticeEvent, type ClusterChannel, DecimalCpmPricing, type ExchangeMetrics, expandMacros, impressionKey,
+  type NoticeContext, type NoticeEvent, type Plugin, type PluginScope, type Pricing, type QpsShare, Tokens,
+  type TrackerNoticeEvent,
+} from '../../core/index.js';
 import { auctionNotices } from './auction-notices.js';
 import { BatchWindow } from './batch-window.js';
 import { NoticeDestinations } from './destinations.js';

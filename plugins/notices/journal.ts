@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSy
 import { open, readFile, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { RtbStartupError } from '../../core/config/errors.js';
+import { RtbStartupError } from '../../core/index.js';
 import type { Notice } from './notice.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ExchangeMetrics } from '../../core/metrics.js';
+import type { ExchangeMetrics } from '../../core/index.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
 import { attemptDelivery } from './delivery.js';
 import type { NoticeDestinations } from './destinations.js';

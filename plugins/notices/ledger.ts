@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { ExchangeMetrics } from '../../core/metrics.js';
+import type { ExchangeMetrics } from '../../core/index.js';
 import { BilledImpressions } from './billed-impressions.js';
 import type { NoticeDestinations } from './destinations.js';
 import { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RtbConfigInput } from '../../core/config/schema.js';
+import type { RtbConfigInput } from '../../core/index.js';
 import { http, postAuction, startRig, type Rig } from '../../test/helpers.js';
 import { scratchDir } from '../../test/scratch-dir.js';
 import { until } from '../../test/until.js';

@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMockBidder } from '../../examples/mock-bidder.js';
+import { startMockBidder } from '../../core/testing/index.js';
 import { AttemptDeadlines } from './attempt-deadlines.js';
 import { attemptDelivery, routeThrough } from './delivery.js';
 import type { Notice } from './notice.js';

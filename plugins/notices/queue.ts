@@ -1,4 +1,4 @@
-import { Cancellation } from '../../core/http/cancellation.js';
+import { Cancellation } from '../../core/index.js';
 import type { AttemptResult } from './delivery.js';
 import type { Notice } from './notice.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';

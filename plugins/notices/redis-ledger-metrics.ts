@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import type { ExchangeMetrics } from '../../core/metrics.js';
+import type { ExchangeMetrics } from '../../core/index.js';
 
 /** How an impression claim ended on the Redis ledger. */
 export type ClaimResult = 'billed' | 'duplicate' | 'spilled';

@@ -1,10 +1,8 @@
 import { get } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { startTestExchange, type TestExchange } from '../../core/testing.js';
-import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
-import { builtinRegistry } from '../builtin.js';
+import { builtinRegistry, type RtbConfigInput } from '../../core/index.js';
+import { type MockBidder, startMockBidder, startTestExchange, type TestExchange } from '../../core/testing/index.js';
 import { http } from '../../test/helpers.js';
 import { freePort, startRedis, withRedis } from '../../test/redis-server.js';
 import { until } from '../../test/until.js';

@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { QpsShare } from '../../core/auction/qps-share.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { redactedUrl } from '../../core/config/redacted-url.js';
-import type { StateConfig } from '../../core/config/schema.js';
-import type { ExchangeMetrics } from '../../core/metrics.js';
+import {
+  type ExchangeMetrics, type QpsShare, redactedUrl, RtbStartupError, type StateConfig,
+} from '../../core/index.js';
 import { BilledImpressions } from './billed-impressions.js';
 import type { NoticeDestinations } from './destinations.js';
 import { NoticeJournal, type JournalRecord } from './journal.js';

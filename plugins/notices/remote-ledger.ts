@@ -1,4 +1,4 @@
-import type { ClusterChannel } from '../../core/plugin/cluster-channel.js';
+import type { ClusterChannel } from '../../core/index.js';
 import type { Ledger } from './ledger.js';
 import type { Notice } from './notice.js';
 

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { RtbStartupError } from '../../core/config/errors.js';
-import type { NoticesConfig } from '../../core/config/schema.js';
-import type { PluginScope } from '../../core/plugin/contract.js';
+import { type NoticesConfig, type PluginScope, RtbStartupError } from '../../core/index.js';
 
 /** The plugin's settings: the config's `notices` section, with the journal directory made absolute. */
 export type NoticesSettings = Omit<NoticesConfig, 'enabled'> & { readonly journalDir: string };

@@ -1,12 +1,8 @@
 // Helpers for the notices plugin's own tests (not part of the plugin).
 import { inject, injectable } from 'tsyringe';
-import type { RewriteContext } from '../../core/hooks/stages.js';
-import { update } from '../../core/hooks/results.js';
-import type { Markup } from '../../core/auction/bids.js';
-import type { Plugin } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { TrackerUrls } from '../../core/trackers/contract.js';
-import { builtinRegistry } from '../builtin.js';
+import {
+  builtinRegistry, type Markup, type Plugin, type RewriteContext, Tokens, type TrackerUrls, update,
+} from '../../core/index.js';
 
 /** The click destination the probe signs into its click tracker. */
 export const PROBE_DESTINATION = 'https://advertiser.example/landing?x=1&y=%C3%A4#top';

@@ -1,87 +1,15 @@
-import { gzipSync } from 'node:zlib';
 import { inject, injectable } from 'tsyringe';
-import type { AdmFormat, DecodedBid } from '../../core/auction/bids.js';
-import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import { markupTypeOf } from '../../core/openrtb/media.js';
-import { requestJson } from '../../core/openrtb/serialize.js';
-import { MarkupType, type BidRequest, type BidResponse } from '../../core/openrtb/types.js';
-import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
-import { readJsonAnswer } from '../../core/plugin/json-answer.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { Pricing } from '../../core/pricing.js';
-
-const FORMAT_BY_MTYPE: Record<number, AdmFormat> = {
-  [MarkupType.banner]: 'html',
-  [MarkupType.video]: 'vast',
-  [MarkupType.audio]: 'vast',
-  [MarkupType.native]: 'native',
-};
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { type BidderScope, OpenRtbJsonDialect, type Pricing, Tokens } from '../../core/index.js';
 
 /**
- * `openrtb` dialect: OpenRTB 2.5/2.6 JSON over HTTP POST (§2.1–2.5). Sends `x-openrtb-version` per bidder
- * (2.6-only fields moved or dropped for 2.5), always accepts gzip answers, and gzips the request only for
- * bidders that agreed (`gzip: true`). Reads 200 as bids, 204 or an `nbr`/empty answer as no-bid, 400 as
- * our own malformed request, anything else as an error. Other JSON dialects extend this class.
+ * `openrtb` dialect: OpenRTB 2.5/2.6 JSON over HTTP POST (§2.1–2.5), exactly the core's {@link OpenRtbJsonDialect}.
+ * Sends `x-openrtb-version` per bidder (2.6-only fields moved or dropped for 2.5), always accepts gzip answers,
+ * and gzips the request only for bidders that agreed (`gzip: true`). Reads 200 as bids, 204 or an `nbr`/empty
+ * answer as no-bid, 400 as our own malformed request, anything else as an error.
  */
 @injectable()
-export class OpenRtbDialect implements Dialect {
-  /** Headers sent with every request to this bidder, computed once. */
-  protected readonly headers: Record<string, string>;
-
-  constructor(
-    @inject(Tokens.BidderScope) protected readonly scope: BidderScope,
-    @inject(Tokens.Pricing) protected readonly pricing: Pricing,
-  ) {
-    this.headers = {
-      'content-type': 'application/json',
-      'x-openrtb-version': scope.config.openrtbVersion,
-      'accept-encoding': 'gzip',
-      ...(scope.config.gzip ? { 'content-encoding': 'gzip' } : {}),
-    };
-  }
-
-  encode(request: BidRequest): OutboundCall {
-    const body = this.scope.config.openrtbVersion === '2.5' ? JSON.stringify(downgradeTo25(request)) : requestJson(request);
-    return { headers: this.headers, body: this.scope.config.gzip ? gzipSync(body) : body };
-  }
-
-  decode(answer: BidderAnswer, request: BidRequest): DecodedAnswer {
-    const reading = readJsonAnswer(answer);
-    return reading.ok ? this.decodeResponse(reading.body as BidResponse, request) : reading.decoded;
-  }
-
-  /** Reads a parsed BidResponse into canonical bids. */
-  protected decodeResponse(response: BidResponse, request: BidRequest): DecodedAnswer {
-    if (response.seatbid === undefined || (Array.isArray(response.seatbid) && response.seatbid.length === 0)) {
-      return { kind: 'nobid', reason: response.nbr === undefined ? 'no seatbid' : `nbr ${response.nbr}` };
-    }
-    if (!Array.isArray(response.seatbid)) return { kind: 'error', reason: 'seatbid is not an array' };
-    if (response.id !== undefined && response.id !== request.id) return { kind: 'error', reason: `answer id "${String(response.id)}" is not the request's` };
-    const currency = typeof response.cur === 'string' ? response.cur : 'USD';
-    const bids: DecodedBid[] = [];
-    for (const seatbid of response.seatbid) {
-      if (!isObject(seatbid) || !Array.isArray(seatbid.bid)) continue;
-      for (const bid of seatbid.bid) {
-        if (!isObject(bid)) continue;
-        bids.push(this.decodeBid(bid as DecodedBid['bid'], request, typeof seatbid.seat === 'string' ? seatbid.seat : undefined, currency));
-      }
-    }
-    return bids.length ? { kind: 'bids', bids } : { kind: 'nobid', reason: 'no bid in seatbid' };
-  }
-
-  /** Reads one bid: its price into micros through the bidder's pricing, its markup format from `mtype`. */
-  protected decodeBid(wireBid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
-    const price = this.pricing.toMicros(wireBid.price);
-    const format = FORMAT_BY_MTYPE[markupTypeOf(request, wireBid.impid, wireBid.mtype) ?? MarkupType.banner] ?? 'html';
-    // Some bidders send a native `adm` as a JSON object rather than JSON text (google/openrtb accepts both):
-    // it becomes the same JSON as text, so the rest of the exchange (and the caller) sees one form.
-    const bid = format === 'native' && isObject(wireBid.adm) ? { ...wireBid, adm: JSON.stringify(wireBid.adm) } : wireBid;
-    if (!price.ok) return { bid, seat, currency, priceMicros: null, admFormat: format, invalid: { code: price.code, reason: price.reason } };
-    if (typeof bid.impid !== 'string') return { bid, seat, currency, priceMicros: price.micros, admFormat: format, invalid: { code: LossReason.invalidBidResponse, reason: 'impid missing' } };
-    return { bid, seat, currency, priceMicros: price.micros, admFormat: format };
+export class OpenRtbDialect extends OpenRtbJsonDialect {
+  constructor(@inject(Tokens.BidderScope) scope: BidderScope, @inject(Tokens.Pricing) pricing: Pricing) {
+    super(scope, pricing);
   }
 }

@@ -1,12 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { DecodedBid } from '../../core/auction/bids.js';
-import { parseConfig } from '../../core/config/load.js';
-import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
-import type { BidRequest } from '../../core/openrtb/types.js';
-import type { BidderAnswer, DecodedAnswer } from '../../core/plugin/dialect.js';
-import { DecimalCpmPricing } from '../../core/pricing.js';
-import { LogCapture } from '../../core/testing.js';
+import {
+  type BidderAnswer, type BidRequest, DecimalCpmPricing, type DecodedAnswer, type DecodedBid, downgradeTo25,
+  parseConfig,
+} from '../../core/index.js';
+import { LogCapture } from '../../core/testing/index.js';
 import { OpenRtbDialect } from './index.js';
 
 function dialect(bidder: { openrtbVersion?: '2.5' | '2.6'; gzip?: boolean } = {}) {

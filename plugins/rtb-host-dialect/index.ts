@@ -1,15 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { inject, injectable } from 'tsyringe';
-import type { DecodedBid } from '../../core/auction/bids.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { floorToMicros } from '../../core/money.js';
-import { downgradeTo25 } from '../../core/openrtb/downgrade.js';
-import { LossReason } from '../../core/openrtb/loss-reasons.js';
-import type { Bid, BidRequest } from '../../core/openrtb/types.js';
-import type { BidderAnswer, BidderScope, DecodedAnswer, Dialect, OutboundCall } from '../../core/plugin/dialect.js';
-import { readJsonAnswer } from '../../core/plugin/json-answer.js';
-import { Tokens } from '../../core/plugin/tokens.js';
-import type { Pricing } from '../../core/pricing.js';
+import {
+  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type DecodedAnswer, type DecodedBid, type Dialect,
+  downgradeTo25, floorToMicros, LossReason, type OutboundCall, type Pricing, readJsonAnswer, RtbStartupError, Tokens,
+} from '../../core/index.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

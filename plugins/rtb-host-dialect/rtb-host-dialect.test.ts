@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestExchange } from '../../core/testing.js';
+import { builtinRegistry } from '../../core/index.js';
+import { startTestExchange } from '../../core/testing/index.js';
 import { auctionLines, http, postAuction, startRig, type Rig } from '../../test/helpers.js';
-import { builtinRegistry } from '../builtin.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {

@@ -1,12 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import type { AuctionContext } from '../../core/auction/context.js';
-import { priceAuction } from '../../core/auction/ranking.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { update } from '../../core/hooks/results.js';
-import type { AuctionInput } from '../../core/hooks/stages.js';
-import { decimalToMicros, type Micros } from '../../core/money.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
+import {
+  type AuctionContext, type AuctionInput, decimalToMicros, type Micros, type Plugin, type PluginScope, priceAuction,
+  RtbStartupError, Tokens, update,
+} from '../../core/index.js';
 
 /**
  * `second-price` auction (R5): bids at or above the floor, highest first, ties to the earlier answer; the

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AuctionOutcome, ValidBid } from '../../core/auction/bids.js';
-import type { AuctionContext } from '../../core/auction/context.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { parseConfig } from '../../core/config/load.js';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { auctionContextFor as auctionContext, LogCapture, outcomeRows, validBid as bid } from '../../core/testing.js';
+import {
+  type AuctionContext, type AuctionOutcome, parseConfig, type RtbConfigInput, RtbStartupError, type ValidBid,
+} from '../../core/index.js';
+import {
+  auctionContextFor as auctionContext, LogCapture, outcomeRows, validBid as bid,
+} from '../../core/testing/index.js';
 import { SecondPriceAuction } from './index.js';
 
 function secondPrice(options: Record<string, unknown> = {}, auction: RtbConfigInput['auction'] = {}) {

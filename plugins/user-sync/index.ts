@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
-import type { BidderStageContext } from '../../core/auction/context.js';
-import { noop, update } from '../../core/hooks/results.js';
-import type { SyncAnswer, SyncContext, SyncRequest } from '../../core/hooks/stages.js';
-import type { BidRequest } from '../../core/openrtb/types.js';
-import type { Plugin, PluginScope } from '../../core/plugin/contract.js';
-import { Tokens } from '../../core/plugin/tokens.js';
+import {
+  type BidderStageContext, type BidRequest, noop, type Plugin, type PluginScope, type SyncAnswer, type SyncContext,
+  type SyncRequest, Tokens, update,
+} from '../../core/index.js';
 import { SYNC_DATA, decodeIdentity, encodeIdentity, newUserId, type IdentityState } from './identity-cookie.js';
 import { readSettings, type SyncPartner, type UserSyncSettings } from './settings.js';
 import { bindingSignature, shortIp } from './signature.js';

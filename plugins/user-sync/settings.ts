@@ -1,5 +1,4 @@
-import { RtbStartupError } from '../../core/config/errors.js';
-import type { PluginScope } from '../../core/plugin/contract.js';
+import { type PluginScope, RtbStartupError } from '../../core/index.js';
 import { SYNC_TAG } from './identity-cookie.js';
 
 /**

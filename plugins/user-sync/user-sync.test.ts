@@ -1,11 +1,8 @@
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RtbConfigInput } from '../../core/config/schema.js';
-import { RtbStartupError } from '../../core/config/errors.js';
-import { startTestExchange, type TestExchange } from '../../core/testing.js';
-import { startMockBidder, type MockBidder } from '../../examples/mock-bidder.js';
-import { builtinRegistry } from '../builtin.js';
+import { builtinRegistry, type RtbConfigInput, RtbStartupError } from '../../core/index.js';
+import { type MockBidder, startMockBidder, startTestExchange, type TestExchange } from '../../core/testing/index.js';
 import { decodeIdentity, encodeIdentity } from './identity-cookie.js';
 
 const COOKIE_SECRET = 'e2e-cookie-secret-0123456789';
