@@ -1,0 +1,2 @@
+export { FlatBidDialect } from './flatbid-dialect.js';
+export { MinCpm } from './min-cpm.js';
