@@ -36,7 +36,7 @@ const clickClaim: TrackerClaim = {
  */
 const fresh = (): Award => ({ ...award });
 
-/** The mock bidder's default banner (examples/mock-bidder.ts): what every bench auction's winner sends. */
+/** The mock bidder's default banner (core/testing/mock-bidder.ts): what every bench auction's winner sends. */
 const mockBidderBanner = '<div class="ad"><a href="https://advertiser.example/landing">Ad</a></div>';
 const cell = '<td><a href="https://dsp.example/click?c=42&amp;r=https%3A%2F%2Flanding.example%2F"><img src="https://cdn.example/a.jpg" width="300" height="250"></a></td>';
 const smallBanner = `<table><tr>${cell.repeat(4)}</tr></table><script>var x = 1;</script><img src="https://dsp.example/imp">`;
