@@ -13,7 +13,7 @@ import { Exchange, resolveExchange, type ExchangePlan } from './exchange.js';
 import { ExchangePrimary } from './exchange-primary.js';
 import { createLog } from './log.js';
 import { guardProcess } from './process-guards.js';
-import { logStartupFailure, startupProblems } from './startup-failure.js';
+import { logStartupFailure, problemCode, startupProblems } from './startup-failure.js';
 import { shareTrackerSecret } from './trackers/tracker-secret.js';
 import { workerChannel } from './plugin/cluster-channel.js';
 import type { RtbConfig } from './config/schema.js';
@@ -154,7 +154,7 @@ export function runCli(argv: string[], compiled?: CompiledModules): Promise<void
         return;
       }
       if (error instanceof RtbStartupError) {
-        for (const problem of error.problems) process.stderr.write(`${error.code} ${problem}\n`);
+        failure.problems.forEach((problem, i) => process.stderr.write(`${problemCode(failure, i)} ${problem}\n`));
       } else {
         process.stderr.write(`rtb: ${error instanceof Error ? error.message : String(error)}\n`);
       }

@@ -7,6 +7,7 @@ import type { ExchangeLog } from './log.js';
 import type { ExchangeMetrics } from './metrics.js';
 import { ProcessQpsShare, type QpsShare } from './auction/qps-share.js';
 import { primaryChannel, type ClusterChannel } from './plugin/cluster-channel.js';
+import { problemCode, type StartFailure } from './startup-failure.js';
 
 /** The environment variable that tells a worker its slot (0 … N-1): the same slot after a restart. */
 const SLOT_ENV = 'RTB_WORKER_SLOT';
@@ -21,11 +22,6 @@ const COLLECT_TIMEOUT_MS = 2_000;
 export const MAX_START_FAILURES = 3;
 
 type Snapshot = MetricObjectWithValues<MetricValue<string>>[];
-/** Why a worker could not start: its `RTB_ERR_*` code and problem lines, as `rtb` prints them. */
-export interface StartFailure {
-  readonly code: string;
-  readonly problems: string[];
-}
 type ClusterMessage =
   | { type: 'rtb:metrics:ask'; id: number }
   | { type: 'rtb:metrics:snapshot'; id: number; metrics: Snapshot }
@@ -126,7 +122,7 @@ export async function runPrimary(
         state.listened = true;
         failedStarts = 0;
         tellShare(worker);
-      } else if (message?.type === 'rtb:start-failed') state.failure = { code: message.code, problems: message.problems };
+      } else if (message?.type === 'rtb:start-failed') state.failure = { code: message.code, problems: message.problems, ...(message.codes ? { codes: message.codes } : {}) };
     });
   };
   const collect = async (asker: Worker, id: number) => {
@@ -187,7 +183,10 @@ export async function runPrimary(
   await part.stop();
   await closeSidecars();
   log.info('cluster stopped');
-  if (gaveUp) throw new RtbStartupError(Object.hasOwn(ERROR_CODES, gaveUp.code) ? (gaveUp.code as ErrorCode) : 'RTB_ERR_WORKER_START', gaveUp.problems);
+  if (gaveUp) {
+    const known = (code: string): ErrorCode => (Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'RTB_ERR_WORKER_START');
+    throw new RtbStartupError(known(gaveUp.code), gaveUp.problems, gaveUp.problems.map((_, i) => known(problemCode(gaveUp!, i))));
+  }
   return 0;
 }
 

@@ -9,7 +9,8 @@ import { QpsLimit } from './auction/qps-limit.js';
 import { ProcessQpsShare, type QpsShare } from './auction/qps-share.js';
 import { ServerDrain } from './http/drain.js';
 import { BidderTransport } from './auction/transport.js';
-import type { PluginEntry, RtbConfig } from './config/schema.js';
+import { checkConfigKeys } from './config/key-check.js';
+import type { BidderConfig, PluginEntry, RtbConfig } from './config/schema.js';
 import { RtbStartupError } from './config/errors.js';
 import { planForBidder, planStages, type PlannedPlugin, type StagePlan } from './hooks/hook-plan.js';
 import type { HookEnvironment, HookObserver } from './hooks/run-hook.js';
@@ -18,6 +19,7 @@ import { createLog, type ExchangeLog } from './log.js';
 import { ExchangeMetrics } from './metrics.js';
 import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
 import type { ClusterChannel } from './plugin/cluster-channel.js';
+import type { ConfigKeys } from './plugin/config-keys.js';
 import { DEFAULT_PRICING } from './plugin/dialect.js';
 import type { PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
@@ -82,6 +84,12 @@ export function pluginEntries(config: RtbConfig): Array<{ entry: PluginEntry; at
     ...(listed.has(config.auction.type) ? [] : [builtin(config.auction.type, 'auction.type')]),
     ...(listed.has(DEFAULT_NOTICES_PLUGIN) || !config.notices.enabled ? [] : [builtin(DEFAULT_NOTICES_PLUGIN, 'notices (default)')]),
   ];
+}
+
+/** What a bidder's dialect and pricing class declare they read on it (unknown names: nothing; the plan reports them). */
+function strategyKeysOf(registry: PluginRegistry, bidder: BidderConfig): Array<ConfigKeys | undefined> {
+  const dialect = registry.dialects.get(bidder.dialect);
+  return [dialect?.configKeys, registry.pricing.get(bidder.pricing ?? dialect?.defaultPricing ?? DEFAULT_PRICING)?.configKeys];
 }
 
 /** A running exchange: its HTTP server, its pipeline, and a way to stop it gracefully. */
@@ -263,33 +271,48 @@ function trackerBase(config: RtbConfig): string | undefined {
  * process holding every cap whole).
  */
 export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Logger, dispatcher = new Agent(), services: ProcessServices = {}) {
-  const { registry, problems } = base.withExtensions(config.extensions);
+  const extended = base.withExtensions(config.extensions);
+  const { registry } = extended;
+  // Every problem keeps its own code (a config key's, an unknown name's, a tracker key's …), reported together.
+  const failures: RtbStartupError[] = [];
+  const invalid = (...problems: string[]) => failures.push(new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems));
+  if (extended.problems.length) invalid(...extended.problems);
   const bidderPricing = new Map<string, Pricing>();
   let trackers: SignedTrackerUrls | undefined;
   try {
     trackers = new SignedTrackerUrls(resolveTrackerSecret(config.trackers, log), trackerBase(config), config.trackers.ttlSeconds, bidderPricing, config.trackers.listClicks);
   } catch (error) {
     if (!(error instanceof RtbStartupError)) throw error;
-    problems.push(...error.problems);
+    failures.push(error);
     trackers = new SignedTrackerUrls('unused: the exchange will not start', trackerBase(config), 1, bidderPricing);
   }
+  const entries = pluginEntries(config);
+  const keys = checkConfigKeys(
+    config,
+    entries.map(({ entry, at }) => ({ entry, at, keys: registry.plugins.get(entry.name)?.configKeys })),
+    new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, strategyKeysOf(registry, bidder)])),
+    new Map([...registry.plugins].map(([name, cls]) => [name, cls.configKeys])),
+  );
+  // Keys first: a plugin or strategy would report a declared key's bad value again, in its own words.
+  if (keys.problems.length) invalid(...keys.problems);
+  if (failures.length) throw RtbStartupError.gathered(failures);
   const metrics = new ExchangeMetrics(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
   const root = createRootContainer(config, log, dispatcher, { trackerUrls: trackers, bidderPricing, metrics, ...services });
   const attempt = <T>(make: () => T): T | undefined => {
     try {
       return make();
     } catch (error) {
-      if (error instanceof RtbStartupError) problems.push(...error.problems);
-      else problems.push(`${(error as Error).message}`);
+      failures.push(error instanceof RtbStartupError ? error : new RtbStartupError('RTB_ERR_START', [(error as Error).message]));
       return undefined;
     }
   };
   const plugins: PlannedPlugin[] = [];
-  for (const { entry, at } of pluginEntries(config)) {
+  for (const { entry, at } of entries) {
     for (const bidder of entry.bidders ?? []) {
-      if (!Object.hasOwn(config.bidders, bidder)) problems.push(`${at}.bidders: unknown bidder "${bidder}"`);
+      if (!Object.hasOwn(config.bidders, bidder)) invalid(`${at}.bidders: unknown bidder "${bidder}"`);
     }
-    const instance = attempt(() => resolvePlugin(root, registry, entry, config, at));
+    const options = keys.options.get(at);
+    const instance = attempt(() => resolvePlugin(root, registry, options ? { ...entry, options } : entry, config, at));
     if (instance) plugins.push({ name: entry.name, instance, bidders: entry.bidders });
   }
   const stages: StagePlan = planStages(plugins);
@@ -301,7 +324,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     bidderPricing.set(name, strategies.pricing);
     bidders.push({ view: { name, config: strategies.config, pricing: strategies.pricing }, dialect: strategies.dialect, stages: planForBidder(stages, name) });
   }
-  if (problems.length) throw new RtbStartupError('RTB_ERR_PLAN', problems);
+  if (failures.length) throw RtbStartupError.gathered(failures);
   const plan: ExchangePlan = {
     bidders: bidders.map(({ view }) => ({
       name: view.name,

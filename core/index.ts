@@ -19,6 +19,9 @@ export { Exchange, type ExchangeOptions, type ExchangePlan } from './exchange.js
 export { PluginRegistry, type PricingClass } from './plugin/registry.js';
 export { Tokens } from './plugin/tokens.js';
 export { definePlugin, injectTokens } from './plugin/define.js';
+export type { ConfigKeys, DeclaresConfigKeys } from './plugin/config-keys.js';
+/** zod, the schema library `configKeys` are written with (the framework's own copy, so schemas compose). */
+export { z } from 'zod';
 export type { Plugin, PluginClass, PluginHooks, PluginScope } from './plugin/contract.js';
 export type { ClusterChannel, ClusterRole, TopicHandler } from './plugin/cluster-channel.js';
 export type { QpsShare } from './auction/qps-share.js';

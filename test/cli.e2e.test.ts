@@ -240,7 +240,7 @@ export default defineConfig({
     const clash = file('clash.mjs', `export default { extensions: { plugins: { 'second-price': class {} } } };`);
     const { code, stderr } = await rtb(['check', '--config', clash]);
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('RTB_ERR_PLAN extensions.plugins.second-price: the name is registered already (a built-in, or added in code); choose another');
+    expect(stderr.trim()).toBe('RTB_ERR_CONFIG_INVALID extensions.plugins.second-price: the name is registered already (a built-in, or added in code); choose another');
   });
 });
 

@@ -135,11 +135,11 @@ it('a wrong plan stops `rtb start` before any worker is forked, whatever the wor
     expect(start.code).toBe(1);
     expect(start.stderr).toBe(check.stderr);
     expect(start.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^RTB_ERR_PLAN plugins\.0: unknown plugin "no-such-plugin"/),
-      expect.stringMatching(/^RTB_ERR_PLAN bidders\.h\.dialect: unknown dialect "martian"/),
+      expect.stringMatching(/^RTB_ERR_UNKNOWN_NAME plugins\.0: unknown plugin "no-such-plugin"/),
+      expect.stringMatching(/^RTB_ERR_UNKNOWN_NAME bidders\.h\.dialect: unknown dialect "martian"/),
     ]);
     // No worker started: no primary line, no worker line; a log shipper reads one fatal line per problem.
-    expect(start.lines.map((line) => [line.level, line.code, line.key])).toEqual([[60, 'RTB_ERR_PLAN', 'plugins.0'], [60, 'RTB_ERR_PLAN', 'bidders.h.dialect']]);
+    expect(start.lines.map((line) => [line.level, line.code, line.key])).toEqual([[60, 'RTB_ERR_UNKNOWN_NAME', 'plugins.0'], [60, 'RTB_ERR_UNKNOWN_NAME', 'bidders.h.dialect']]);
   }
 });
 

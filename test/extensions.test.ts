@@ -26,7 +26,7 @@ describe('config extensions (classes a config brings beside the built-ins)', () 
   it('each name already registered is a problem of its own key, and a value that is not a class is refused by the schema', () => {
     const config = parseConfig({ extensions: { dialects: { openrtb: OpenRtbDialect }, pricing: { chips: DecimalCpmPricing } } });
     expect(() => resolveExchange(config, builtinRegistry(), silent)).toThrow(expect.objectContaining({
-      code: 'RTB_ERR_PLAN',
+      code: 'RTB_ERR_CONFIG_INVALID',
       problems: [
         'extensions.dialects.openrtb: the name is registered already (a built-in, or added in code); choose another',
         'extensions.pricing.chips: the name is registered already (a built-in, or added in code); choose another',

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
-import type { z } from 'zod';
 import { RtbStartupError } from './errors.js';
+import { issueLines } from './issues.js';
 import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
 import { configSchema, type RtbConfig } from './schema.js';
 
@@ -60,11 +60,6 @@ export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: 
 export function parseConfig(input: unknown): RtbConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', result.error.issues.flatMap(describeIssue));
+  throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', issueLines(result.error, configSchema));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string[] {
-  const at = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at ? `${at}.` : ''}${key}: unknown key`);
-  return [`${at || '(config)'}: ${issue.message}`];
-}

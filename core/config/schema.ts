@@ -193,6 +193,12 @@ const vast = z
   })
   .prefault({});
 
+/**
+ * The keys the core itself reads on a site and on a bidder. Sites and bidders also carry keys that plugins,
+ * dialects and pricing units declare (their `configKeys`): the plan refuses any other (core/config/key-check.ts).
+ */
+export const CORE_KEYS = { site: Object.keys(site.shape), bidder: Object.keys(bidder.shape) } as const;
+
 /** The schema of `rtb.config.ts`, with every default. */
 export const configSchema = z.strictObject({
   server: z

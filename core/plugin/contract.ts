@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RtbConfig } from '../config/schema.js';
 import type { StageHook, StageName } from '../hooks/stages.js';
 import type { ClusterChannel } from './cluster-channel.js';
+import type { DeclaresConfigKeys } from './config-keys.js';
 
 /** The hooks a plugin may implement: a method named after each stage it takes part in. */
 export type PluginHooks = { [S in StageName]?: StageHook<S> };
@@ -44,6 +45,9 @@ export interface PluginScope {
   readonly config: RtbConfig;
 }
 
-/** A plugin class. Its constructor parameters are injected with explicit `@inject(Tokens.X)` tokens. */
+/**
+ * A plugin class. Its constructor parameters are injected with explicit `@inject(Tokens.X)` tokens (or
+ * `injectTokens`); a static `configKeys` declares the options and the site and bidder keys it reads.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type PluginClass = new (...args: any[]) => Plugin;
+export type PluginClass = (new (...args: any[]) => Plugin) & DeclaresConfigKeys;

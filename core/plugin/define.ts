@@ -1,4 +1,5 @@
 import { inject, injectable, type InjectionToken } from 'tsyringe';
+import type { ConfigKeys } from './config-keys.js';
 import type { Plugin, PluginClass, PluginScope } from './contract.js';
 import { Tokens } from './tokens.js';
 
@@ -17,10 +18,12 @@ export function injectTokens<C extends new (...args: any[]) => unknown>(cls: C, 
 
 /**
  * Makes a plugin class from a factory, for plugins that need nothing from DI but their own scope:
- * `registry.plugin('my-plugin', definePlugin((scope) => ({ bidValidate(ctx, bid) { ... } })))`.
+ * `registry.plugin('my-plugin', definePlugin((scope) => ({ bidValidate(ctx, bid) { ... } })))`. `configKeys`
+ * declares its options and the bidder and site keys it reads (the class's static `configKeys`).
  */
-export function definePlugin(factory: (scope: PluginScope) => Plugin): PluginClass {
+export function definePlugin(factory: (scope: PluginScope) => Plugin, configKeys?: ConfigKeys): PluginClass {
   class FactoryPlugin {
+    static readonly configKeys = configKeys;
     constructor(scope: PluginScope) {
       Object.assign(this, factory(scope));
     }

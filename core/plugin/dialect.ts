@@ -4,6 +4,7 @@ import type { BidderStageContext } from '../auction/context.js';
 import type { DecodedBid } from '../auction/bids.js';
 import type { BidderConfig, RtbConfig } from '../config/schema.js';
 import type { BidRequest } from '../openrtb/types.js';
+import type { DeclaresConfigKeys } from './config-keys.js';
 
 /** What DI gives a bidder's strategies (dialect, pricing): the bidder's name, config and logger. */
 export interface BidderScope {
@@ -46,10 +47,10 @@ export interface Dialect {
 /**
  * A dialect class; its constructor gets `@inject(Tokens.BidderScope)` and `@inject(Tokens.Pricing)`. A dialect
  * that prices in one unit only names it in a static `defaultPricing` (`rtb-host`: `'chips'`): a bidder with no
- * `pricing` of its own gets it.
+ * `pricing` of its own gets it. A static `configKeys` declares the bidder keys it reads (`bidder`).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type DialectClass = (new (...args: any[]) => Dialect) & { readonly defaultPricing?: string };
+export type DialectClass = (new (...args: any[]) => Dialect) & DeclaresConfigKeys & { readonly defaultPricing?: string };
 
 /** The pricing units a bidder gets when neither its config nor its dialect names any. */
 export const DEFAULT_PRICING = 'decimal-cpm';

@@ -1,11 +1,12 @@
 import type { RtbConfig } from '../config/schema.js';
 import type { Pricing } from '../pricing.js';
+import type { DeclaresConfigKeys } from './config-keys.js';
 import type { PluginClass } from './contract.js';
 import type { DialectClass } from './dialect.js';
 
-/** A pricing class; its constructor gets `@inject(Tokens.BidderScope)`. */
+/** A pricing class; its constructor gets `@inject(Tokens.BidderScope)`; a static `configKeys` declares the bidder keys it reads. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type PricingClass = new (...args: any[]) => Pricing;
+export type PricingClass = (new (...args: any[]) => Pricing) & DeclaresConfigKeys;
 
 /**
  * Names → classes: the plugins, dialects and pricing units an exchange can select in config. The

@@ -3,6 +3,8 @@ import type { DependencyContainer } from 'tsyringe';
 import { Agent } from 'undici';
 import type { DecodedBid } from '../auction/bids.js';
 import type { BidderView } from '../auction/context.js';
+import { RtbStartupError } from '../config/errors.js';
+import { checkConfigKeys } from '../config/key-check.js';
 import { parseConfig } from '../config/load.js';
 import type { RtbConfig, RtbConfigInput } from '../config/schema.js';
 import { ExchangeMetrics } from '../metrics.js';
@@ -36,12 +38,19 @@ function testRoot(config: RtbConfig): DependencyContainer {
 /**
  * Resolves plugin `name` of `registry` as the exchange would, with the options `config.plugins` gives it (none when
  * it is not listed), in a DI root like the exchange's (silent log, test tracker URLs, metrics of its own): a plugin
- * instance whose hooks a unit test calls directly. The config is validated as `rtb check` would.
+ * instance whose hooks a unit test calls directly. The config and the plugin's options are validated as `rtb check`
+ * would (its `scope.options` are what its options schema parsed).
  */
 export function pluginFor<P extends Plugin = Plugin>(registry: PluginRegistry, name: string, config: RtbConfigInput = {}): P {
   const parsed = parseConfig(config);
-  const entry = parsed.plugins.find((plugin) => plugin.name === name) ?? { name, options: {}, enabled: true, bidders: undefined };
-  return resolvePlugin(testRoot(parsed), registry, entry, parsed, `plugins.${name}`) as P;
+  const index = parsed.plugins.findIndex((plugin) => plugin.name === name);
+  const entry = parsed.plugins[index] ?? { name, options: {}, enabled: true, bidders: undefined };
+  const at = index < 0 ? 'plugins (test)' : `plugins.${index}`;
+  // The options only: the sites' and bidders' keys depend on every plugin and strategy the test does not resolve.
+  const keys = checkConfigKeys({ ...parsed, sites: {}, bidders: {} }, [{ entry, at, keys: registry.plugins.get(name)?.configKeys }], new Map());
+  if (keys.problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', keys.problems);
+  const options = keys.options.get(at);
+  return resolvePlugin(testRoot(parsed), registry, options ? { ...entry, options } : entry, parsed, at) as P;
 }
 
 /** A bidder's strategies as the exchange resolves them: its dialect, its pricing and the view per-bidder hooks get. */

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  auctionMacroValues, expandMacros, type MacroValues, type Markup, mayNameMacros, noop, type Plugin,
+  auctionMacroValues, type ConfigKeys, expandMacros, type MacroValues, type Markup, mayNameMacros, noop, type Plugin,
   type PluginScope, type RewriteContext, Tokens, type TrackerUrls, update,
 } from '../../core/index.js';
 import { clickMacroStrategy } from './click-macro.js';
@@ -8,7 +8,7 @@ import { htmlWrapStrategy } from './html-wrap.js';
 import { addImpressionPixel } from './impression-pixel.js';
 import { noClickStrategy } from './none.js';
 import { redirectWrapStrategy } from './redirect-wrap.js';
-import { DEFAULT_CLICK_MACROS, resolveClickSettings, type ClickSettings, type ClickStrategyName } from './settings.js';
+import { CLICK_CONFIG_KEYS, DEFAULT_CLICK_MACROS, resolveClickSettings, type ClickSettings, type ClickStrategyName } from './settings.js';
 import type { ClickStrategy } from './strategy.js';
 
 export { CLICK_STRATEGIES, type ClickSettings, type ClickStrategyName, type ClickMacro, type MacroEncoding } from './settings.js';
@@ -73,6 +73,9 @@ const FALLBACK_SETTINGS: ClickSettings = { chain: ['click-macro', 'redirect-wrap
  */
 @injectable()
 export class AdmBanner implements Plugin {
+  /** The click keys (`click`, `clickFallback`, `clickMacros`), as options (the defaults) and on each bidder. */
+  static readonly configKeys: ConfigKeys = CLICK_CONFIG_KEYS;
+
   private readonly settings: ReadonlyMap<string, ClickSettings>;
 
   constructor(

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { type RtbConfig, RtbStartupError } from '../../core/index.js';
+import { type ConfigKeys, type RtbConfig, RtbStartupError, z } from '../../core/index.js';
 
 /** The banner click strategies (T6), by the names config uses. */
 export const CLICK_STRATEGIES = ['click-macro', 'redirect-wrap', 'html-wrap', 'none'] as const;
@@ -58,6 +57,9 @@ const clickKeys = z.object({
 });
 
 type ClickKeys = z.output<typeof clickKeys>;
+
+/** What `adm-banner` reads from config (declared to the core): the click keys, as its options and on each bidder. */
+export const CLICK_CONFIG_KEYS = { options: clickKeys, bidder: clickKeys.shape } satisfies ConfigKeys;
 
 /** The strategy every bidder starts from when neither the plugin options nor the bidder choose one. */
 const DEFAULT_CLICK: ClickStrategyName = 'click-macro';

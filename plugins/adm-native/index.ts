@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  auctionMacroValues, type BidderStageContext, type CandidateBid, expandMacros, type Markup, noop, type Plugin,
-  type PluginScope, reject, type RewriteContext, Tokens, type TrackerUrls, update,
+  auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros, type Markup, noop,
+  type Plugin, type PluginScope, reject, type RewriteContext, Tokens, type TrackerUrls, update, z,
 } from '../../core/index.js';
 import { readNative, requestAllowsImageEventTracker, rewriteNative } from './native-markup.js';
 
@@ -18,6 +18,9 @@ export { readNative, requestAllowsImageEventTracker, rewriteNative, type NativeR
  */
 @injectable()
 export class AdmNative implements Plugin {
+  /** It takes no options. */
+  static readonly configKeys: ConfigKeys = { options: z.object({}) };
+
   constructor(
     @inject(Tokens.PluginScope) private readonly scope: PluginScope,
     @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,

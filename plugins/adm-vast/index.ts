@@ -2,12 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import type { Dispatcher } from 'undici';
 import {
-  applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, expandMacros, type Imp, LossReason,
-  type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject, type RewriteContext, Tokens,
-  type TrackerUrls, update,
+  applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros,
+  type Imp, LossReason, type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject,
+  type RewriteContext, Tokens, type TrackerUrls, update, z,
 } from '../../core/index.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
-import { allowedDepth, readDepthOverrides, type DepthOverrides } from './settings.js';
+import { allowedDepth, readDepthOverrides, type DepthOverrides, DEPTH_OVERRIDE_KEYS } from './settings.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 import { VastReadings } from './vast-readings.js';
 import { WrapperChainResolver } from './wrapper-chain.js';
@@ -71,6 +71,9 @@ const HOOK_MARGIN_MS = 5;
  */
 @injectable()
 export class AdmVast implements Plugin {
+  /** No options (the `vast` section configures it); a site or a bidder may override `maxWrapperDepth`. */
+  static readonly configKeys: ConfigKeys = { options: z.object({}), site: DEPTH_OVERRIDE_KEYS, bidder: DEPTH_OVERRIDE_KEYS };
+
   private readonly resolver: WrapperChainResolver;
   private readonly overrides: DepthOverrides;
   /** Where each accepted bid takes the trackers, for its rewrite if it wins: a VAST winner is parsed once. */

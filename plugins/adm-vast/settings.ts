@@ -1,10 +1,18 @@
-import { type RtbConfig, RtbStartupError } from '../../core/index.js';
+import { type RtbConfig, RtbStartupError, z } from '../../core/index.js';
 
 /** Where a per-site or per-bidder `maxWrapperDepth` may be written, relative to the site or bidder. */
 const DEPTH_KEYS = {
   bidder: [['maxWrapperDepth'], ['vast', 'maxWrapperDepth']],
   site: [['maxWrapperDepth'], ['vast', 'maxWrapperDepth']],
 } as const;
+
+/**
+ * The keys a site or a bidder may override `vast.maxWrapperDepth` with (declared to the core; {@link readDepthOverrides}
+ * reads them): `maxWrapperDepth`, or `vast: { maxWrapperDepth }`.
+ */
+const DEPTH_PROBLEM = 'must be an integer from 0 to 20';
+const depth = z.int(DEPTH_PROBLEM).min(0, DEPTH_PROBLEM).max(20, DEPTH_PROBLEM);
+export const DEPTH_OVERRIDE_KEYS = { maxWrapperDepth: depth, vast: z.strictObject({ maxWrapperDepth: depth }) };
 
 /** The `maxWrapperDepth` overrides read from config, by site id and by bidder name. */
 export interface DepthOverrides {
@@ -19,8 +27,9 @@ function readOverride(owner: Record<string, unknown>, paths: ReadonlyArray<reado
     for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     if (value === undefined) continue;
     const key = `${at}.${path.join('.')}`;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 20) problems.push(`${key}: must be an integer from 0 to 20`);
-    else found.push({ key, value });
+    const parsed = depth.safeParse(value);
+    if (parsed.success) found.push({ key, value: parsed.data });
+    else problems.push(`${key}: ${DEPTH_PROBLEM}`);
   }
   if (new Set(found.map((entry) => entry.value)).size > 1) problems.push(`${found.map((entry) => entry.key).join(', ')}: give maxWrapperDepth once`);
   return found[0]?.value;

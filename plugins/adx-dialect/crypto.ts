@@ -42,7 +42,7 @@ export function encodeWebSafeBase64(bytes: Buffer): string {
  */
 export function parsePriceKeys(bidder: string, value: unknown): AdxPriceKeys {
   const at = `bidders.${bidder}.priceEncryption`;
-  if (typeof value !== 'object' || value === null) throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [`${at}: needs { encryptionKey, integrityKey }`]);
+  if (typeof value !== 'object' || value === null) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`${at}: needs { encryptionKey, integrityKey }`]);
   const keys = value as Record<string, unknown>;
   const problems: string[] = [];
   const read = (name: 'encryptionKey' | 'integrityKey'): Buffer => {
@@ -51,7 +51,7 @@ export function parsePriceKeys(bidder: string, value: unknown): AdxPriceKeys {
     return bytes ?? Buffer.alloc(0);
   };
   const parsed = { encryptionKey: read('encryptionKey'), integrityKey: read('integrityKey') };
-  if (problems.length) throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', problems);
+  if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
   return parsed;
 }
 

@@ -40,7 +40,7 @@ export function loadDictionary(path: string, at: string): AdxDictionary {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [`${at}: cannot read dictionary ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+    throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`${at}: cannot read dictionary ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   }
   return parseDictionary(text);
 }

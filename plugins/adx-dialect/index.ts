@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { inject, injectable } from 'tsyringe';
 import {
-  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type DecodedAnswer, type DecodedBid, type Device,
-  type Dialect, endpointPathOf, floorToMicros, type Imp, LossReason, type LossReasonCode, MarkupType, type Micros,
-  type OutboundCall, Tokens,
+  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type ConfigKeys, type DecodedAnswer,
+  type DecodedBid, type Device, type Dialect, endpointPathOf, floorToMicros, type Imp, LossReason,
+  type LossReasonCode, MarkupType, type Micros, type OutboundCall, Tokens,
 } from '../../core/index.js';
 import { parsePriceKeys } from './crypto.js';
 import { adxTypes, decodeAdxBidResponse, encodeAdxBidRequest, type AdxAd, type AdxBidRequest, type AdxBidSlot, type Int64 } from './proto.js';
-import { readAdxSettings, type AdxSettings } from './settings.js';
+import { ADX_BIDDER_KEYS, readAdxSettings, type AdxSettings } from './settings.js';
 import { ADX_WINNING_PRICE_PLUGIN } from './winning-price.js';
 
 export * from './crypto.js';
@@ -139,6 +139,9 @@ function hostOf(url: string): string | undefined {
  */
 @injectable()
 export class AdxDialect implements Dialect {
+  /** Its bidders' `adx` (adgroups, exclusions), `dictionaries` (files) and `priceEncryption` keys, read and checked here. */
+  static readonly configKeys: ConfigKeys = ADX_BIDDER_KEYS;
+
   private readonly settings: AdxSettings;
   private readonly pathTemplate: string;
   private readonly headers = { 'content-type': 'application/octet-stream' } as const;

@@ -1,4 +1,4 @@
-import { type BidderConfig, RtbStartupError } from '../../core/index.js';
+import { type BidderConfig, type ConfigKeys, RtbStartupError, z } from '../../core/index.js';
 import { loadDictionary, resolveDictionaryIds, type AdxDictionary } from './dictionaries.js';
 import type { Int64 } from './proto.js';
 
@@ -49,6 +49,12 @@ function readAdgroups(value: unknown, at: string, problems: string[]): Int64[] {
 }
 
 /**
+ * The bidder keys the `adx` dialect reads (declared to the core): `adx`, `dictionaries` and `priceEncryption`.
+ * Their values are checked by {@link readAdxSettings} and `parsePriceKeys`, whose messages name each inner key.
+ */
+export const ADX_BIDDER_KEYS = { bidder: { adx: z.unknown(), dictionaries: z.unknown(), priceEncryption: z.unknown() } } satisfies ConfigKeys;
+
+/**
  * Reads `bidders.NAME.adx` and `bidders.NAME.dictionaries`; throws {@link RtbStartupError} listing every bad
  * key (unknown key, unreadable dictionary, unknown name, bad id).
  */
@@ -91,6 +97,6 @@ export function readAdxSettings(name: string, config: BidderConfig): AdxSettings
     allowedVendorTypes: ids('allowedVendorTypes', 'vendors'),
     dictionaries,
   };
-  if (problems.length) throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', problems);
+  if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
   return settings;
 }

@@ -1,8 +1,9 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type Markup, noop, type Plugin, type PluginScope, type RewriteContext, Tokens, update,
+  type ConfigKeys, type Markup, noop, type Plugin, type PluginScope, type RewriteContext, Tokens, update, z,
 } from '../../core/index.js';
 import { expandWinningPriceMacros, parsePriceKeys, type AdxPriceKeys } from './crypto.js';
+import { ADX_BIDDER_KEYS } from './settings.js';
 
 /** The name `adx-winning-price` is registered under (plugins/builtin.ts). */
 export const ADX_WINNING_PRICE_PLUGIN = 'adx-winning-price';
@@ -18,6 +19,9 @@ const ADX_DIALECT = 'adx';
  */
 @injectable()
 export class AdxWinningPrice implements Plugin {
+  /** No options; it reads the `priceEncryption` keys of the `adx` bidders. */
+  static readonly configKeys: ConfigKeys = { options: z.object({}), bidder: { priceEncryption: ADX_BIDDER_KEYS.bidder.priceEncryption } };
+
   private readonly keys = new Map<string, AdxPriceKeys>();
 
   constructor(@inject(Tokens.PluginScope) scope: PluginScope) {

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type BidderScope, LossReason, type Micros, MICROS_PER_CPM, type PriceReading, type Pricing, type Rounding,
-  RtbStartupError, scaleMicros, Tokens,
+  type BidderScope, type ConfigKeys, LossReason, type Micros, MICROS_PER_CPM, type PriceReading, type Pricing,
+  type Rounding, RtbStartupError, scaleMicros, Tokens, z,
 } from '../../core/index.js';
 
 /** A chip unit code (R8): `0` 1 CPM = 100 chips (default), `1` 1 CPM = 1 chip, `2` 1 CPM = 1000 chips. */
@@ -47,13 +47,16 @@ export function microsToChips(micros: Micros, units: ChipUnits, rounding: Roundi
  */
 @injectable()
 export class ChipsPricing implements Pricing {
+  /** `units` (0, 1 or 2): what a chip is worth; checked here, with the value in the message. */
+  static readonly configKeys: ConfigKeys = { bidder: { units: z.unknown() } };
+
   /** The unit code from the bidder's config. */
   readonly units: ChipUnits;
 
   constructor(@inject(Tokens.BidderScope) scope: BidderScope) {
     const units = scope.config.units ?? 0;
     if (!isChipUnits(units)) {
-      throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [`bidders.${scope.name}.units: must be 0, 1 or 2 (got ${JSON.stringify(units)})`]);
+      throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`bidders.${scope.name}.units: must be 0, 1 or 2 (got ${JSON.stringify(units)})`]);
     }
     this.units = units;
   }

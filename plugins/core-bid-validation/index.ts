@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type BidderStageContext, type CandidateBid, LossReason, markupTypeOf, noop, offeredMarkupTypes, type Plugin,
-  reject, Tokens, type TrackerUrls,
+  type BidderStageContext, type CandidateBid, type ConfigKeys, LossReason, markupTypeOf, noop, offeredMarkupTypes,
+  type Plugin, reject, Tokens, type TrackerUrls, z,
 } from '../../core/index.js';
 
 /**
@@ -13,6 +13,9 @@ import {
  */
 @injectable()
 export class CoreBidValidation implements Plugin {
+  /** It takes no options. */
+  static readonly configKeys: ConfigKeys = { options: z.object({}) };
+
   constructor(@inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls) {}
 
   bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {

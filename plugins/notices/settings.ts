@@ -13,6 +13,6 @@ export function readSettings(scope: PluginScope): NoticesSettings {
   if (Object.keys(scope.options).length > 0) problems.push(`plugins (${scope.name}).options: the notices plugin takes no options; set the top-level "notices" section`);
   const { enabled: _enabled, ...config } = scope.config.notices;
   if (config.retryMaxMs < config.retryBaseMs) problems.push('notices.retryMaxMs: must not be below notices.retryBaseMs');
-  if (problems.length) throw new RtbStartupError('RTB_ERR_NOTICES_CONFIG', problems);
+  if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
   return { ...config, journalDir: path.resolve(config.journalDir) };
 }

@@ -1,8 +1,9 @@
 import { gzipSync } from 'node:zlib';
 import { inject, injectable } from 'tsyringe';
 import {
-  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type DecodedAnswer, type DecodedBid, type Dialect,
-  downgradeTo25, floorToMicros, LossReason, type OutboundCall, type Pricing, readJsonAnswer, RtbStartupError, Tokens,
+  type Bid, type BidderAnswer, type BidderScope, type BidRequest, type ConfigKeys, type DecodedAnswer,
+  type DecodedBid, type Dialect, downgradeTo25, floorToMicros, LossReason, type OutboundCall, type Pricing,
+  readJsonAnswer, RtbStartupError, Tokens, z,
 } from '../../core/index.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -43,6 +44,8 @@ export interface RtbHostBid {
 export class RtbHostDialect implements Dialect {
   /** A bidder of this dialect prices in chips unless its config says otherwise (which is then refused). */
   static readonly defaultPricing = 'chips';
+  /** It sends the bidder's `units` in every request (the `chips` pricing checks the value). */
+  static readonly configKeys: ConfigKeys = { bidder: { units: z.unknown() } };
 
   private readonly headers: Record<string, string>;
   private readonly units: unknown;
@@ -52,7 +55,7 @@ export class RtbHostDialect implements Dialect {
     @inject(Tokens.Pricing) private readonly pricing: Pricing,
   ) {
     if (scope.config.pricing === 'decimal-cpm') {
-      throw new RtbStartupError('RTB_ERR_BIDDER_CONFIG', [
+      throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [
         `bidders.${scope.name}.pricing: the rtb-host dialect prices in integer chips; leave pricing out or set it to 'chips' (and units: 0, 1 or 2)`,
       ]);
     }

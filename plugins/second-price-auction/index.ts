@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type AuctionContext, type AuctionInput, decimalToMicros, type Micros, type Plugin, type PluginScope, priceAuction,
-  RtbStartupError, Tokens, update,
+  type AuctionContext, type AuctionInput, type ConfigKeys, decimalToMicros, type Micros, type Plugin,
+  type PluginScope, priceAuction, RtbStartupError, Tokens, update, z,
 } from '../../core/index.js';
 
 /**
@@ -10,12 +10,15 @@ import {
  */
 @injectable()
 export class SecondPriceAuction implements Plugin {
+  /** `step`: the increment over the second price, as a decimal CPM (default: `auction.step`). */
+  static readonly configKeys: ConfigKeys = { options: z.object({ step: z.number().optional() }) };
+
   private readonly stepMicros: Micros;
 
   constructor(@inject(Tokens.PluginScope) scope: PluginScope) {
     const step = decimalToMicros(scope.options.step ?? scope.config.auction.step, 'up');
     // A mistyped step must stop start-up, not silently make every winner pay the bare second price.
-    if (step === null) throw new RtbStartupError('RTB_ERR_PLUGIN_OPTIONS', [`plugins[${scope.name}].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)`]);
+    if (step === null) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`plugins[${scope.name}].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)`]);
     this.stepMicros = step;
   }
 

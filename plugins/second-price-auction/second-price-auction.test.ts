@@ -131,7 +131,7 @@ describe('the auction step', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(RtbStartupError);
-    expect((error as RtbStartupError).code).toBe('RTB_ERR_PLUGIN_OPTIONS');
+    expect((error as RtbStartupError).code).toBe('RTB_ERR_CONFIG_INVALID');
     expect((error as RtbStartupError).problems).toEqual(['plugins[second-price].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)']);
   });
 });

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import {
-  type BidderStageContext, type BidRequest, noop, type Plugin, type PluginScope, type SyncAnswer, type SyncContext,
+  type BidderStageContext, type BidRequest, type ConfigKeys, noop, type Plugin, type PluginScope, type SyncAnswer, type SyncContext,
   type SyncRequest, Tokens, update,
 } from '../../core/index.js';
 import { SYNC_DATA, decodeIdentity, encodeIdentity, newUserId, type IdentityState } from './identity-cookie.js';
-import { readSettings, type SyncPartner, type UserSyncSettings } from './settings.js';
+import { readSettings, USER_SYNC_KEYS, type SyncPartner, type UserSyncSettings } from './settings.js';
 import { bindingSignature, shortIp } from './signature.js';
 
 /** A 1×1 transparent GIF: the body of a successful binding, which partners usually call from an `<img>`. */
@@ -49,6 +49,9 @@ function redirectAllowed(host: string, allowed: readonly string[]): boolean {
  */
 @injectable()
 export class UserSync implements Plugin {
+  /** Its options (the identity cookie) and each bidder's sync keys. */
+  static readonly configKeys: ConfigKeys = USER_SYNC_KEYS;
+
   private readonly settings: UserSyncSettings;
   private readonly log: Logger;
 

@@ -1,4 +1,4 @@
-import { type PluginScope, RtbStartupError } from '../../core/index.js';
+import { type ConfigKeys, type PluginScope, RtbStartupError, z } from '../../core/index.js';
 import { SYNC_TAG } from './identity-cookie.js';
 
 /**
@@ -34,10 +34,32 @@ export interface UserSyncSettings {
   readonly cookie: CookieSettings;
 }
 
-const OPTIONS = ['cookieSecret', 'cookieName', 'cookieDomain', 'maxAgeDays'];
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const DOMAIN = /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/;
 const MIN_COOKIE_SECRET = 16;
+
+const SECRET_FORM = "must be a string or { env: 'VARIABLE_NAME' }";
+const secretSource = z.union([z.string(), z.strictObject({ env: z.string() })], { error: SECRET_FORM });
+const DAYS = 'must be a whole number of days from 1 to 400';
+
+/**
+ * What `user-sync` reads from config (declared to the core, which refuses any other option): its options, and each
+ * bidder's `syncTag`, `syncKey` and `syncRedirectHosts`. {@link readSettings} checks what spans keys (a tag needs
+ * a key, tags are unique) and reads the secrets.
+ */
+export const USER_SYNC_KEYS = {
+  options: z.object({
+    cookieSecret: secretSource.optional(),
+    cookieName: z.string(`must be 1–64 letters, digits, '-' or '_'`).regex(COOKIE_NAME, `must be 1–64 letters, digits, '-' or '_'`).optional(),
+    cookieDomain: z.string('not a domain name').regex(DOMAIN, 'not a domain name').optional(),
+    maxAgeDays: z.int(DAYS).min(1, DAYS).max(400, DAYS).optional(),
+  }),
+  bidder: {
+    syncTag: z.string(`must be 1–32 letters, digits, '-' or '_'`).regex(SYNC_TAG, `must be 1–32 letters, digits, '-' or '_'`),
+    syncKey: secretSource,
+    syncRedirectHosts: z.array(z.string().regex(DOMAIN), { error: "must be a list of host names (e.g. ['sync.dsp.example', '.dsp.example'])" }),
+  },
+} satisfies ConfigKeys;
 
 /** Reads a {@link SecretSource}; a problem naming `at` when it is neither form, or its variable is unset or empty. */
 function readSecret(source: unknown, at: string, problems: string[]): string | undefined {
@@ -57,57 +79,42 @@ function readSecret(source: unknown, at: string, problems: string[]): string | u
   return undefined;
 }
 
-/** `syncRedirectHosts`: absent (none), or a list of host names (`.example.com`: its subdomains too). */
-function readRedirectHosts(value: unknown, at: string, problems: string[]): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((host) => typeof host === 'string' && DOMAIN.test(host))) {
-    problems.push(`${at}: must be a list of host names (e.g. ['sync.dsp.example', '.dsp.example'])`);
-    return [];
-  }
-  return value.map((host: string) => host.toLowerCase());
-}
-
 /**
- * Reads and checks the plugin's options and every bidder's `syncTag`/`syncKey`. Throws one
- * {@link RtbStartupError} listing every problem, each naming its config key.
+ * Reads the plugin's options and every bidder's `syncTag`/`syncKey` (their forms checked by the core against
+ * {@link USER_SYNC_KEYS}), and checks what spans keys: the cookie secret is required and long enough, a tag comes with
+ * a key, tags are unique, secrets' variables are set. Throws one {@link RtbStartupError} listing every problem, each
+ * naming its config key.
  */
 export function readSettings(scope: PluginScope): UserSyncSettings {
   const problems: string[] = [];
   const at = `plugins[${scope.name}].options`;
-  const { options } = scope;
-  for (const key of Object.keys(options)) if (!OPTIONS.includes(key)) problems.push(`${at}.${key}: unknown option (known: ${OPTIONS.join(', ')})`);
+  // Checked against USER_SYNC_KEYS.options by the core before the plugin is built.
+  const options = scope.options as z.output<typeof USER_SYNC_KEYS.options>;
 
   const secret = options.cookieSecret === undefined
     ? (problems.push(`${at}.cookieSecret: required (a string or { env: 'VARIABLE_NAME' }) to sign the identity cookie`), undefined)
     : readSecret(options.cookieSecret, `${at}.cookieSecret`, problems);
   if (secret !== undefined && secret.length < MIN_COOKIE_SECRET) problems.push(`${at}.cookieSecret: must be at least ${MIN_COOKIE_SECRET} characters`);
-  const name = options.cookieName ?? 'rtb_uid';
-  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) problems.push(`${at}.cookieName: must be 1–64 letters, digits, '-' or '_'`);
-  const domain = options.cookieDomain;
-  if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN.test(domain))) problems.push(`${at}.cookieDomain: not a domain name`);
-  const days = options.maxAgeDays ?? 365;
-  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 400) problems.push(`${at}.maxAgeDays: must be a whole number of days from 1 to 400`);
 
   const partners = new Map<string, SyncPartner>();
   const owners = new Map<string, string>();
   for (const [bidder, config] of Object.entries(scope.config.bidders)) {
-    const { syncTag, syncKey, syncRedirectHosts } = config as { syncTag?: unknown; syncKey?: unknown; syncRedirectHosts?: unknown };
+    const { syncTag, syncKey, syncRedirectHosts } = config as unknown as Partial<z.output<z.ZodObject<typeof USER_SYNC_KEYS.bidder>>>;
     if (syncTag === undefined && syncKey === undefined) continue;
     const where = `bidders.${bidder}`;
     let tag: string | undefined;
     if (syncTag === undefined) problems.push(`${where}.syncTag: required with syncKey`);
-    else if (typeof syncTag !== 'string' || !SYNC_TAG.test(syncTag)) problems.push(`${where}.syncTag: must be 1–32 letters, digits, '-' or '_'`);
     else if (owners.has(syncTag)) problems.push(`${where}.syncTag: "${syncTag}" is already bidder ${owners.get(syncTag)}'s tag`);
     else owners.set((tag = syncTag), bidder);
     const key = syncKey === undefined
       ? (problems.push(`${where}.syncKey: required with syncTag (a string or { env: 'VARIABLE_NAME' })`), undefined)
       : readSecret(syncKey, `${where}.syncKey`, problems);
-    const redirectHosts = readRedirectHosts(syncRedirectHosts, `${where}.syncRedirectHosts`, problems);
+    const redirectHosts = (syncRedirectHosts ?? []).map((host) => host.toLowerCase());
     if (tag !== undefined && key !== undefined) partners.set(tag, { bidder, tag, key, redirectHosts });
   }
-  if (problems.length) throw new RtbStartupError('RTB_ERR_USER_SYNC', problems);
+  if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
   return {
     partners,
-    cookie: { name: name as string, secret: secret!, maxAgeSeconds: (days as number) * 86_400, ...(domain ? { domain: domain as string } : {}) },
+    cookie: { name: options.cookieName ?? 'rtb_uid', secret: secret!, maxAgeSeconds: (options.maxAgeDays ?? 365) * 86_400, ...(options.cookieDomain ? { domain: options.cookieDomain } : {}) },
   };
 }

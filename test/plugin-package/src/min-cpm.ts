@@ -7,7 +7,7 @@ import { decimalToMicros, definePlugin, LossReason, noop, reject, RtbStartupErro
 export const MinCpm = definePlugin((scope) => {
   const minCpm = scope.options.minCpm;
   const minMicros = typeof minCpm === 'number' ? decimalToMicros(minCpm) : null;
-  if (minMicros === null) throw new RtbStartupError('RTB_ERR_PLUGIN_OPTIONS', [`plugins.${scope.name}.minCpm: must be a decimal CPM`]);
+  if (minMicros === null) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`plugins.${scope.name}.minCpm: must be a decimal CPM`]);
   return {
     bidValidate(_ctx, bid) {
       if (bid.priceMicros !== null && bid.priceMicros < minMicros) return reject(LossReason.belowFloor, `under min-cpm ${String(minCpm)}`);

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type { ConfigKeys } from '../plugin/config-keys.js';
+import { issueLines } from './issues.js';
+import { unknownKeyProblem } from './nearest-key.js';
+import { CORE_KEYS, type PluginEntry, type RtbConfig } from './schema.js';
+
+/** A plugin the plan selected, where the config selects it (`plugins.2`), and what its class declares. */
+export interface SelectedPlugin {
+  readonly entry: PluginEntry;
+  readonly at: string;
+  readonly keys: ConfigKeys | undefined;
+}
+
+/** What {@link checkConfigKeys} found: every problem, and each plugin's options as its schema parsed them. */
+export interface KeyCheck {
+  readonly problems: string[];
+  /** The parsed options of each selected plugin that declares an options schema, by its `at`. */
+  readonly options: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+/**
+ * Validates in one pass what the core's own schema leaves open: each site's and bidder's keys against the core's
+ * plus those the selected plugins declare (a bidder's: its dialect's and pricing's too), each declared key's value
+ * against its schema, and each plugin's options against its options schema. A key nobody reads is a problem naming
+ * the nearest known key: a misspelled `floor` would otherwise sell below the publisher's floor.
+ */
+export function checkConfigKeys(
+  config: RtbConfig,
+  plugins: readonly SelectedPlugin[],
+  bidderStrategies: ReadonlyMap<string, ReadonlyArray<ConfigKeys | undefined>>,
+  /** Every plugin the registry knows, by name: a key one of them reads, when the config does not run it, says so. */
+  registered: ReadonlyMap<string, ConfigKeys | undefined> = new Map(),
+): KeyCheck {
+  const problems: string[] = [];
+  const selectedNames = new Set(plugins.map(({ entry }) => entry.name));
+  const idle = [...registered].filter(([name]) => !selectedNames.has(name));
+  const readBy = (kind: 'site' | 'bidder', key: string) => idle.find(([, keys]) => keys?.[kind]?.[key] !== undefined)?.[0];
+  const declared = (pick: (keys: ConfigKeys) => ConfigKeys['site']) => plugins.map(({ keys }) => (keys ? pick(keys) : undefined));
+  const siteKeys = merged(declared((keys) => keys.site));
+  const pluginBidderKeys = merged(declared((keys) => keys.bidder));
+  for (const [id, site] of Object.entries(config.sites)) checkOwner(site, `sites.${id}`, CORE_KEYS.site, siteKeys, (key) => readBy('site', key), problems);
+  for (const [name, bidder] of Object.entries(config.bidders)) {
+    const own = merged([pluginBidderKeys, ...(bidderStrategies.get(name) ?? []).map((keys) => keys?.bidder)]);
+    checkOwner(bidder, `bidders.${name}`, CORE_KEYS.bidder, own, (key) => readBy('bidder', key), problems);
+  }
+  const options = new Map<string, Record<string, unknown>>();
+  for (const { entry, at, keys } of plugins) {
+    if (!keys?.options) continue;
+    const schema = keys.options.strict();
+    const result = schema.safeParse(entry.options);
+    if (result.success) options.set(at, result.data as Record<string, unknown>);
+    else problems.push(...issueLines(result.error, schema, `${at}.options`));
+  }
+  return { problems, options };
+}
+
+/** One schema per key: the first declaration wins (two plugins reading one key agree on it by convention). */
+function merged(shapes: ReadonlyArray<Readonly<Record<string, z.ZodType>> | undefined>): Record<string, z.ZodType> {
+  const all: Record<string, z.ZodType> = {};
+  for (const shape of shapes) for (const [key, schema] of Object.entries(shape ?? {})) all[key] ??= schema;
+  return all;
+}
+
+function checkOwner(
+  owner: Record<string, unknown>,
+  at: string,
+  core: readonly string[],
+  declared: Record<string, z.ZodType>,
+  idleReader: (key: string) => string | undefined,
+  problems: string[],
+): void {
+  const known = [...core, ...Object.keys(declared)];
+  for (const [key, value] of Object.entries(owner)) {
+    if (core.includes(key)) continue;
+    const schema = declared[key];
+    const idle = schema ? undefined : idleReader(key);
+    if (idle) problems.push(`${at}.${key}: read by the ${idle} plugin, which this config does not run (list it in plugins)`);
+    else if (!schema) problems.push(unknownKeyProblem(at, key, known));
+    if (!schema) continue;
+    const result = schema.safeParse(value);
+    if (!result.success) problems.push(...issueLines(result.error, schema, `${at}.${key}`));
+  }
+}
