@@ -8,6 +8,7 @@ import { tagScript } from './auction/tag-response.js';
 import type { RtbConfig } from './config/schema.js';
 import type { StagePlan } from './hooks/hook-plan.js';
 import type { HookEnvironment } from './hooks/run-hook.js';
+import { syncHookBudget, trackerHookBudget } from './hooks/hook-budget.js';
 import { runFirst } from './hooks/runners.js';
 import type { SyncPurpose, SyncRequest } from './hooks/stages.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './http/json-depth.js';
@@ -149,8 +150,7 @@ export function createApp(parts: AppParts): Koa {
     if (answer.body !== undefined) ctx.body = answer.body;
   });
 
-  // At least 1 s: a billing is journaled (and fsynced) before the pixel is answered, and no page waits on a pixel.
-  const trackerParts = { trackers: parts.trackers, stages: parts.stages, env: parts.env, log, budgetMs: Math.max(config.hooks.timeoutMs, 1_000) };
+  const trackerParts = { trackers: parts.trackers, stages: parts.stages, env: parts.env, log, budgetMs: trackerHookBudget(config.hooks.timeoutMs) };
   router.get(IMPRESSION_TRACKER_PATH, (ctx) => impressionTracker(ctx, trackerParts));
   router.get(CLICK_TRACKER_PATH, (ctx) => clickTracker(ctx, trackerParts));
 
@@ -202,7 +202,7 @@ async function runSync(ctx: Context, parts: AppParts, purpose: SyncPurpose) {
   };
   return runFirst('sync', parts.stages.sync, { publicUrl: publicUrlOf(parts.config) }, request, {
     env: parts.env,
-    budgetMs: parts.config.hooks.timeoutMs,
+    budgetMs: syncHookBudget(parts.config.hooks.timeoutMs),
   });
 }
 

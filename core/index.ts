@@ -29,8 +29,9 @@ export { ExchangeMetrics, type NoticeMetricType, type NoticeMetricResult } from 
 
 // The lifecycle: stages, their contexts and results.
 export { noop, update, reject, type HookResult } from './hooks/results.js';
+export type { HookCall } from './hooks/hook-budget.js';
 export {
-  STAGES, type StageName, type StageContracts, type AuctionInput, type RewriteContext, type SyncContext,
+  STAGES, STAGE_NAMES, type StageName, type StagesOfKind, type StageHook, type StageContracts, type AuctionInput, type RewriteContext, type SyncContext,
   type NoticeEvent, type NoticeContext, type AuctionNoticeEvent, type TrackerNoticeEvent,
   type SyncPurpose, type SyncRequest, type SyncAnswer,
 } from './hooks/stages.js';

@@ -7,6 +7,7 @@ import { Cancellation } from '../http/cancellation.js';
 import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/run-hook.js';
 import type { ExchangeMetrics } from '../metrics.js';
 import type { Reject } from '../hooks/results.js';
+import { auctionHookBudget } from '../hooks/hook-budget.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
 import { floorToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
@@ -232,9 +233,7 @@ export class AuctionPipeline {
   }
 
   private runOptions(auction: AuctionContext, bidder?: string): RunOptions {
-    const remaining = auction.deadline - performance.now();
-    const budgetMs = Math.max(1, Math.min(this.parts.config.hooks.timeoutMs, remaining > 0 ? remaining : this.parts.config.hooks.timeoutMs));
-    return { env: this.parts.env, budgetMs, bidder, auctionId: auction.auctionId };
+    return { env: this.parts.env, budgetMs: auctionHookBudget(this.parts.config.hooks.timeoutMs, auction.deadline), bidder, auctionId: auction.auctionId };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TimedHookCall, type HookCall } from './hook-budget.js';
 import type { StageName } from './stages.js';
 
 /** Who a hook call belongs to: the tags every failure is logged and counted with. */
@@ -33,25 +34,30 @@ class HookTimeout extends Error {}
 /** A value now, or later. The runners stay synchronous while every hook answers synchronously. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** A result check for one call: what is wrong with `result`, given the hook's `input`, or undefined. */
+export type CallCheck<I> = (result: unknown, input: I) => string | undefined;
+
 /**
- * The one wrapper every hook call goes through. It gives the hook `budgetMs` to finish, catches what it
- * throws, checks what it returns (`check`: its stage's contract), logs failures tagged with `{plugin, stage,
- * bidder, auctionId}`, and records the outcome. A failed, malformed or late hook yields `{ ok: false }`: the
- * caller drops that plugin's contribution and carries on. A hook that answers synchronously gets its outcome
- * synchronously (no promise, no timer on the per-auction path); one that blocked past its budget is logged and
- * counted as `overrun`.
+ * The one wrapper every hook call goes through. It calls `hook(ctx, input, call)` with `budgetMs` to finish (`call`
+ * tells the hook its deadline: {@link HookCall}), catches what it throws, checks what it returns (`check`: its
+ * stage's contract), logs failures tagged with `{plugin, stage, bidder, auctionId}`, and records the outcome. A
+ * failed, malformed or late hook yields `{ ok: false }`: the caller drops that plugin's contribution and carries
+ * on. A hook that answers synchronously gets its outcome synchronously (no promise, no timer on the per-auction
+ * path); one that blocked past its budget is logged and counted as `overrun`.
  */
-export function runHook<R>(
+export function runHook<C, I, R>(
   tags: HookCallTags,
   budgetMs: number,
   env: HookEnvironment,
-  invoke: () => R | Promise<R>,
-  check?: (result: unknown) => string | undefined,
+  hook: (ctx: C, input: I, call: HookCall) => R | Promise<R>,
+  ctx: C,
+  input: I,
+  check?: CallCheck<I>,
 ): MaybePromise<HookOutcome<R>> {
   let pending: R | Promise<R>;
   const started = performance.now();
   try {
-    pending = invoke();
+    pending = hook(ctx, input, new TimedHookCall(started, budgetMs));
   } catch (error) {
     return failed(tags, budgetMs, env, error);
   }
@@ -60,14 +66,14 @@ export function runHook<R>(
     if (tookMs > budgetMs) {
       env.log.warn({ ...tags, budgetMs, tookMs: Math.round(tookMs) }, 'plugin hook blocked the event loop past its budget');
     }
-    return checked(tags, env, pending, check, tookMs > budgetMs ? 'overrun' : 'success');
+    return checked(tags, env, pending, input, check, tookMs > budgetMs ? 'overrun' : 'success');
   }
-  return settleWithin(tags, budgetMs, env, pending, check);
+  return settleWithin(tags, budgetMs, env, pending, input, check);
 }
 
 /** A settled result against its stage's contract: kept (and counted as `kept`), or that plugin's failure. */
-function checked<R>(tags: HookCallTags, env: HookEnvironment, result: R, check: ((result: unknown) => string | undefined) | undefined, kept: HookOutcomeKind): HookOutcome<R> {
-  const problem = check?.(result);
+function checked<I, R>(tags: HookCallTags, env: HookEnvironment, result: R, input: I, check: CallCheck<I> | undefined, kept: HookOutcomeKind): HookOutcome<R> {
+  const problem = check?.(result, input);
   if (problem !== undefined) {
     env.observe(tags, 'error');
     env.log.error({ ...tags, problem }, 'plugin hook returned what its stage does not take; its contribution is dropped');
@@ -78,7 +84,7 @@ function checked<R>(tags: HookCallTags, env: HookEnvironment, result: R, check: 
 }
 
 /** An asynchronous hook's outcome: its result, or a failure when it rejects or outlives `budgetMs`. */
-async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEnvironment, pending: Promise<R>, check?: (result: unknown) => string | undefined): Promise<HookOutcome<R>> {
+async function settleWithin<I, R>(tags: HookCallTags, budgetMs: number, env: HookEnvironment, pending: Promise<R>, input: I, check?: CallCheck<I>): Promise<HookOutcome<R>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
@@ -87,7 +93,7 @@ async function settleWithin<R>(tags: HookCallTags, budgetMs: number, env: HookEn
         timer = setTimeout(() => fail(new HookTimeout()), Math.max(0, budgetMs));
       }),
     ]);
-    return checked(tags, env, result, check, 'success');
+    return checked(tags, env, result, input, check, 'success');
   } catch (error) {
     return failed(tags, budgetMs, env, error);
   } finally {

@@ -159,3 +159,31 @@ describe('stage plan', () => {
     expect(planForBidder(plan, 'b').requestBuild.map((e) => e.plugin)).toEqual(['only-b']);
   });
 });
+
+describe('what a hook is told of its call', () => {
+  it('its deadline falls a margin before the wrapper gives up, and its signal aborts there, so its I/O ends in its own answer', async () => {
+    const { options, outcomes } = rig(100);
+    const started = performance.now();
+    let told: { deadline: number; aborted: boolean } | undefined;
+    const verdict = await runBail('bidValidate', [
+      entry('fetcher', async (_c, _bid, call) => {
+        await new Promise<void>((resolve) => call.signal.addEventListener('abort', () => resolve()));
+        told = { deadline: call.deadline - started, aborted: call.signal.aborted };
+        return reject(1003, 'cut short at its deadline');
+      }),
+    ], ctx, {} as never, options);
+    expect(told?.aborted).toBe(true);
+    // 100 ms of budget, a tenth kept back: the hook is told start + 90 ms.
+    expect(told!.deadline).toBeGreaterThan(85);
+    expect(told!.deadline).toBeLessThan(91);
+    expect(verdict).toMatchObject({ action: 'reject', code: 1003 });
+    expect(outcomes).toEqual([['fetcher', 'success']]);
+  });
+
+  it('a hook that never reads its signal costs no timer', () => {
+    const { options } = rig();
+    const before = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    runBail('bidValidate', [entry('sync', () => noop())], ctx, {} as never, options);
+    expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBe(before);
+  });
+});

@@ -2,7 +2,7 @@ import type { Reject } from './results.js';
 import type { HookEntry } from './hook-plan.js';
 import { RESULT_CHECKS, type ResultCheck } from './result-checks.js';
 import { isThenable, runHook, type HookEnvironment, type HookOutcome, type MaybePromise } from './run-hook.js';
-import type { StageContracts, StageName } from './stages.js';
+import type { StageContracts, StageName, StagesOfKind } from './stages.js';
 
 /** Per-call facts every runner needs: the tags for failures and the time each hook may take. */
 export interface RunOptions {
@@ -18,15 +18,14 @@ type Out<S extends StageName> = Extract<StageContracts[S]['result'], { action: '
 
 function call<S extends StageName>(stage: S, entry: HookEntry<S>, ctx: Ctx<S>, input: In<S>, options: RunOptions) {
   const tags = { plugin: entry.plugin, stage, bidder: options.bidder, auctionId: options.auctionId };
-  const check = RESULT_CHECKS[stage] as ResultCheck<S> | undefined;
-  return runHook(tags, options.budgetMs, options.env, () => entry.hook(ctx, input), check && ((result: unknown) => check(result, input)));
+  return runHook(tags, options.budgetMs, options.env, entry.hook, ctx, input, RESULT_CHECKS[stage] as ResultCheck<S> | undefined);
 }
 
 // Each runner walks its hooks synchronously while they answer synchronously, and continues from the first
 // asynchronous answer on (the common per-auction hooks are synchronous: no promise is made for them).
 
 /** `waterfall`: each hook may replace the value; the next hook sees the replacement. Returns the final value. */
-export function runWaterfall<S extends 'requestBuild' | 'admRewrite'>(
+export function runWaterfall<S extends StagesOfKind<'waterfall'>>(
   stage: S, entries: readonly HookEntry<S>[], ctx: Ctx<S>, input: In<S>, options: RunOptions, from = 0,
 ): MaybePromise<In<S>> {
   let value = input;
@@ -42,7 +41,7 @@ export function runWaterfall<S extends 'requestBuild' | 'admRewrite'>(
 }
 
 /** `bail`: hooks run in order until one rejects. Returns that rejection, or null when every hook passed. */
-export function runBail<S extends 'bidValidate'>(
+export function runBail<S extends StagesOfKind<'bail'>>(
   stage: S, entries: readonly HookEntry<S>[], ctx: Ctx<S>, input: In<S>, options: RunOptions, from = 0,
 ): MaybePromise<Reject | null> {
   for (let i = from; i < entries.length; i++) {
@@ -55,7 +54,7 @@ export function runBail<S extends 'bidValidate'>(
 }
 
 /** `first`: hooks run in order until one gives an answer. Returns it, or undefined when none did. */
-export function runFirst<S extends 'auction' | 'sync'>(
+export function runFirst<S extends StagesOfKind<'first'>>(
   stage: S, entries: readonly HookEntry<S>[], ctx: Ctx<S>, input: In<S>, options: RunOptions, from = 0,
 ): MaybePromise<Out<S> | undefined> {
   for (let i = from; i < entries.length; i++) {
@@ -68,7 +67,7 @@ export function runFirst<S extends 'auction' | 'sync'>(
 }
 
 /** `parallel`: every hook runs at once; results are ignored and failures are logged by the wrapper. */
-export function runParallel<S extends 'notices'>(
+export function runParallel<S extends StagesOfKind<'parallel'>>(
   stage: S, entries: readonly HookEntry<S>[], ctx: Ctx<S>, input: In<S>, options: RunOptions,
 ): MaybePromise<void> {
   const pending: PromiseLike<unknown>[] = [];

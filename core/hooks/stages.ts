@@ -3,6 +3,7 @@ import type { Award, AuctionOutcome, BidderResult, CandidateBid, Markup, ValidBi
 import type { Logger } from 'pino';
 import type { BidRequest } from '../openrtb/types.js';
 import type { TrackerClaim } from '../trackers/token-codec.js';
+import type { HookCall } from './hook-budget.js';
 import type { Noop, Reject, Update } from './results.js';
 
 /**
@@ -106,21 +107,32 @@ export interface StageContracts {
 /** A lifecycle stage's name. */
 export type StageName = keyof StageContracts;
 
-/** Every stage and its kind, in lifecycle order. */
+/**
+ * Every stage and its kind, in the order they run: a tag auction first identifies the browser (`sync`), then each
+ * bidder's request is built, its bids validated, the auction decided, the winners' markup rewritten, and, once
+ * the auction is logged, its notices sent. (`sync` also serves `GET /sync` alone; `notices` also tracker hits.)
+ */
 export const STAGES = {
+  sync: 'first',
   requestBuild: 'waterfall',
   bidValidate: 'bail',
   auction: 'first',
-  notices: 'parallel',
   admRewrite: 'waterfall',
-  sync: 'first',
+  notices: 'parallel',
 } as const satisfies Record<StageName, HookKind>;
 
-/** The stage names in lifecycle order. */
+/** The stage names in the order they run. */
 export const STAGE_NAMES = Object.keys(STAGES) as StageName[];
 
-/** A hook function for stage `S`. */
+/** The stages of one kind (`StagesOfKind<'waterfall'>`: `requestBuild` and `admRewrite`): what its runner takes. */
+export type StagesOfKind<K extends HookKind> = { [S in StageName]: (typeof STAGES)[S] extends K ? S : never }[StageName];
+
+/**
+ * A hook function for stage `S`: its context, its input, and what it is told of its own call (its deadline and an
+ * `AbortSignal` for its I/O: {@link HookCall}).
+ */
 export type StageHook<S extends StageName> = (
   ctx: StageContracts[S]['ctx'],
   input: StageContracts[S]['input'],
+  call: HookCall,
 ) => StageContracts[S]['result'] | Promise<StageContracts[S]['result']>;

@@ -8,4 +8,4 @@ export { startTestExchange, type TestExchange } from './test-exchange.js';
 export { LogCapture, type LogLine } from './log-capture.js';
 export { startMockBidder, type MockBidder, type MockBidderOptions, type MockAnswer, type MockAdxAd, type ReceivedRequest } from './mock-bidder.js';
 export { pluginFor, bidderFor, testTrackerUrls, decodedBids, type TestBidder } from './resolve.js';
-export { auctionContextFor, bidderContextFor, rewriteContextFor, validBid, outcomeRows } from './stage-contexts.js';
+export { auctionContextFor, bidderContextFor, rewriteContextFor, hookCallFor, validBid, outcomeRows } from './stage-contexts.js';

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { AuctionOutcome, Award, ValidBid } from '../auction/bids.js';
 import type { AuctionContext, BidderStageContext, BidderView } from '../auction/context.js';
+import { TimedHookCall, type HookCall } from '../hooks/hook-budget.js';
 import type { RewriteContext } from '../hooks/stages.js';
 
 /**
@@ -56,4 +57,9 @@ export function bidderContextFor(bidder: BidderView, auction: AuctionContext = a
 export function rewriteContextFor(bidder: BidderView, bid: ValidBid, clearingMicros = bid.priceMicros, auction?: AuctionContext): RewriteContext {
   const award: Award = { candidate: bid, clearingMicros, minToWinMicros: clearingMicros };
   return { ...bidderContextFor(bidder, auction ?? auctionContextFor({ [bid.bid.impid]: 0 })), award };
+}
+
+/** What a hook called directly is told of its call ({@link HookCall}): `budgetMs` from now, as the hook wrapper gives it. */
+export function hookCallFor(budgetMs = 50): HookCall {
+  return new TimedHookCall(performance.now(), budgetMs);
 }

@@ -8,7 +8,7 @@ import {
   type AuctionContext, type Award, type BidderView, type BidRequest, type CandidateBid, DecimalCpmPricing,
   LossReason, parseConfig, type RtbConfigInput, RtbStartupError,
 } from '../../core/index.js';
-import { testTrackerUrls } from '../../core/testing/index.js';
+import { hookCallFor, testTrackerUrls } from '../../core/testing/index.js';
 import { VECTORS } from '../../test/vectors.js';
 import { AdmVast, planVastTrackers, readVast, rewriteVast } from './index.js';
 import { allowedDepth, readDepthOverrides } from './settings.js';
@@ -77,7 +77,7 @@ describe('bidValidate', () => {
   ])('rejects %s, so the auction can pick another bid', async (_what, adm, code) => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, adm, { protocols: [2, 3] });
-    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code });
+    expect(await vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code });
   });
 
   it('rejects markup larger than vast.maxDocumentBytes (3) before parsing it; at the limit it passes', () => {
@@ -85,16 +85,16 @@ describe('bidValidate', () => {
     // A comment of `bytes` in all, with a two-byte character: the limit is in bytes, not characters.
     const padded = (bytes: number) => inline().replace('<AdTitle>t</AdTitle>', `<AdTitle>t</AdTitle><!--é${'a'.repeat(bytes - Buffer.byteLength(inline()) - 9)}-->`);
     expect(Buffer.byteLength(padded(2_000))).toBe(2_000);
-    expect(vast.bidValidate(bidContext(config, padded(2_000)).ctx, bidContext(config, padded(2_000)).candidate)).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(bidContext(config, padded(2_000)).ctx, bidContext(config, padded(2_000)).candidate, hookCallFor())).toEqual({ action: 'noop' });
     const { ctx, candidate } = bidContext(config, padded(2_001));
-    expect(vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.invalidBidResponse, reason: expect.stringMatching(/vast\.maxDocumentBytes/) });
+    expect(vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code: LossReason.invalidBidResponse, reason: expect.stringMatching(/vast\.maxDocumentBytes/) });
   });
 
   it('passes a valid InLine bid and anything that is not VAST, synchronously (no promise per bid)', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
-    expect(vast.bidValidate(ctx, candidate)).toEqual({ action: 'noop' });
-    expect(vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } })).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, candidate, hookCallFor())).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } }, hookCallFor())).toEqual({ action: 'noop' });
   });
 
   it('the depth limit: vast.maxWrapperDepth, overridden per site and per bidder (the stricter of both)', async () => {
@@ -105,7 +105,7 @@ describe('bidValidate', () => {
     });
     const verdict = async (depth: number, options: { site?: string; bidder?: string }) => {
       const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/${depth}/1`), options);
-      const result = await vast.bidValidate(ctx, candidate);
+      const result = await vast.bidValidate(ctx, candidate, hookCallFor());
       return result.action === 'reject' ? result.code : 'ok';
     };
     expect([await verdict(3, {}), await verdict(4, {})]).toEqual(['ok', 1001]);
@@ -118,13 +118,13 @@ describe('bidValidate', () => {
   it('refuses the loopback test server unless vast.allowPrivateNetworks is true', async () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/1/1`));
-    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.vastWrapperFailed, reason: expect.stringMatching(/private or loopback/) });
+    expect(await vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code: LossReason.vastWrapperFailed, reason: expect.stringMatching(/private or loopback/) });
   });
 
   it('a chain that cannot finish before the hook budget runs out is rejected (1003), not let through', async () => {
     const { plugin: vast, config } = plugin({ hooks: { timeoutMs: 4 }, vast: { allowPrivateNetworks: true } });
     const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/1/1`));
-    expect(await vast.bidValidate(ctx, candidate)).toMatchObject({ action: 'reject', code: LossReason.vastWrapperTimeout });
+    expect(await vast.bidValidate(ctx, candidate, hookCallFor(4))).toMatchObject({ action: 'reject', code: LossReason.vastWrapperTimeout });
   });
 });
 
@@ -153,7 +153,7 @@ describe('admRewrite', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
-    expect(vast.bidValidate(ctx, winner)).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, winner, hookCallFor())).toEqual({ action: 'noop' });
     const award: Award = { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 };
     const fromValidation = vast.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
     const fromMarkup = plugin().plugin.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
@@ -166,7 +166,7 @@ describe('admRewrite', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
-    vast.bidValidate(ctx, winner);
+    vast.bidValidate(ctx, winner, hookCallFor());
     const changed = inline().replace('<AdTitle>t</AdTitle>', '<AdTitle>changed</AdTitle>');
     const result = vast.admRewrite({ ...ctx, award: { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 } }, { adm: changed, format: 'vast' });
     if (result.action !== 'update') throw new Error('expected an update');

@@ -3,7 +3,7 @@ import { inject, injectable } from 'tsyringe';
 import type { Dispatcher } from 'undici';
 import {
   applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros,
-  type Imp, LossReason, type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject,
+  type HookCall, type Imp, LossReason, type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject,
   type RewriteContext, Tokens, type TrackerUrls, update, z,
 } from '../../core/index.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
@@ -58,9 +58,6 @@ function protocolsOf(imp: Imp | undefined): readonly number[] | undefined {
   return typeof media.protocol === 'number' ? [media.protocol] : undefined;
 }
 
-/** Time kept back from the hook budget, so that a chain cut short is rejected before the hook wrapper gives up on it. */
-const HOOK_MARGIN_MS = 5;
-
 /**
  * `adm-vast` (on by default) for VAST markup (`bid.mtype` 2 video, 3 audio):
  * - `bidValidate`: the markup must parse as VAST 2.0–4.x (else loss reason 3 or 204) of a version and kind the
@@ -103,7 +100,7 @@ export class AdmVast implements Plugin {
    * Wrapper chains. Synchronous for every bid but a VAST Wrapper (other formats, InLine VAST): only a chain to
    * follow costs a promise.
    */
-  bidValidate(ctx: BidderStageContext, candidate: CandidateBid) {
+  bidValidate(ctx: BidderStageContext, candidate: CandidateBid, call: HookCall) {
     if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
     // The parse is synchronous: a bidder's megabyte of markup would hold every auction up while it runs.
     const { maxDocumentBytes } = this.scope.config.vast;
@@ -119,17 +116,17 @@ export class AdmVast implements Plugin {
     if (problem) return reject(LossReason.incorrectCreativeFormat, problem);
     this.validated.set(candidate, read.plan());
     if (!reading.doc.ads.some((ad) => ad.kind === 'wrapper')) return noop();
-    return this.followWrappers(ctx, reading.doc, protocols);
+    return this.followWrappers(ctx, reading.doc, protocols, call);
   }
 
-  /** Follows a Wrapper chain within the time the auction has left (T7). */
-  private async followWrappers(ctx: BidderStageContext, doc: VastDocument, protocols: ReturnType<typeof protocolsOf>) {
+  /** Follows a Wrapper chain within the hook's own deadline (the auction's, at most: T7), and `vast.wrapperTimeoutMs`. */
+  private async followWrappers(ctx: BidderStageContext, doc: VastDocument, protocols: ReturnType<typeof protocolsOf>, call: HookCall) {
     const { config } = this.scope;
-    const hookBudget = config.hooks.timeoutMs - Math.max(HOOK_MARGIN_MS, config.hooks.timeoutMs / 10);
-    const budgetMs = Math.floor(Math.min(config.vast.wrapperTimeoutMs ?? Infinity, hookBudget, ctx.auction.deadline - performance.now() - HOOK_MARGIN_MS));
-    if (budgetMs <= 0) return reject(LossReason.vastWrapperTimeout, 'no time left in the auction to follow the VAST wrapper chain');
+    if (call.deadline - performance.now() < 1) return reject(LossReason.vastWrapperTimeout, 'no time left in the auction to follow the VAST wrapper chain');
+    const wrapperTimeoutMs = config.vast.wrapperTimeoutMs;
+    const signal = wrapperTimeoutMs === undefined ? call.signal : AbortSignal.any([call.signal, AbortSignal.timeout(wrapperTimeoutMs)]);
     const maxDepth = allowedDepth(config.vast.maxWrapperDepth, this.overrides, ctx.auction.site?.id, ctx.bidder.name);
-    const verdict = await this.resolver.check(doc, { maxDepth, protocols, signal: AbortSignal.timeout(budgetMs) });
+    const verdict = await this.resolver.check(doc, { maxDepth, protocols, signal });
     if (verdict.ok) return noop();
     this.scope.log.debug({ auctionId: ctx.auction.auctionId, bidder: ctx.bidder.name, code: verdict.code, reason: verdict.reason }, 'VAST wrapper chain refused');
     return reject(verdict.code, verdict.reason);
