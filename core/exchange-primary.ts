@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import type { RtbConfig } from './config/schema.js';
-import { resolveExchange } from './exchange.js';
+import { resolveExchange } from './exchange-plan.js';
 import type { ExchangeMetrics } from './metrics.js';
 import type { QpsShare } from './auction/qps-share.js';
 import type { ClusterChannel } from './plugin/cluster-channel.js';

@@ -15,8 +15,9 @@ export type {
 } from './config/schema.js';
 
 // The exchange and its composition.
-export { Exchange, type ExchangeOptions, type ExchangePlan } from './exchange.js';
-export { PluginRegistry, type PricingClass } from './plugin/registry.js';
+export { Exchange, type ExchangeOptions } from './exchange.js';
+export type { ExchangePlan } from './exchange-plan.js';
+export { PluginRegistry, type PricingClass, type DefaultPlugin } from './plugin/registry.js';
 export { Tokens } from './plugin/tokens.js';
 export { definePlugin, injectTokens } from './plugin/define.js';
 export type { ConfigKeys, DeclaresConfigKeys } from './plugin/config-keys.js';

@@ -14,7 +14,10 @@ import { SecondPriceAuction } from './second-price-auction/index.js';
 import { UserSync } from './user-sync/index.js';
 
 /**
- * The composition root's list of built-in plugins, dialects and pricing units, by the names config uses.
+ * The composition root's list of built-in plugins, dialects and pricing units, by the names config uses, and the
+ * plugins an exchange runs by default (unless its config lists them itself or turns them off): bid validation
+ * first; after the config's plugins, the markup rewriters (HTML/JavaScript, VAST, Native: each leaves other
+ * formats alone), the plugin of `auction.type`, and `notices` unless `notices.enabled` is false.
  * The CLI starts from this registry; embedders may `clone()` it and add their own.
  */
 export function builtinRegistry(): PluginRegistry {
@@ -33,5 +36,12 @@ export function builtinRegistry(): PluginRegistry {
     .dialect('rtb-host', RtbHostDialect)
     .dialect('adx', AdxDialect)
     .pricingUnits('decimal-cpm', DecimalCpmPricing)
-    .pricingUnits('chips', ChipsPricing);
+    .pricingUnits('chips', ChipsPricing)
+    .runByDefault('core-bid-validation', 'first')
+    .runByDefault('adm-banner', 'last')
+    .runByDefault('adm-vast', 'last')
+    .runByDefault('adm-native', 'last')
+    .runByDefault('second-price', 'last', { when: (config) => config.auction.type === 'second-price', at: 'auction.type' })
+    .runByDefault('first-price', 'last', { when: (config) => config.auction.type === 'first-price', at: 'auction.type' })
+    .runByDefault('notices', 'last', { when: (config) => config.notices.enabled, at: 'notices (default)' });
 }

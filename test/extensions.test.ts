@@ -2,7 +2,7 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
-import { resolveExchange } from '../core/exchange.js';
+import { resolveExchange } from '../core/exchange-plan.js';
 import { DecimalCpmPricing } from '../core/pricing.js';
 import { OpenRtbDialect } from '../plugins/openrtb-dialect/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../plugins/builtin.js';
-import { resolveExchange } from '../exchange.js';
+import { resolveExchange } from '../exchange-plan.js';
 import { definePlugin } from '../plugin/define.js';
 import { z } from 'zod';
 import { RtbStartupError } from './errors.js';

@@ -8,14 +8,27 @@ import type { DialectClass } from './dialect.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PricingClass = (new (...args: any[]) => Pricing) & DeclaresConfigKeys;
 
+/** A plugin an exchange runs without its config listing it (the config may list it itself, or turn it off). */
+export interface DefaultPlugin {
+  readonly name: string;
+  /** `first`: before the config's plugins; `last`: after them. Each group runs in the order registered. */
+  readonly place: 'first' | 'last';
+  /** Run it only for configs this accepts (`auction.type`, `notices.enabled`); always when absent. */
+  readonly when?: (config: RtbConfig) => boolean;
+  /** The config key that makes it run, for problem lines (`plugins (default)`, `auction.type`). */
+  readonly at: string;
+}
+
 /**
- * Names → classes: the plugins, dialects and pricing units an exchange can select in config. The
- * composition root (the CLI) fills it with the built-ins; embedders and tests add their own.
+ * Names → classes: the plugins, dialects and pricing units an exchange can select in config, and the plugins it runs
+ * by default. The composition root (`builtinRegistry()`, plugins/builtin.ts) fills it with the built-ins: the
+ * core itself knows no plugin by name. Embedders and tests add their own.
  */
 export class PluginRegistry {
   readonly plugins = new Map<string, PluginClass>();
   readonly dialects = new Map<string, DialectClass>();
   readonly pricing = new Map<string, PricingClass>();
+  readonly defaults: DefaultPlugin[] = [];
 
   /** Registers a hook plugin under `name`. */
   plugin(name: string, cls: PluginClass): this {
@@ -32,6 +45,15 @@ export class PluginRegistry {
   /** Registers a pricing unit strategy under `name`. */
   pricingUnits(name: string, cls: PricingClass): this {
     this.pricing.set(name, cls);
+    return this;
+  }
+
+  /**
+   * Runs plugin `name` (registered here) for every config that does not list it itself, `first` or `last`
+   * (see {@link DefaultPlugin}); `when` narrows it to the configs that want it.
+   */
+  runByDefault(name: string, place: DefaultPlugin['place'], options: { when?: DefaultPlugin['when']; at?: string } = {}): this {
+    this.defaults.push({ name, place, at: options.at ?? 'plugins (default)', ...(options.when ? { when: options.when } : {}) });
     return this;
   }
 
@@ -60,6 +82,7 @@ export class PluginRegistry {
     for (const [name, cls] of this.plugins) copy.plugin(name, cls);
     for (const [name, cls] of this.dialects) copy.dialect(name, cls);
     for (const [name, cls] of this.pricing) copy.pricingUnits(name, cls);
+    copy.defaults.push(...this.defaults);
     return copy;
   }
 }
