@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, constants, writeSync } from 'node:fs';
 import { open, readFile, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { RtbStartupError } from '../../core/index.js';
+import { lockDirectory, unlockDirectory } from './directory-lock.js';
 import type { Notice } from './notice.js';
 
 /**
@@ -29,7 +29,6 @@ export interface JournalState {
 }
 
 const FILE = 'notices.jsonl';
-const LOCK = 'notices.lock';
 /**
  * Non-durable records wait up to this long to be written together: a write per auction would cost more than the
  * notices themselves. It is also the most a SIGKILL can lose of win/loss notices; billing records do not wait.
@@ -37,9 +36,6 @@ const LOCK = 'notices.lock';
 export const JOURNAL_BATCH_MS = 5;
 /** Compact once this much was appended since the last compaction (or 4× the last snapshot, if larger). */
 const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
-
-/** Lock instances this process holds: tells a live lock of ours from a stale one left by a process with our pid. */
-const heldLocks = new Set<string>();
 
 /**
  * The notices plugin's local, durable, append-only journal: `notices.jsonl` (JSON lines) in `notices.journalDir`.
@@ -377,60 +373,4 @@ async function writeSnapshot(dir: string, records: Iterable<JournalRecord>): Pro
   await directory.sync().catch(() => undefined);
   await directory.close();
   return size;
-}
-
-/** Takes the directory's lock, or throws when a running process holds it. Returns this holder's id. */
-function lockDirectory(dir: string): string {
-  const lockFile = path.join(dir, LOCK);
-  const id = randomBytes(8).toString('hex');
-  try {
-    mkdirSync(dir, { recursive: true });
-    try {
-      writeFileSync(lockFile, JSON.stringify({ pid: process.pid, id }), { flag: 'wx' });
-      heldLocks.add(id);
-      return id;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = readLock(lockFile);
-    if (holder && isRunning(holder.pid) && (holder.pid !== process.pid || heldLocks.has(holder.id))) {
-      throw new RtbStartupError('RTB_ERR_NOTICES_JOURNAL', [`notices.journalDir: ${dir} is in use by running process ${holder.pid}`]);
-    }
-    // A stale lock, left by a process that died (SIGKILL, crash): take it over.
-    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, id }));
-    heldLocks.add(id);
-    return id;
-  } catch (error) {
-    if (error instanceof RtbStartupError) throw error;
-    throw new RtbStartupError('RTB_ERR_NOTICES_JOURNAL', [`notices.journalDir: cannot use ${dir}: ${(error as Error).message}`]);
-  }
-}
-
-function unlockDirectory(dir: string, id: string): void {
-  heldLocks.delete(id);
-  const lockFile = path.join(dir, LOCK);
-  if (readLock(lockFile)?.id !== id) return;
-  try {
-    unlinkSync(lockFile);
-  } catch {
-    // A lock file we cannot clear is stale for the next start anyway.
-  }
-}
-
-function readLock(lockFile: string): { pid: number; id: string } | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid?: unknown; id?: unknown };
-    return typeof parsed.pid === 'number' && typeof parsed.id === 'string' ? { pid: parsed.pid, id: parsed.id } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
