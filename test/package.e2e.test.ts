@@ -74,7 +74,7 @@ describe('the packed framework, installed into a fresh plugin package', () => {
 
   it("runs the package's vitest tests, with no transform settings", async () => {
     const output = await inProject(process.execPath, [path.join(project, 'node_modules/vitest/vitest.mjs'), 'run']);
-    expect(output).toMatch(/Tests\s+7 passed/);
+    expect(output).toMatch(/Tests\s+8 passed/);
   }, SLOW);
 
   it('rtb check (the installed bin) resolves the new dialect and plugin', async () => {

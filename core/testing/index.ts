@@ -9,3 +9,4 @@ export { LogCapture, type LogLine } from './log-capture.js';
 export { startMockBidder, type MockBidder, type MockBidderOptions, type MockAnswer, type MockAdxAd, type ReceivedRequest } from './mock-bidder.js';
 export { pluginFor, bidderFor, testTrackerUrls, decodedBids, type TestBidder } from './resolve.js';
 export { auctionContextFor, bidderContextFor, rewriteContextFor, hookCallFor, validBid, outcomeRows } from './stage-contexts.js';
+export { readDialectCases, playDialectCase, type DialectCase, type PlayedCase } from './dialect-cases.js';

@@ -1,7 +1,5 @@
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BidderStageContext, type BidRequest, builtinRegistry } from '../../core/index.js';
-import { bidderFor } from '../../core/testing/index.js';
 import { auctionLines, postAuction, startRig, type Rig } from '../../test/helpers.js';
 
 let rig: Rig | undefined;
@@ -120,23 +118,5 @@ describe('x-openrtb-version echo check', () => {
     rig = await startRig({ k: { price: 1.5, answerHeaders: { 'x-openrtb-version': '2.6' }, bidderConfig: kakao({ openrtbVersion: '2.6' }) } });
     await postAuction(rig.exchange, inbound('kakao-same'));
     expect(rig.exchange.logs.withMessage('bidder answered with a different x-openrtb-version')).toEqual([]);
-  });
-});
-
-describe('the dialect itself (without the exchange around it)', () => {
-  const { dialect } = bidderFor(builtinRegistry(), 'k', { bidders: { k: { endpoint: 'http://127.0.0.1:9/bid', dialect: 'kakao' } } });
-  const request: BidRequest = { id: 'r1', imp: [{ id: '1', banner: { w: 300, h: 250 } }] };
-  const answer = (bid: Record<string, unknown>) => ({
-    status: 200,
-    headers: {},
-    body: Buffer.from(JSON.stringify({ id: 'r1', seatbid: [{ bid: [{ id: 'b', impid: '1', price: 1, ...bid }] }] })),
-  });
-
-  it('marks a bid without adm invalid with loss code 7, so no validation plugin is needed for K6', () => {
-    expect(dialect.decode(answer({}), request, undefined as unknown as BidderStageContext)).toMatchObject({ kind: 'bids', bids: [{ invalid: { code: 7 } }] });
-    expect(dialect.decode(answer({ adm: '  ' }), request, undefined as unknown as BidderStageContext)).toMatchObject({ kind: 'bids', bids: [{ invalid: { code: 7 } }] });
-    const good = dialect.decode(answer({ adm: '<b>ad</b>' }), request, undefined as unknown as BidderStageContext);
-    expect(good).toMatchObject({ kind: 'bids', bids: [{ priceMicros: 1_000_000, admFormat: 'html' }] });
-    expect(good.kind === 'bids' && good.bids[0].invalid).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { builtinRegistry } from 'rtb-exchange';
-import { bidderContextFor, bidderFor, decodedBids } from 'rtb-exchange/testing';
+import { bidderContextFor, bidderFor, decodedBids, playDialectCase, readDialectCases } from 'rtb-exchange/testing';
 import { describe, expect, it } from 'vitest';
 import { FlatBidDialect } from './flatbid-dialect.js';
 
@@ -30,5 +30,12 @@ describe('the flatbid dialect', () => {
     expect(dialect.decode(answer(204, undefined), request, bidderContextFor(view)).kind).toBe('nobid');
     expect(dialect.decode(answer(200, { ads: [] }), request, bidderContextFor(view)).kind).toBe('nobid');
     expect(dialect.decode({ status: 200, headers: {}, body: Buffer.from('{oops') }, request, bidderContextFor(view)).kind).toBe('error');
+  });
+});
+
+// The same dialect from data (cases/*.json), run by the framework's harness as the built-in dialects are.
+describe.each(readDialectCases(new URL('./cases', import.meta.url)))('flatbid: $name', (testCase) => {
+  it('writes the expected call and reads the expected answer', () => {
+    expect(playDialectCase(registry, testCase).mismatches).toEqual([]);
   });
 });
