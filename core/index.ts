@@ -26,7 +26,7 @@ export { z } from 'zod';
 export type { Plugin, PluginClass, PluginHooks, PluginScope } from './plugin/contract.js';
 export type { ClusterChannel, ClusterRole, TopicHandler } from './plugin/cluster-channel.js';
 export type { QpsShare } from './auction/qps-share.js';
-export { ExchangeMetrics, type NoticeMetricType, type NoticeMetricResult } from './metrics.js';
+export { ExchangeMetrics, type PendingCount } from './metrics.js';
 
 // The lifecycle: stages, their contexts and results.
 export { noop, update, reject, type HookResult } from './hooks/results.js';

@@ -3,18 +3,7 @@ import type { AuctionOutcome, BidderResult, BidderStatus } from './auction/bids.
 import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
 import { SeriesHistogram, type HistogramSeries } from './metric-histogram.js';
 
-/** The three notice types the `notices` stage delivers (win, loss, billing). */
-export type NoticeMetricType = 'nurl' | 'lurl' | 'burl';
-
-/**
- * How a notice delivery attempt ended, for `rtb_notices_total`: `sent` delivered (2xx), `retried` an attempt
- * failed and a retry is scheduled, `failed` given up for good (attempts or age exhausted, or not a URL).
- */
-export type NoticeMetricResult = 'sent' | 'retried' | 'failed';
-
 const BIDDER_STATUSES: readonly BidderStatus[] = ['win', 'loss', 'nobid', 'timeout', 'error', 'invalid'];
-const NOTICE_TYPES: readonly NoticeMetricType[] = ['nurl', 'lurl', 'burl'];
-const NOTICE_RESULTS: readonly NoticeMetricResult[] = ['sent', 'retried', 'failed'];
 
 /** Latency buckets (seconds) around an auction's default 300 ms deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5];
@@ -24,9 +13,9 @@ type GaugeChild = ReturnType<Gauge<string>['labels']>;
 
 /**
  * A counter series (or a gauge's changes) counted in a plain number on the per-auction path and handed to
- * prom-client when scraped (prom-client hashes and validates the labels on every `inc`).
+ * prom-client when scraped (prom-client hashes and validates the labels on every `inc`). Add to `pending`.
  */
-class PendingCount {
+export class PendingCount {
   pending = 0;
   constructor(private readonly child: CounterChild | GaugeChild) {
     child.inc(0);
@@ -55,9 +44,10 @@ type HookCounts = Record<HookOutcomeKind, PendingCount>;
 /**
  * The exchange's Prometheus metrics (`GET /metrics`), one registry per {@link Exchange} (never prom-client's
  * global one, so several exchanges in one process do not collide). Registered in the DI root as
- * `Tokens.Metrics`: the core records auctions, bids, latencies and hook outcomes; the `notices` plugin records
- * notices and billing. The per-auction series are resolved once (per bidder at start-up, per hook on first
- * use) and counted in plain numbers that reach prom-client when `/metrics` is scraped.
+ * `Tokens.Metrics`: the core records auctions, bids, latencies and hook outcomes; plugins register their own
+ * metrics on {@link registry} (the `notices` plugin: notices and billing). The per-auction series are resolved
+ * once (per bidder at start-up, per hook on first use) and counted in plain numbers that reach prom-client when
+ * `/metrics` is scraped; a plugin's per-auction series do the same through {@link deferredCount}.
  */
 export class ExchangeMetrics {
   /** The exchange's own registry (the process metrics live in {@link processRegistry}). */
@@ -92,32 +82,16 @@ export class ExchangeMetrics {
   /** `rtb_hook_calls_total{plugin,stage,outcome}`: every plugin hook call, `success`, `error` or `timeout`. */
   readonly hookCalls = new Counter({ name: 'rtb_hook_calls_total', help: 'Plugin hook calls by plugin, stage and outcome.', labelNames: ['plugin', 'stage', 'outcome'], registers: [this.registry] });
 
-  /** `rtb_notices_total{type,result}`: notice attempts' ends (`sent`, `retried`, `failed`) per type (`nurl`, `lurl`, `burl`). */
-  readonly notices = new Counter({ name: 'rtb_notices_total', help: 'Notice deliveries by type and result (sent, retried, failed).', labelNames: ['type', 'result'], registers: [this.registry] });
-
-  /** `rtb_notices_pending{type}`: notices accepted and neither delivered nor given up (what the journal owes). */
-  readonly noticesPending = new Gauge({ name: 'rtb_notices_pending', help: 'Notices owed (journaled, not yet delivered or given up) by type.', labelNames: ['type'], registers: [this.registry] });
-
-  /** `rtb_billing_total{bidder}`: impressions billed (once each, T2), with or without a `burl`. */
-  readonly billing = new Counter({ name: 'rtb_billing_total', help: 'Billed impressions by bidder.', labelNames: ['bidder'], registers: [this.registry] });
-
   private readonly filled = this.count(this.auctions.labels('filled'));
   private readonly unfilled = this.count(this.auctions.labels('unfilled'));
   private readonly duration = this.auctionDuration.series();
   private readonly bidders = new Map<string, BidderSeries>();
   /** plugin → stage → counts by outcome. */
   private readonly hooks = new Map<string, Map<string, HookCounts>>();
-  private readonly noticeCounts = {} as Record<NoticeMetricType, Record<NoticeMetricResult, PendingCount>>;
-  private readonly pendingChanges = {} as Record<NoticeMetricType, PendingCount>;
 
   /** `bidders`: the configured bidders, whose series are resolved now (others are added on first use). */
   constructor(bidders: Iterable<string> = []) {
     for (const name of bidders) this.bidder(name);
-    for (const type of NOTICE_TYPES) {
-      this.noticeCounts[type] = {} as Record<NoticeMetricResult, PendingCount>;
-      for (const result of NOTICE_RESULTS) this.noticeCounts[type][result] = this.count(this.notices.labels(type, result));
-      this.pendingChanges[type] = this.count(this.noticesPending.labels(type));
-    }
   }
 
   /** Records one finished auction (pipeline, after the auction log line): outcome, duration, every bidder. */
@@ -175,21 +149,6 @@ export class ExchangeMetrics {
     counts[outcome].pending++;
   }
 
-  /** A notice attempt ended (`notices` plugin). */
-  recordNotice(type: NoticeMetricType, result: NoticeMetricResult): void {
-    this.noticeCounts[type][result].pending++;
-  }
-
-  /** Notices owed of `type` changed by `delta` (+1 accepted or replayed, −1 delivered or given up). */
-  notePending(type: NoticeMetricType, delta: number): void {
-    this.pendingChanges[type].pending += delta;
-  }
-
-  /** An impression was billed (`notices` plugin). */
-  recordBilling(bidder: string): void {
-    this.billing.labels(bidder).inc();
-  }
-
   /**
    * The Prometheus text exposition: this exchange's metrics, then the Node process metrics; or, once
    * {@link exposeWith} was called (a cluster worker), what that source gives (every worker's sum).
@@ -232,6 +191,14 @@ export class ExchangeMetrics {
       this.bidders.set(name, series);
     }
     return series;
+  }
+
+  /**
+   * A per-auction count on `child` (a series of a counter or gauge on {@link registry}), exported at zero from now
+   * on and handed to prom-client at each scrape: counting it costs a number's increment.
+   */
+  deferredCount(child: CounterChild | GaugeChild): PendingCount {
+    return this.count(child);
   }
 
   /** A new per-auction count on `child`, exported at zero from now on. */

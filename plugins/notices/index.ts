@@ -15,6 +15,7 @@ import type { Notice, NoticeKind } from './notice.js';
 import { RedisLedger } from './redis-ledger.js';
 import { RemoteLedger, serveLedger } from './remote-ledger.js';
 import { readSettings, type NoticesSettings } from './settings.js';
+import { noticeMetricsOf } from './notice-metrics.js';
 
 export { BilledImpressions } from './billed-impressions.js';
 export { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';
@@ -202,7 +203,7 @@ export class NoticesPlugin implements Plugin {
     }
     this.events.impression(claim, false);
     this.events.billing(claim, burl !== undefined);
-    this.metrics.recordBilling(claim.bidder);
+    noticeMetricsOf(this.metrics).recordBilling(claim.bidder);
   }
 
   private notice(kind: NoticeKind, bidder: string, auctionId: string, url: string, acceptedAt: number, headers?: Record<string, string>): Notice {

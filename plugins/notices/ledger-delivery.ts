@@ -6,6 +6,7 @@ import type { NoticeDestinations } from './destinations.js';
 import type { Notice } from './notice.js';
 import { DeliveryQueue } from './queue.js';
 import type { NoticesSettings } from './settings.js';
+import { noticeMetricsOf } from './notice-metrics.js';
 
 /** What a ledger does when a notice ends; the queue's metrics and log lines are {@link ledgerDeliveryQueue}'s. */
 export interface NoticeEnds {
@@ -22,6 +23,7 @@ export interface NoticeEnds {
  */
 export function ledgerDeliveryQueue(settings: NoticesSettings, destinations: NoticeDestinations, log: Logger, metrics: ExchangeMetrics, ends: NoticeEnds): DeliveryQueue {
   const deadlines = new AttemptDeadlines(settings.timeoutMs);
+  const counts = noticeMetricsOf(metrics);
   return new DeliveryQueue(settings, settings.concurrencyPerBidder, {
     attempt: (notice, cancellation) => {
       const route = destinations.route(notice);
@@ -29,16 +31,16 @@ export function ledgerDeliveryQueue(settings: NoticesSettings, destinations: Not
     },
     delivered: (notice, attempts, status) => {
       ends.delivered(notice);
-      metrics.recordNotice(notice.kind, 'sent');
+      counts.recordNotice(notice.kind, 'sent');
       if (log.isLevelEnabled('debug')) log.debug({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, status }, 'notice delivered');
     },
     failed: (notice, attempts, reason, retryInMs) => {
-      if (retryInMs !== null) metrics.recordNotice(notice.kind, 'retried');
+      if (retryInMs !== null) counts.recordNotice(notice.kind, 'retried');
       log.info({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, attempts, reason, retryInMs }, 'notice attempt failed');
     },
     gaveUp: (notice, attempts, reason) => {
       ends.gaveUp(notice, reason);
-      metrics.recordNotice(notice.kind, 'failed');
+      counts.recordNotice(notice.kind, 'failed');
       log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), attempts, reason }, 'notice given up');
     },
   });

@@ -7,6 +7,7 @@ import type { NoticeDestinations } from './destinations.js';
 import { NoticeJournal, type JournalRecord, type JournalState } from './journal.js';
 import { ledgerDeliveryQueue } from './ledger-delivery.js';
 import type { Notice } from './notice.js';
+import { noticeMetricsOf, type NoticeMetrics } from './notice-metrics.js';
 import type { DeliveryQueue } from './queue.js';
 import type { NoticesSettings } from './settings.js';
 
@@ -49,13 +50,16 @@ export class NoticeLedger implements Ledger {
   private pruner?: NodeJS.Timeout;
   /** The last batch's hand-over to the queue, which follows its journal write: what a stop waits for. */
   private handover: Promise<void> = Promise.resolve();
+  private readonly counts: NoticeMetrics;
 
   constructor(
     private readonly settings: NoticesSettings,
     private readonly destinations: NoticeDestinations,
     private readonly log: Logger,
     private readonly metrics: ExchangeMetrics,
-  ) {}
+  ) {
+    this.counts = noticeMetricsOf(metrics);
+  }
 
   /**
    * Opens the journal (replaying it) and resumes delivering what it still owes. With `adoptWorkerJournals`, the
@@ -172,18 +176,18 @@ export class NoticeLedger implements Ledger {
   private owe(notice: Notice): void {
     if (this.owed.has(notice.id)) return;
     this.owed.set(notice.id, notice);
-    this.metrics.notePending(notice.kind, 1);
+    this.counts.notePending(notice.kind, 1);
   }
 
   /** The notice is no longer owed: delivered or given up. */
   private settle(notice: Notice): void {
-    if (this.owed.delete(notice.id)) this.metrics.notePending(notice.kind, -1);
+    if (this.owed.delete(notice.id)) this.counts.notePending(notice.kind, -1);
   }
 
   /** Gives a notice up: journaled as such, counted as `failed`. */
   private finish(notice: Notice, record: JournalRecord, report: () => void): void {
     this.settle(notice);
-    this.metrics.recordNotice(notice.kind, 'failed');
+    this.counts.recordNotice(notice.kind, 'failed');
     void this.write(record);
     report();
   }

@@ -14,6 +14,7 @@ import type { DeliveryQueue } from './queue.js';
 import { RedisLedgerMetrics } from './redis-ledger-metrics.js';
 import { CLAIM_SCRIPT, DELIVERY_GROUP, ENQUEUE_ONCE_SCRIPT, HEARTBEAT_SCRIPT, RedisKeys } from './redis-keys.js';
 import type { NoticesSettings } from './settings.js';
+import { noticeMetricsOf } from './notice-metrics.js';
 
 /** Entries read from the stream at once, and the most this node holds (reading waits below it). */
 const READ_COUNT = 256;
@@ -324,7 +325,7 @@ export class RedisLedger implements Ledger {
     const route = this.destinations.route(notice);
     if (!route.ok) {
       // A destination the exchange may not reach (the SSRF guard): given up at once, as on the local ledger.
-      this.exchangeMetrics.recordNotice(notice.kind, 'failed');
+      noticeMetricsOf(this.exchangeMetrics).recordNotice(notice.kind, 'failed');
       this.log.warn({ notice: notice.id, kind: notice.kind, bidder: notice.bidder, auctionId: notice.auctionId, url: notice.url.slice(0, 200), reason: route.reason }, 'notice given up');
       this.done(notice);
       return true;

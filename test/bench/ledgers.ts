@@ -22,7 +22,8 @@ import pino from 'pino';
 import { ProcessQpsShare } from '../../core/auction/qps-share.js';
 import { parseConfig } from '../../core/config/load.js';
 import type { AuctionNoticeEvent, TrackerNoticeEvent } from '../../core/hooks/stages.js';
-import { ExchangeMetrics, type NoticeMetricResult, type NoticeMetricType } from '../../core/metrics.js';
+import { ExchangeMetrics } from '../../core/metrics.js';
+import { NoticeMetrics, noticeMetricsOf, type NoticeMetricResult, type NoticeMetricType } from '../../plugins/notices/notice-metrics.js';
 import { primaryChannel, SINGLE_PROCESS, workerChannel } from '../../core/plugin/cluster-channel.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { NoticesPlugin } from '../../plugins/notices/index.js';
@@ -48,12 +49,18 @@ type Message =
 const silent = pino({ level: 'silent' });
 
 /** Counts delivered notices, to know when a phase is over. */
-class CountingMetrics extends ExchangeMetrics {
+class CountingNotices extends NoticeMetrics {
   sent = 0;
   override recordNotice(type: NoticeMetricType, result: NoticeMetricResult): void {
     super.recordNotice(type, result);
     if (result === 'sent') this.sent++;
   }
+}
+
+/** Exchange metrics whose notice metrics count deliveries (made before the plugin asks for them). */
+function countingMetrics(bidders: Iterable<string> = []): { metrics: ExchangeMetrics; counts: CountingNotices } {
+  const metrics = new ExchangeMetrics(bidders);
+  return { metrics, counts: noticeMetricsOf(metrics, (m) => new CountingNotices(m)) as CountingNotices };
 }
 
 /** One auction's notice event (the benchmark's: see notice-fixtures.ts) and the winner's impression hit, with a `burl`. */
@@ -102,7 +109,7 @@ function noticesPlugin(mode: Mode | 'primary', journalDir: string, redisUrl: str
 async function runWorker(mode: Mode): Promise<void> {
   const ports = JSON.parse(process.env.BENCH_PORTS!) as number[];
   const journalDir = process.env.BENCH_JOURNAL!;
-  const metrics = new CountingMetrics();
+  const { metrics, counts } = countingMetrics();
   const plugin = noticesPlugin(mode, journalDir, process.env.BENCH_REDIS, metrics);
   await plugin.start();
   const ctx = { auctionId: '', log: silent };
@@ -115,7 +122,7 @@ async function runWorker(mode: Mode): Promise<void> {
     if (impressions) void plugin.notices(ctx, impression);
   };
   // In a worker, done once handed over: the primary counts deliveries. Elsewhere, once delivered here.
-  const done = () => mode === 'worker' || metrics.sent >= expected;
+  const done = () => mode === 'worker' || counts.sent >= expected;
   await phase(Math.min(1_000, auctions), feeding(true), done);
   const idle = await phase(auctions, () => undefined, () => true);
   process.on('message', async (message: Message) => {
@@ -156,7 +163,7 @@ async function runPrimary(): Promise<void> {
   const redis = await startRedis(dir);
   const modes: Mode[] = redis ? ['local', 'worker', 'redis'] : ['local', 'worker'];
   // The `worker` mode's primary: the ledger, as `rtb start --workers N` runs it.
-  const primaryMetrics = new CountingMetrics();
+  const { metrics: primaryMetrics, counts: primaryCounts } = countingMetrics();
   const primary = noticesPlugin('primary', path.join(dir, 'primary'), undefined, primaryMetrics);
   const slots = new Map<Worker, number>();
   await primary.startPrimary(primaryChannel((worker) => slots.get(worker) ?? -1));
@@ -187,12 +194,12 @@ async function runPrimary(): Promise<void> {
     for (const mode of modes) {
       for (const impressions of [false, true]) {
         const notices = auctions * noticesPerAuction(impressions);
-        const sentBefore = primaryMetrics.sent;
+        const sentBefore = primaryCounts.sent;
         const primaryCpu = process.cpuUsage();
         const measured = await run(mode, impressions);
         if (mode === 'worker') {
           // The primary's part ends once it has delivered the phase's notices.
-          while (primaryMetrics.sent - sentBefore < notices) await new Promise((resolve) => setTimeout(resolve, 5));
+          while (primaryCounts.sent - sentBefore < notices) await new Promise((resolve) => setTimeout(resolve, 5));
           const used = process.cpuUsage(primaryCpu);
           if (!impressions) primaryPerNotice.push((used.user + used.system) / notices);
         }
