@@ -76,7 +76,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
     return values.help ? 0 : 2;
   }
   run.starting = command === 'start';
-  const { config, filepath } = await loadConfig(values.config, process.cwd(), compiled);
+  const { config, filepath } = await loadConfig(values.config, process.cwd(), compiled, builtinRegistry());
   run.log = config.log;
   if (values.port !== undefined) {
     const port = Number(values.port);

@@ -4,7 +4,6 @@ import type { BidderPlan } from './auction/bidder-plan.js';
 import type { QpsShare } from './auction/qps-share.js';
 import { RtbStartupError } from './config/errors.js';
 import { checkConfigKeys } from './config/key-check.js';
-import { redactedUrl } from './config/redacted-url.js';
 import type { BidderConfig, PluginEntry, RtbConfig } from './config/schema.js';
 import { planForBidder, planStages, type PlannedPlugin, type StagePlan } from './hooks/hook-plan.js';
 import { STAGE_NAMES, type StageName } from './hooks/stages.js';
@@ -31,7 +30,7 @@ export interface ProcessServices {
 export interface ExchangePlan {
   readonly bidders: ReadonlyArray<{ name: string; endpoint: string; dialect: string; pricing: string; openrtbVersion: string; gzip: boolean; maxQps?: number }>;
   readonly stages: Readonly<Record<StageName, string[]>>;
-  /** Where the shared state lives (`state.backend`): `local`, or `redis` with its URL (password hidden) and prefix. */
+  /** Where the shared state lives, as the plugins that keep it say (`Plugin.describeState`): `local journal=…`, or `redis` with its URL (password hidden) and prefix. */
   readonly state: string;
 }
 
@@ -111,7 +110,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     for (const bidder of entry.bidders ?? []) {
       if (!Object.hasOwn(config.bidders, bidder)) invalid(`${at}.bidders: unknown bidder "${bidder}"`);
     }
-    const options = keys.options.get(at);
+    const options = keys.options.get(entry);
     const instance = attempt(() => resolvePlugin(root, registry, options ? { ...entry, options } : entry, config, at));
     if (instance) plugins.push({ name: entry.name, instance, bidders: entry.bidders });
   }
@@ -135,7 +134,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
       gzip: view.config.gzip,
       ...(view.config.maxQps === undefined ? {} : { maxQps: view.config.maxQps }),
     })),
-    state: config.state.backend === 'redis' ? `redis ${redactedUrl(config.state.redis.url)} prefix=${config.state.redis.prefix}` : `local journal=${config.notices.journalDir}`,
+    state: plugins.flatMap(({ instance }) => instance.describeState?.() ?? []).join('; ') || 'none (no plugin keeps shared state)',
     stages: Object.fromEntries(STAGE_NAMES.map((stage) => [stage, stages[stage].map((entry) =>
       entry.bidders ? `${entry.plugin} (bidders: ${[...entry.bidders].join(', ')})` : entry.plugin)])) as Record<StageName, string[]>,
   };

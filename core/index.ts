@@ -11,7 +11,7 @@ export { RtbStartupError } from './config/errors.js';
 export { ERROR_CODES, type ErrorCode } from './config/error-codes.js';
 export { redactedUrl } from './config/redacted-url.js';
 export type {
-  RtbConfig, RtbConfigInput, BidderConfig, SiteConfig, Sidecar, StateConfig, NoticesConfig, TrackersConfig, VastConfig, PluginEntry,
+  RtbConfig, RtbConfigInput, BidderConfig, SiteConfig, Sidecar, StateConfig, TrackersConfig, PluginEntry,
 } from './config/schema.js';
 
 // The exchange and its composition.

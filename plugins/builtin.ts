@@ -43,5 +43,5 @@ export function builtinRegistry(): PluginRegistry {
     .runByDefault('adm-native', 'last')
     .runByDefault('second-price', 'last', { when: (config) => config.auction.type === 'second-price', at: 'auction.type' })
     .runByDefault('first-price', 'last', { when: (config) => config.auction.type === 'first-price', at: 'auction.type' })
-    .runByDefault('notices', 'last', { when: (config) => config.notices.enabled, at: 'notices (default)' });
+    .runByDefault('notices', 'last', { when: (config) => (config.notices as { enabled?: unknown } | undefined)?.enabled !== false, at: 'notices (default)' });
 }

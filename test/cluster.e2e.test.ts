@@ -105,7 +105,7 @@ it('each of N workers gets an N-th of every bidder\'s maxQps, no sidecar, and th
   expect(worker.bidders.capped.maxQps).toBe(100);
   expect(worker.bidders.free.maxQps).toBeUndefined();
   expect(worker.sidecars).toEqual([]);
-  expect(worker.notices.journalDir).toBe('/var/rtb');
+  expect(worker.notices).toEqual({ journalDir: '/var/rtb' });
   expect(config.bidders.capped.maxQps).toBe(300);
 });
 

@@ -110,3 +110,26 @@ describe('nearestKey', () => {
     expect(nearestKey('banana', ['floor', 'domain', 'page'])).toBeUndefined();
   });
 });
+
+describe('sections a plugin owns (notices, vast) and top-level keys', () => {
+  it('a section is checked by its plugin\'s schema, with the nearest key, and reaches the plugin as its options', () => {
+    expect(planProblems({ notices: { journalDri: '/tmp/x' }, vast: { maxWrapperDepth: 30 } })).toEqual([
+      'RTB_ERR_CONFIG_INVALID notices.journalDri: unknown key (did you mean journalDir?)',
+      expect.stringMatching(/^RTB_ERR_CONFIG_INVALID vast\.maxWrapperDepth: /),
+    ]);
+  });
+
+  it('a section is read even when it turns its plugin off, and a plugin that reads a section takes no plugins[].options', () => {
+    expect(planProblems({ notices: { enabled: false } })).toEqual([]);
+    expect(planProblems({ plugins: [{ name: 'notices', options: { journalDir: '/tmp/x' } }] })).toEqual([
+      'RTB_ERR_CONFIG_INVALID plugins.0.options: the notices plugin takes its options from the top-level "notices" section',
+    ]);
+  });
+
+  it('a top-level key nobody owns is refused with the nearest, by the plan and, when the core\'s own checks fail first, by the same run', () => {
+    expect(planProblems({ auctoin: { type: 'first-price' } })).toEqual(['RTB_ERR_CONFIG_INVALID auctoin: unknown key (did you mean auction?)']);
+    expect(() => parseConfig({ currency: 'dollars', notice: {} }, builtinRegistry())).toThrow(expect.objectContaining({
+      problems: [expect.stringMatching(/^currency: /), 'notice: unknown key (did you mean notices?)'],
+    }));
+  });
+});

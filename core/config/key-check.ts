@@ -14,8 +14,8 @@ export interface SelectedPlugin {
 /** What {@link checkConfigKeys} found: every problem, and each plugin's options as its schema parsed them. */
 export interface KeyCheck {
   readonly problems: string[];
-  /** The parsed options of each selected plugin that declares an options schema, by its `at`. */
-  readonly options: ReadonlyMap<string, Record<string, unknown>>;
+  /** The parsed options of each selected plugin that declares an options schema, by its entry. */
+  readonly options: ReadonlyMap<PluginEntry, Record<string, unknown>>;
 }
 
 /**
@@ -43,15 +43,50 @@ export function checkConfigKeys(
     const own = merged([pluginBidderKeys, ...(bidderStrategies.get(name) ?? []).map((keys) => keys?.bidder)]);
     checkOwner(bidder, `bidders.${name}`, CORE_KEYS.bidder, own, (key) => readBy('bidder', key), problems);
   }
-  const options = new Map<string, Record<string, unknown>>();
+  const sections = checkSections(config, registered, problems);
+  const options = new Map<PluginEntry, Record<string, unknown>>();
   for (const { entry, at, keys } of plugins) {
     if (!keys?.options) continue;
-    const schema = keys.options.strict();
-    const result = schema.safeParse(entry.options);
-    if (result.success) options.set(at, result.data as Record<string, unknown>);
-    else problems.push(...issueLines(result.error, schema, `${at}.options`));
+    if (keys.section !== undefined) {
+      if (Object.keys(entry.options).length > 0) problems.push(`${at}.options: the ${entry.name} plugin takes its options from the top-level "${keys.section}" section`);
+      const parsed = sections.get(keys.section) ?? parsedOptions(keys.options, {}, keys.section, problems);
+      if (parsed) options.set(entry, parsed);
+      continue;
+    }
+    const parsed = parsedOptions(keys.options, entry.options, `${at}.options`, problems);
+    if (parsed) options.set(entry, parsed);
   }
   return { problems, options };
+}
+
+/** `value` parsed by a plugin's options schema (an option it does not name refused), or its problems added. */
+function parsedOptions(schema: z.ZodObject, value: unknown, at: string, problems: string[]): Record<string, unknown> | undefined {
+  const strict = schema.strict();
+  const result = strict.safeParse(value);
+  if (result.success) return result.data as Record<string, unknown>;
+  problems.push(...issueLines(result.error, strict, at));
+  return undefined;
+}
+
+/**
+ * The top-level keys beyond the core's: each must be a section a registered plugin owns (validated by its schema,
+ * whether or not the config runs it: `notices.enabled: false` is read), else it is unknown. Returns the parsed sections.
+ */
+function checkSections(config: RtbConfig, registered: ReadonlyMap<string, ConfigKeys | undefined>, problems: string[]): Map<string, Record<string, unknown>> {
+  const owners = new Map<string, ConfigKeys>();
+  for (const keys of registered.values()) if (keys?.section !== undefined && keys.options) owners.set(keys.section, keys);
+  const parsed = new Map<string, Record<string, unknown>>();
+  for (const [key, value] of Object.entries(config)) {
+    if (CORE_KEYS.top.includes(key)) continue;
+    const owner = owners.get(key);
+    if (!owner) {
+      problems.push(unknownKeyProblem('', key, [...CORE_KEYS.top, ...owners.keys()]));
+      continue;
+    }
+    const section = parsedOptions(owner.options!, value, key, problems);
+    if (section) parsed.set(key, section);
+  }
+  return parsed;
 }
 
 /** One schema per key: the first declaration wins (two plugins reading one key agree on it by convention). */

@@ -4,7 +4,10 @@ import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import { RtbStartupError } from './errors.js';
 import { issueLines } from './issues.js';
 import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
-import { configSchema, type RtbConfig } from './schema.js';
+import type { DeclaresConfigKeys } from '../plugin/config-keys.js';
+import type { PluginRegistry } from '../plugin/registry.js';
+import { unknownKeyProblem } from './nearest-key.js';
+import { CORE_KEYS, configSchema, type RtbConfig } from './schema.js';
 
 const SEARCH_PLACES = [...CONFIG_SEARCH_PLACES];
 
@@ -37,10 +40,10 @@ export interface LoadedConfig { config: RtbConfig; filepath: string }
 /**
  * Finds and loads the exchange config with cosmiconfig: `file` when given (`.ts`, `.mts`, `.js`, `.mjs`,
  * `.json`), else `rtb.config.*` in `cwd`. A `defineConfig(...)` export and a plain object export both work.
- * `compiled` maps config sources to the modules `rtb` compiled them into.
+ * `compiled` maps config sources to the modules `rtb` compiled them into; `registry`: see {@link parseConfig}.
  * Throws {@link RtbStartupError} naming every bad key.
  */
-export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: CompiledModules): Promise<LoadedConfig> {
+export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: CompiledModules, registry?: PluginRegistry): Promise<LoadedConfig> {
   const typescript = moduleLoader(compiled, defaultLoaders['.ts']);
   const javascript = moduleLoader(compiled);
   const loaders = { '.ts': typescript, '.mts': typescript, '.js': javascript, '.mjs': javascript };
@@ -53,13 +56,32 @@ export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: 
     throw new RtbStartupError('RTB_ERR_CONFIG_LOAD', [`${file ?? 'rtb.config.ts'}: cannot load: ${reason}`]);
   }
   if (!found) throw new RtbStartupError('RTB_ERR_CONFIG_MISSING', [`no ${SEARCH_PLACES.join(' / ')} in ${cwd}`]);
-  return { config: parseConfig(found.config), filepath: found.filepath };
+  return { config: parseConfig(found.config, registry), filepath: found.filepath };
 }
 
-/** Validates a config object and fills in defaults; throws {@link RtbStartupError} naming every bad key. */
-export function parseConfig(input: unknown): RtbConfig {
+/**
+ * Validates a config object against the core's schema and fills in defaults; throws {@link RtbStartupError} naming
+ * every bad key. The keys plugins read (their sections, options, site and bidder keys) are checked with the plan,
+ * which knows them; when this fails first, `registry` (with the config's own `extensions`) lets the same lines also
+ * name the top-level keys no plugin owns, so that one run reports every top-level problem.
+ */
+export function parseConfig(input: unknown, registry?: PluginRegistry): RtbConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', issueLines(result.error, configSchema));
+  const problems = issueLines(result.error, configSchema);
+  if (registry) problems.push(...unownedSections(input, registry));
+  throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
 }
 
+/** The top-level keys of `input` that neither the core nor a plugin of `registry` (or of the input's `extensions`) reads. */
+function unownedSections(input: unknown, registry: PluginRegistry): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const extensions = (input as { extensions?: { plugins?: Record<string, unknown> } }).extensions?.plugins ?? {};
+  const classes: unknown[] = [...registry.plugins.values(), ...Object.values(extensions)];
+  const sections = classes.flatMap((cls) => {
+    const section = typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys?.section : undefined;
+    return section === undefined ? [] : [section];
+  });
+  const known = [...CORE_KEYS.top, ...sections];
+  return Object.keys(input).filter((key) => !known.includes(key)).map((key) => unknownKeyProblem('', key, known));
+}

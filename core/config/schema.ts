@@ -98,41 +98,6 @@ const trackers = z
   .prefault({});
 
 /**
- * Durable delivery of `nurl`, `lurl` and `burl` by the `notices` plugin (on by default): a journal directory,
- * retry bounds (attempts, age, backoff), per-bidder concurrency and the shutdown drain bound.
- */
-const notices = z
-  .strictObject({
-    /** Run the built-in `notices` plugin without listing it in `plugins`. */
-    enabled: z.boolean().default(true),
-    /** Where the append-only journal lives (relative to the working directory). */
-    journalDir: z.string().min(1).default('.rtb/notices'),
-    /** Attempts per notice, the first included. */
-    maxAttempts: z.int().positive().default(8),
-    /** A notice not delivered this long after it was accepted is given up (also across restarts). */
-    maxAgeMs: z.int().positive().default(15 * 60_000),
-    /** The first retry's delay; each next one doubles, up to `retryMaxMs`, with jitter. */
-    retryBaseMs: z.int().positive().default(1_000),
-    retryMaxMs: z.int().positive().default(60_000),
-    /** One attempt's time limit. */
-    timeoutMs: z.int().positive().default(5_000),
-    /** Notices in flight to one bidder at once. */
-    concurrencyPerBidder: z.int().positive().default(16),
-    /** GETs in flight on one notice connection (HTTP/1.1 pipelining); 1 sends the next only after the last answer. */
-    pipelining: z.int().positive().max(100).default(8),
-    /** On shutdown, how long to keep delivering before leaving the rest in the journal for the next start. */
-    drainTimeoutMs: z.int().nonnegative().default(5_000),
-    /** fsync the journal before a billing is fired or acknowledged (survives power loss, not only a crash). */
-    fsyncBilling: z.boolean().default(true),
-    /**
-     * Deliver notices to private, loopback and link-local addresses other than the bidder's own endpoint host
-     * (off by default: a notice URL comes from a bid, and must not make the exchange reach its own network).
-     */
-    allowPrivateNetworks: z.boolean().default(false),
-  })
-  .prefault({});
-
-/**
  * The state an exchange's processes share (the billed impressions, the notices owed): `local` keeps it on this
  * machine (the notices journal, held by the only process or the cluster primary); `redis` in one Redis that every
  * node of a fleet shares (`redis.url`), with the notices journal as the spill for when Redis cannot be reached.
@@ -176,31 +141,11 @@ const limits = z
   .prefault({});
 
 /**
- * VAST wrapper chains (T7), checked by the `adm-vast` plugin in `bidValidate`: a chain of more than
- * `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder) discards the bid.
- * Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the auction deadline
- * and the hook budget), never from a private or loopback address unless `allowPrivateNetworks`; fetched
- * documents are reused for `cacheTtlMs`. No VAST document, a bid's own markup or a wrapped one, may exceed
- * `maxDocumentBytes`.
+ * The schema of `rtb.config.ts`, with every default: the core's own sections. A plugin may own a section of its
+ * own (`notices`, `vast`: its `configKeys.section`); the plan validates those, and refuses any other top-level key
+ * (core/config/key-check.ts).
  */
-const vast = z
-  .strictObject({
-    maxWrapperDepth: z.int().min(0).max(20).default(5),
-    wrapperTimeoutMs: z.int().positive().optional(),
-    allowPrivateNetworks: z.boolean().default(false),
-    maxDocumentBytes: z.int().positive().default(256 * 1024),
-    cacheTtlMs: z.int().min(0).default(30_000),
-  })
-  .prefault({});
-
-/**
- * The keys the core itself reads on a site and on a bidder. Sites and bidders also carry keys that plugins,
- * dialects and pricing units declare (their `configKeys`): the plan refuses any other (core/config/key-check.ts).
- */
-export const CORE_KEYS = { site: Object.keys(site.shape), bidder: Object.keys(bidder.shape) } as const;
-
-/** The schema of `rtb.config.ts`, with every default. */
-export const configSchema = z.strictObject({
+export const configSchema = z.looseObject({
   server: z
     .strictObject({
       port: z.int().min(0).max(65535).default(8080),
@@ -233,10 +178,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   hooks: z.strictObject({ timeoutMs: z.int().positive().default(50) }).prefault({}),
   trackers,
-  notices,
   state,
   limits,
-  vast,
   sites: z.record(z.string(), site).default({}),
   bidders: z.record(z.string(), bidder).default({}),
   plugins: z.array(pluginEntry).default([]),
@@ -276,11 +219,13 @@ export type BidderConfig = RtbConfig['bidders'][string];
 export type SiteConfig = RtbConfig['sites'][string];
 /** The validated `state` section. */
 export type StateConfig = RtbConfig['state'];
-/** The validated `notices` section. */
-export type NoticesConfig = RtbConfig['notices'];
 /** The validated `trackers` section. */
 export type TrackersConfig = RtbConfig['trackers'];
 /** One plugin entry of a validated config. */
 export type PluginEntry = RtbConfig['plugins'][number];
-/** The validated `vast` section. */
-export type VastConfig = RtbConfig['vast'];
+
+/**
+ * The keys the core itself reads: its top-level sections, and those of a site and of a bidder. Plugins, dialects and
+ * pricing units declare the others they read (their `configKeys`): the plan refuses any other (core/config/key-check.ts).
+ */
+export const CORE_KEYS = { top: Object.keys(configSchema.shape), site: Object.keys(site.shape), bidder: Object.keys(bidder.shape) } as const;

@@ -12,6 +12,11 @@ export interface ConfigKeys {
    * and the plugin's `scope.options` is what the schema parses them to (its defaults filled in).
    */
   readonly options?: z.ZodObject;
+  /**
+   * The top-level config section the plugin takes its options from instead of `plugins[i].options` (`notices`,
+   * `vast`): validated by {@link options}, whether or not the config runs the plugin (a section may turn it off).
+   */
+  readonly section?: string;
   /** Keys it reads on every bidder (`bidders.<name>.<key>`), each with its value's schema (a dialect's: its bidders'). */
   readonly bidder?: Readonly<Record<string, z.ZodType>>;
   /** Keys it reads on every site (`sites.<id>.<key>`), each with its value's schema. */

@@ -35,6 +35,11 @@ export interface Plugin extends PluginHooks {
   startPrimary?(channel: ClusterChannel): void | Promise<void>;
   /** In the primary, after every worker has stopped: the counterpart of {@link startPrimary}. */
   stopPrimary?(): void | Promise<void>;
+  /**
+   * Where the plugin keeps what the exchange's processes share (billed impressions, notices owed), for the
+   * `state:` line of `rtb check`: `local journal=.rtb/notices`, `redis redis://host:6379 prefix=rtb:`. Absent: none.
+   */
+  describeState?(): string;
 }
 
 /** What DI gives each plugin instance: its name, its options from config, and a logger tagged with its name. */

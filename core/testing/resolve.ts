@@ -47,9 +47,14 @@ export function pluginFor<P extends Plugin = Plugin>(registry: PluginRegistry, n
   const entry = parsed.plugins[index] ?? { name, options: {}, enabled: true, bidders: undefined };
   const at = index < 0 ? 'plugins (test)' : `plugins.${index}`;
   // The options only: the sites' and bidders' keys depend on every plugin and strategy the test does not resolve.
-  const keys = checkConfigKeys({ ...parsed, sites: {}, bidders: {} }, [{ entry, at, keys: registry.plugins.get(name)?.configKeys }], new Map());
+  const keys = checkConfigKeys(
+    { ...parsed, sites: {}, bidders: {} },
+    [{ entry, at, keys: registry.plugins.get(name)?.configKeys }],
+    new Map(),
+    new Map([...registry.plugins].map(([plugin, cls]) => [plugin, cls.configKeys])),
+  );
   if (keys.problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', keys.problems);
-  const options = keys.options.get(at);
+  const options = keys.options.get(entry);
   return resolvePlugin(testRoot(parsed), registry, options ? { ...entry, options } : entry, parsed, at) as P;
 }
 

@@ -23,8 +23,10 @@ export interface TestExchange {
  * For plugin authors: register your plugin in `registry` and list it in `config.plugins`.
  */
 export async function startTestExchange(config: RtbConfigInput, registry: PluginRegistry): Promise<TestExchange> {
-  // A journal directory of its own unless the test names one (restart tests do), removed when it stops.
-  const scratch = config.notices?.journalDir === undefined ? mkdtempSync(path.join(tmpdir(), 'rtb-test-notices-')) : undefined;
+  // A journal directory of its own (the built-in notices plugin's section) unless the test names one (restart tests
+  // do), removed when it stops.
+  const notices = (config.notices ?? {}) as { journalDir?: unknown };
+  const scratch = notices.journalDir === undefined ? mkdtempSync(path.join(tmpdir(), 'rtb-test-notices-')) : undefined;
   const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
   const logs = new LogCapture();
   const hookOutcomes: TestExchange['hookOutcomes'] = [];
@@ -33,7 +35,7 @@ export async function startTestExchange(config: RtbConfigInput, registry: Plugin
     const parsed = parseConfig({
       ...config,
       server: { port: 0, host: '127.0.0.1', ...config.server },
-      ...(scratch ? { notices: { ...config.notices, journalDir: scratch } } : {}),
+      ...(scratch ? { notices: { ...notices, journalDir: scratch } } : {}),
     });
     exchange = await Exchange.start(parsed, {
       registry,

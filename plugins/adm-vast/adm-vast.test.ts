@@ -5,13 +5,13 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type AuctionContext, type Award, type BidderView, type BidRequest, type CandidateBid, DecimalCpmPricing,
+  type AuctionContext, type Award, type BidderView, type BidRequest, builtinRegistry, type CandidateBid, DecimalCpmPricing,
   LossReason, parseConfig, type RtbConfigInput, RtbStartupError,
 } from '../../core/index.js';
-import { hookCallFor, testTrackerUrls } from '../../core/testing/index.js';
+import { hookCallFor, pluginFor, testTrackerUrls } from '../../core/testing/index.js';
 import { VECTORS } from '../../test/vectors.js';
 import { AdmVast, planVastTrackers, readVast, rewriteVast } from './index.js';
-import { allowedDepth, readDepthOverrides } from './settings.js';
+import { allowedDepth, readDepthOverrides, VAST_SECTION } from './settings.js';
 
 const trackers = testTrackerUrls('https://ex.test');
 const pricing = new DecimalCpmPricing();
@@ -48,7 +48,8 @@ afterAll(async () => {
 
 function plugin(config: Partial<RtbConfigInput> = {}) {
   const parsed = parseConfig({ hooks: { timeoutMs: 5_000 }, bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } }, ...config });
-  return { plugin: new AdmVast({ name: 'adm-vast', options: {}, log: pino({ level: 'silent' }), config: parsed }, trackers, dispatcher), config: parsed };
+  const options = (parsed.vast ?? {}) as Record<string, unknown>;
+  return { plugin: new AdmVast({ name: 'adm-vast', options, log: pino({ level: 'silent' }), config: parsed }, trackers, dispatcher), config: parsed };
 }
 
 function bidContext(config: ReturnType<typeof parseConfig>, adm: string, { protocols = [2, 3, 5, 6, 7, 8], site, bidder = 'dsp' }: { protocols?: number[]; site?: string; bidder?: string } = {}) {
@@ -230,10 +231,12 @@ describe('rewriteVast', () => {
 });
 
 describe('config', () => {
-  it('the vast section is strict, with defaults', () => {
-    expect(parseConfig({}).vast).toEqual({ maxWrapperDepth: 5, allowPrivateNetworks: false, maxDocumentBytes: 262_144, cacheTtlMs: 30_000 });
-    expect(() => parseConfig({ vast: { maxWrapperDepth: 5, wrapperDepth: 3 } as never })).toThrow(RtbStartupError);
-    expect(() => parseConfig({ vast: { maxWrapperDepth: -1 } })).toThrow(RtbStartupError);
+  it('the vast section (the plugin\'s own, checked by the plan) is strict, with defaults', () => {
+    expect(VAST_SECTION.parse({})).toEqual({ maxWrapperDepth: 5, allowPrivateNetworks: false, maxDocumentBytes: 262_144, cacheTtlMs: 30_000 });
+    expect(() => pluginFor(builtinRegistry(), 'adm-vast', { vast: { maxWrapperDepth: 5, wrapperDepth: 3 } })).toThrow(expect.objectContaining({
+      code: 'RTB_ERR_CONFIG_INVALID', problems: ['vast.wrapperDepth: unknown key (did you mean maxWrapperDepth?)'],
+    }));
+    expect(() => pluginFor(builtinRegistry(), 'adm-vast', { vast: { maxWrapperDepth: -1 } })).toThrow(RtbStartupError);
   });
 
   it('names bad or conflicting overrides at start-up', () => {

@@ -4,10 +4,10 @@ import type { Dispatcher } from 'undici';
 import {
   applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros,
   type HookCall, type Imp, LossReason, type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject,
-  type RewriteContext, Tokens, type TrackerUrls, update, z,
+  type RewriteContext, Tokens, type TrackerUrls, update,
 } from '../../core/index.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
-import { allowedDepth, readDepthOverrides, type DepthOverrides, DEPTH_OVERRIDE_KEYS } from './settings.js';
+import { allowedDepth, readDepthOverrides, VAST_CONFIG_KEYS, VAST_SECTION, type DepthOverrides, type VastSection } from './settings.js';
 import { protocolProblem, readVast, type VastDocument } from './vast-document.js';
 import { VastReadings } from './vast-readings.js';
 import { WrapperChainResolver } from './wrapper-chain.js';
@@ -68,8 +68,10 @@ function protocolsOf(imp: Imp | undefined): readonly number[] | undefined {
  */
 @injectable()
 export class AdmVast implements Plugin {
-  /** No options (the `vast` section configures it); a site or a bidder may override `maxWrapperDepth`. */
-  static readonly configKeys: ConfigKeys = { options: z.object({}), site: DEPTH_OVERRIDE_KEYS, bidder: DEPTH_OVERRIDE_KEYS };
+  /** Its options are the top-level `vast` section; a site or a bidder may override `maxWrapperDepth`. */
+  static readonly configKeys: ConfigKeys = VAST_CONFIG_KEYS;
+  /** The `vast` section. */
+  private readonly vast: VastSection;
 
   private readonly resolver: WrapperChainResolver;
   private readonly overrides: DepthOverrides;
@@ -83,7 +85,7 @@ export class AdmVast implements Plugin {
     @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,
     @inject(Tokens.HttpDispatcher) dispatcher: Dispatcher,
   ) {
-    const { vast } = scope.config;
+    const vast = (this.vast = VAST_SECTION.parse(scope.options));
     this.overrides = readDepthOverrides(scope.config);
     this.resolver = new WrapperChainResolver(dispatcher, {
       allowPrivateNetworks: vast.allowPrivateNetworks,
@@ -103,7 +105,7 @@ export class AdmVast implements Plugin {
   bidValidate(ctx: BidderStageContext, candidate: CandidateBid, call: HookCall) {
     if (candidate.admFormat !== 'vast' || typeof candidate.bid.adm !== 'string') return noop();
     // The parse is synchronous: a bidder's megabyte of markup would hold every auction up while it runs.
-    const { maxDocumentBytes } = this.scope.config.vast;
+    const { maxDocumentBytes } = this.vast;
     // A UTF-8 byte count is at most 3 per UTF-16 unit: markup that short is within the limit without counting.
     if (candidate.bid.adm.length > maxDocumentBytes / 3 && Buffer.byteLength(candidate.bid.adm) > maxDocumentBytes) {
       return reject(LossReason.invalidBidResponse, `VAST markup is larger than vast.maxDocumentBytes (${maxDocumentBytes} bytes)`);
@@ -121,11 +123,10 @@ export class AdmVast implements Plugin {
 
   /** Follows a Wrapper chain within the hook's own deadline (the auction's, at most: T7), and `vast.wrapperTimeoutMs`. */
   private async followWrappers(ctx: BidderStageContext, doc: VastDocument, protocols: ReturnType<typeof protocolsOf>, call: HookCall) {
-    const { config } = this.scope;
     if (call.deadline - performance.now() < 1) return reject(LossReason.vastWrapperTimeout, 'no time left in the auction to follow the VAST wrapper chain');
-    const wrapperTimeoutMs = config.vast.wrapperTimeoutMs;
+    const { wrapperTimeoutMs } = this.vast;
     const signal = wrapperTimeoutMs === undefined ? call.signal : AbortSignal.any([call.signal, AbortSignal.timeout(wrapperTimeoutMs)]);
-    const maxDepth = allowedDepth(config.vast.maxWrapperDepth, this.overrides, ctx.auction.site?.id, ctx.bidder.name);
+    const maxDepth = allowedDepth(this.vast.maxWrapperDepth, this.overrides, ctx.auction.site?.id, ctx.bidder.name);
     const verdict = await this.resolver.check(doc, { maxDepth, protocols, signal });
     if (verdict.ok) return noop();
     this.scope.log.debug({ auctionId: ctx.auction.auctionId, bidder: ctx.bidder.name, code: verdict.code, reason: verdict.reason }, 'VAST wrapper chain refused');

@@ -1,4 +1,4 @@
-import { type RtbConfig, RtbStartupError, z } from '../../core/index.js';
+import { type ConfigKeys, type RtbConfig, RtbStartupError, z } from '../../core/index.js';
 
 /** Where a per-site or per-bidder `maxWrapperDepth` may be written, relative to the site or bidder. */
 const DEPTH_KEYS = {
@@ -7,12 +7,34 @@ const DEPTH_KEYS = {
 } as const;
 
 /**
+ * The top-level `vast` section, the plugin's options: VAST wrapper chains (T7), checked in `bidValidate`: a chain
+ * of more than `maxWrapperDepth` Wrappers (VAST 4.3 §2.3.5.1 suggests 5; overridable per site and per bidder)
+ * discards the bid. Each wrapped document is fetched within `wrapperTimeoutMs` (whole chain; always within the
+ * auction deadline and the hook budget), never from a private or loopback address unless `allowPrivateNetworks`;
+ * fetched documents are reused for `cacheTtlMs`. No VAST document, a bid's own markup or a wrapped one, may exceed
+ * `maxDocumentBytes`.
+ */
+export const VAST_SECTION = z.object({
+  maxWrapperDepth: z.int().min(0).max(20).default(5),
+  wrapperTimeoutMs: z.int().positive().optional(),
+  allowPrivateNetworks: z.boolean().default(false),
+  maxDocumentBytes: z.int().positive().default(256 * 1024),
+  cacheTtlMs: z.int().min(0).default(30_000),
+});
+
+/** The validated `vast` section. */
+export type VastSection = z.output<typeof VAST_SECTION>;
+
+/**
  * The keys a site or a bidder may override `vast.maxWrapperDepth` with (declared to the core; {@link readDepthOverrides}
  * reads them): `maxWrapperDepth`, or `vast: { maxWrapperDepth }`.
  */
 const DEPTH_PROBLEM = 'must be an integer from 0 to 20';
 const depth = z.int(DEPTH_PROBLEM).min(0, DEPTH_PROBLEM).max(20, DEPTH_PROBLEM);
 export const DEPTH_OVERRIDE_KEYS = { maxWrapperDepth: depth, vast: z.strictObject({ maxWrapperDepth: depth }) };
+
+/** What `adm-vast` reads from config (declared to the core): the `vast` section, and the depth overrides of sites and bidders. */
+export const VAST_CONFIG_KEYS = { section: 'vast', options: VAST_SECTION, site: DEPTH_OVERRIDE_KEYS, bidder: DEPTH_OVERRIDE_KEYS } satisfies ConfigKeys;
 
 /** The `maxWrapperDepth` overrides read from config, by site id and by bidder name. */
 export interface DepthOverrides {

@@ -4,6 +4,7 @@ import { isPrivateAddress, publicOnlyLookup, type RtbConfig } from '../../core/i
 import { corkingConnector } from './corking-connector.js';
 import type { NoticeRoute } from './delivery.js';
 import type { Notice } from './notice.js';
+import type { NoticesSettings } from './settings.js';
 
 /** A notice's route, or why it may not be sent. */
 export type RouteReading = ({ readonly ok: true } & NoticeRoute) | { readonly ok: false; readonly reason: string };
@@ -31,9 +32,9 @@ export class NoticeDestinations {
   /** Each notice's route, read once: a notice is routed when accepted and again at each attempt. */
   private readonly routes = new WeakMap<Notice, RouteReading>();
 
-  constructor(config: Pick<RtbConfig, 'bidders' | 'notices'>) {
-    this.trustedHosts = new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, hostOf(bidder.endpoint.replace(/%%[A-Z_]+%%/g, 'x'))]));
-    const { concurrencyPerBidder, pipelining, allowPrivateNetworks } = config.notices;
+  constructor(bidders: RtbConfig['bidders'], settings: Pick<NoticesSettings, 'concurrencyPerBidder' | 'pipelining' | 'allowPrivateNetworks'>) {
+    this.trustedHosts = new Map(Object.entries(bidders).map(([name, bidder]) => [name, hostOf(bidder.endpoint.replace(/%%[A-Z_]+%%/g, 'x'))]));
+    const { concurrencyPerBidder, pipelining, allowPrivateNetworks } = settings;
     // As few connections as carry a bidder's notices in flight: the fewer, the more GETs share each write and read.
     const connections = Math.ceil(concurrencyPerBidder / pipelining);
     const agent = (connect: ReturnType<typeof corkingConnector>) => new Agent({ connections, pipelining, keepAliveTimeout: 30_000, connect });

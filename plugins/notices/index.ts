@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import {
-  type AuctionNoticeEvent, type ClusterChannel, DecimalCpmPricing, type ExchangeMetrics, expandMacros, impressionKey,
-  type NoticeContext, type NoticeEvent, type Plugin, type PluginScope, type Pricing, type QpsShare, Tokens,
+  type AuctionNoticeEvent, type ClusterChannel, type ConfigKeys, DecimalCpmPricing, type ExchangeMetrics, expandMacros, impressionKey,
+  type NoticeContext, type NoticeEvent, type Plugin, type PluginScope, type Pricing, type QpsShare, redactedUrl, Tokens,
   type TrackerNoticeEvent,
 } from '../../core/index.js';
 import { auctionNotices } from './auction-notices.js';
@@ -14,7 +14,7 @@ import { NoticeLedger, type Ledger } from './ledger.js';
 import type { Notice, NoticeKind } from './notice.js';
 import { RedisLedger } from './redis-ledger.js';
 import { RemoteLedger, serveLedger } from './remote-ledger.js';
-import { readSettings, type NoticesSettings } from './settings.js';
+import { NOTICES_CONFIG_KEYS, readSettings, type NoticesSettings } from './settings.js';
 import { noticeMetricsOf } from './notice-metrics.js';
 
 export { BilledImpressions } from './billed-impressions.js';
@@ -48,6 +48,9 @@ export const INTAKE_BATCH_MS = 5;
  */
 @injectable()
 export class NoticesPlugin implements Plugin {
+  /** Its options are the top-level `notices` section. */
+  static readonly configKeys: ConfigKeys = NOTICES_CONFIG_KEYS;
+
   private readonly settings: NoticesSettings;
   /** Where notices may go (SSRF guard) and through which dispatcher. */
   private readonly destinations: NoticeDestinations;
@@ -73,7 +76,7 @@ export class NoticesPlugin implements Plugin {
     @inject(Tokens.QpsShare) private readonly qpsShare: QpsShare,
   ) {
     this.settings = readSettings(scope);
-    this.destinations = new NoticeDestinations(scope.config);
+    this.destinations = new NoticeDestinations(scope.config.bidders, this.settings);
     this.log = scope.log;
     this.events = new EventLog(scope.log);
   }
@@ -101,6 +104,13 @@ export class NoticesPlugin implements Plugin {
     await ledger.start(true);
     this.owned = this.ledger = ledger;
     serveLedger(channel, ledger);
+  }
+
+  /** `rtb check`'s `state:` line: the machine's journal, or the fleet's Redis (password hidden) with the journal as its spill. */
+  describeState(): string {
+    const { state } = this.scope.config;
+    const journal = String(this.scope.options.journalDir);
+    return state.backend === 'redis' ? `redis ${redactedUrl(state.redis.url)} prefix=${state.redis.prefix}` : `local journal=${journal}`;
   }
 
   /** The ledger of `state.backend`: this machine's journal (`local`), or the fleet's Redis with the journal as its spill. */

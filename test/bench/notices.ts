@@ -18,6 +18,7 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { parseConfig } from '../../core/config/load.js';
 import { ExchangeMetrics } from '../../core/metrics.js';
+import { NOTICES_SECTION } from '../../plugins/notices/settings.js';
 import { NoticeMetrics, noticeMetricsOf, type NoticeMetricResult, type NoticeMetricType } from '../../plugins/notices/notice-metrics.js';
 import { DecimalCpmPricing, type Pricing } from '../../core/pricing.js';
 import { SINGLE_PROCESS } from '../../core/plugin/cluster-channel.js';
@@ -135,7 +136,7 @@ const destination = pino.destination({ dest: '/dev/null', sync: false });
 const log = pino({ level: 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 const { metrics, counts } = countingMetrics(bidders);
 const pricing = new Map<string, Pricing>(bidders.map((name) => [name, new DecimalCpmPricing()]));
-const plugin = new NoticesPlugin({ name: 'notices', options: {}, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
+const plugin = new NoticesPlugin({ name: 'notices', options: config.notices as Record<string, unknown>, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
 await plugin.start();
 
 const events = Array.from({ length: auctions }, (_, n) => auctionNoticeEvent(`bench-${n}`, receivers.ports));
@@ -166,7 +167,7 @@ console.log(`CPU per notice: median ${median(perNotice).toFixed(1)} µs, min ${M
 
 // The floor: the same GETs sent straight through `attemptDelivery` over connections like the plugin's (pipelined,
 // corked; no journal, no log, no macros, no queue), to tell the plugin's own cost from the HTTP request's.
-const { concurrencyPerBidder, pipelining } = config.notices;
+const { concurrencyPerBidder, pipelining } = NOTICES_SECTION.parse(config.notices);
 const dispatcher = new Agent({ connections: concurrencyPerBidder, pipelining, keepAliveTimeout: 30_000, connect: corkingConnector() });
 const floorNotices = events.flatMap((event, n) => [...event.outcome.awards, ...event.outcome.losses].map((entry, i): Notice => ({
   id: `floor-${n}-${i}`, kind: 'lurl', bidder: entry.candidate.bidder, auctionId: event.auction.auctionId,

@@ -1,5 +1,5 @@
 import { builtinRegistry, LossReason, type Plugin } from 'rtb-exchange';
-import { bidderContextFor, bidderFor, pluginFor, startMockBidder, startTestExchange, validBid } from 'rtb-exchange/testing';
+import { bidderContextFor, bidderFor, hookCallFor, pluginFor, startMockBidder, startTestExchange, validBid } from 'rtb-exchange/testing';
 import { describe, expect, it } from 'vitest';
 import { flatbidAnswer } from './flatbid-answer.js';
 import { FlatBidDialect } from './flatbid-dialect.js';
@@ -13,8 +13,8 @@ describe('the min-cpm plugin, called directly', () => {
   const { view } = bidderFor(registry, 'dsp', { bidders: { dsp: { endpoint: 'http://127.0.0.1:9/bid' } } });
 
   it('rejects a bid under its minimum with loss reason 100, and lets one at the minimum through', () => {
-    expect(plugin.bidValidate?.(bidderContextFor(view), validBid('dsp', 999_999, 0))).toMatchObject({ action: 'reject', code: LossReason.belowFloor });
-    expect(plugin.bidValidate?.(bidderContextFor(view), validBid('dsp', 1_000_000, 0))).toEqual({ action: 'noop' });
+    expect(plugin.bidValidate?.(bidderContextFor(view), validBid('dsp', 999_999, 0), hookCallFor())).toMatchObject({ action: 'reject', code: LossReason.belowFloor });
+    expect(plugin.bidValidate?.(bidderContextFor(view), validBid('dsp', 1_000_000, 0), hookCallFor())).toEqual({ action: 'noop' });
   });
 
   it('refuses options it cannot read, naming the key', () => {
