@@ -58,9 +58,11 @@ export function resolvePlugin(
 ): Plugin {
   const cls = registry.plugins.get(entry.name);
   if (!cls) throw unknownName('plugin', entry.name, [...registry.plugins.keys()], `${at}: `);
+  const section = cls.configKeys?.section;
   const scope: PluginScope = {
     name: entry.name,
     options: entry.options,
+    optionsAt: section ?? (/^plugins\.\d+$/.test(at) ? `${at}.options` : `plugins (default ${entry.name}).options`),
     log: root.resolve<Logger>(Tokens.Logger).child({ plugin: entry.name }),
     config,
   };

@@ -46,6 +46,11 @@ export interface Plugin extends PluginHooks {
 export interface PluginScope {
   readonly name: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Where its options are written in the config, for problem lines (`${scope.optionsAt}.cookieSecret: required`):
+   * `plugins.2.options`, its section (`notices`), or `plugins (default user-sync).options` for a default one.
+   */
+  readonly optionsAt: string;
   readonly log: Logger;
   readonly config: RtbConfig;
 }

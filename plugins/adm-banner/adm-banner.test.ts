@@ -266,7 +266,7 @@ describe('config', () => {
       wrapper: { click: 'redirect-wrap' },
       chained: { click: 'click-macro', clickFallback: ['redirect-wrap', 'html-wrap'], clickMacros: ['%%CLICK_URL_UNESC%%', { macro: '{click}', encoding: 'raw' }] },
       mraid: { click: 'none', clickFallback: 'redirect-wrap' },
-    }), 'plugins[adm-banner]');
+    }), 'plugins.0.options');
     expect(settings.get('plain')!.chain).toEqual(['click-macro', 'html-wrap', 'none']);
     expect(settings.get('wrapper')!.chain).toEqual(['redirect-wrap', 'html-wrap', 'none']);
     expect(settings.get('chained')!.chain).toEqual(['click-macro', 'redirect-wrap', 'html-wrap', 'none']);
@@ -281,13 +281,13 @@ describe('config', () => {
   });
 
   it('names every bad key at start-up', () => {
-    const bad = () => resolveClickSettings({ clickFallback: 'sideways' }, config({ a: { click: 'clickmacro' }, b: { clickMacros: 'x' } }), 'plugins[adm-banner]');
+    const bad = () => resolveClickSettings({ clickFallback: 'sideways' }, config({ a: { click: 'clickmacro' }, b: { clickMacros: 'x' } }), 'plugins.0.options');
     expect(bad).toThrow(RtbStartupError);
     try {
       bad();
     } catch (error) {
       const problems = (error as RtbStartupError).problems.join('\n');
-      expect(problems).toMatch(/plugins\[adm-banner\]\.options\.clickFallback/);
+      expect(problems).toMatch(/plugins\.0\.options\.clickFallback/);
       expect(problems).toMatch(/bidders\.a\.click/);
       expect(problems).toMatch(/bidders\.b\.clickMacros/);
     }
@@ -297,7 +297,7 @@ describe('config', () => {
 describe('AdmBanner plugin', () => {
   it('rewrites html and javascript winners only, and logs the strategy that applied', () => {
     const logs = new LogCapture();
-    const scope: PluginScope = { name: 'adm-banner', options: {}, log: logs.log.child({ plugin: 'adm-banner' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
+    const scope: PluginScope = { name: 'adm-banner', optionsAt: 'plugins.0.options', options: {}, log: logs.log.child({ plugin: 'adm-banner' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
     const plugin = new AdmBanner(scope, trackers);
     const markup = '<a href="https://landing.example/">x</a>';
     const { auction, award } = fixture(markup);
@@ -313,7 +313,7 @@ describe('AdmBanner plugin', () => {
   });
 
   it('expands the winner\'s macros in every spelling, and builds no values for markup that names none', () => {
-    const scope: PluginScope = { name: 'adm-banner', options: {}, log: pino({ level: 'silent' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
+    const scope: PluginScope = { name: 'adm-banner', optionsAt: 'plugins.0.options', options: {}, log: pino({ level: 'silent' }), config: parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } }) };
     const plugin = new AdmBanner(scope, trackers);
     const bidder: BidderView = { name: 'dsp', config: scope.config.bidders.dsp, pricing };
     const rewrite = (adm: string) => {

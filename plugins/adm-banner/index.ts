@@ -82,7 +82,7 @@ export class AdmBanner implements Plugin {
     @inject(Tokens.PluginScope) private readonly scope: PluginScope,
     @inject(Tokens.TrackerUrls) private readonly trackers: TrackerUrls,
   ) {
-    this.settings = resolveClickSettings(scope.options, scope.config, `plugins[${scope.name}]`);
+    this.settings = resolveClickSettings(scope.options, scope.config, scope.optionsAt);
   }
 
   /** Rewrites HTML and JavaScript winners; other formats pass through untouched. */

@@ -81,12 +81,12 @@ const toMacro = (entry: NonNullable<ClickKeys['clickMacros']>[number]): ClickMac
 
 /**
  * Reads the click keys of the plugin options (exchange-wide defaults) and of every enabled bidder, once at
- * start-up. A bidder's `click` and `clickFallback` replace the defaults; its `clickMacros` add to them.
- * Throws {@link RtbStartupError} naming every bad key.
+ * start-up. A bidder's `click` and `clickFallback` replace the defaults; its `clickMacros` add to them. `at` is
+ * where the options are written (`scope.optionsAt`). Throws {@link RtbStartupError} naming every bad key.
  */
 export function resolveClickSettings(options: Readonly<Record<string, unknown>>, config: RtbConfig, at: string): Map<string, ClickSettings> {
   const problems: string[] = [];
-  const defaults = readKeys(options, `${at}.options`, problems);
+  const defaults = readKeys(options, at, problems);
   const settings = new Map<string, ClickSettings>();
   for (const [name, bidder] of Object.entries(config.bidders)) {
     if (!bidder.enabled) continue;

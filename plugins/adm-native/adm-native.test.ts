@@ -117,7 +117,7 @@ describe('invalid Native markup', () => {
 describe('AdmNative plugin', () => {
   const trackers = testTrackerUrls('https://ex.test');
   const config = parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } });
-  const plugin = new AdmNative({ name: 'adm-native', options: {}, log: pino({ level: 'silent' }), config }, trackers);
+  const plugin = new AdmNative({ name: 'adm-native', optionsAt: 'plugins.0.options', options: {}, log: pino({ level: 'silent' }), config }, trackers);
   const socialRequest = read('prebid-openrtb/native1/request/testdata/v1.2/social-context.json');
   const auction: AuctionContext = {
     auctionId: 'auc-n', request: { id: 'auc-n', imp: [{ id: '1', native: { request: socialRequest, ver: '1.2' } }] }, origin: 'openrtb',

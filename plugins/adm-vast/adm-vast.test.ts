@@ -49,7 +49,7 @@ afterAll(async () => {
 function plugin(config: Partial<RtbConfigInput> = {}) {
   const parsed = parseConfig({ hooks: { timeoutMs: 5_000 }, bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } }, ...config });
   const options = (parsed.vast ?? {}) as Record<string, unknown>;
-  return { plugin: new AdmVast({ name: 'adm-vast', options, log: pino({ level: 'silent' }), config: parsed }, trackers, dispatcher), config: parsed };
+  return { plugin: new AdmVast({ name: 'adm-vast', optionsAt: 'vast', options, log: pino({ level: 'silent' }), config: parsed }, trackers, dispatcher), config: parsed };
 }
 
 function bidContext(config: ReturnType<typeof parseConfig>, adm: string, { protocols = [2, 3, 5, 6, 7, 8], site, bidder = 'dsp' }: { protocols?: number[]; site?: string; bidder?: string } = {}) {

@@ -18,7 +18,7 @@ export class SecondPriceAuction implements Plugin {
   constructor(@inject(Tokens.PluginScope) scope: PluginScope) {
     const step = decimalToMicros(scope.options.step ?? scope.config.auction.step, 'up');
     // A mistyped step must stop start-up, not silently make every winner pay the bare second price.
-    if (step === null) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`plugins[${scope.name}].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)`]);
+    if (step === null) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [`${scope.optionsAt}.step: must be a non-negative decimal CPM amount (e.g. 0.01)`]);
     this.stepMicros = step;
   }
 

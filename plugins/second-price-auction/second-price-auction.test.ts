@@ -9,7 +9,7 @@ import { SecondPriceAuction } from './index.js';
 
 function secondPrice(options: Record<string, unknown> = {}, auction: RtbConfigInput['auction'] = {}) {
   const config = parseConfig({ auction });
-  return new SecondPriceAuction({ name: 'second-price', options, log: new LogCapture().log, config });
+  return new SecondPriceAuction({ name: 'second-price', optionsAt: 'plugins.0.options', options, log: new LogCapture().log, config });
 }
 
 async function run(plugin: SecondPriceAuction, ctx: AuctionContext, candidates: ValidBid[]) {
@@ -132,6 +132,6 @@ describe('the auction step', () => {
     }
     expect(error).toBeInstanceOf(RtbStartupError);
     expect((error as RtbStartupError).code).toBe('RTB_ERR_CONFIG_INVALID');
-    expect((error as RtbStartupError).problems).toEqual(['plugins[second-price].options.step: must be a non-negative decimal CPM amount (e.g. 0.01)']);
+    expect((error as RtbStartupError).problems).toEqual(['plugins.0.options.step: must be a non-negative decimal CPM amount (e.g. 0.01)']);
   });
 });

@@ -87,7 +87,7 @@ function readSecret(source: unknown, at: string, problems: string[]): string | u
  */
 export function readSettings(scope: PluginScope): UserSyncSettings {
   const problems: string[] = [];
-  const at = `plugins[${scope.name}].options`;
+  const at = scope.optionsAt;
   // Checked against USER_SYNC_KEYS.options by the core before the plugin is built.
   const options = scope.options as z.output<typeof USER_SYNC_KEYS.options>;
 

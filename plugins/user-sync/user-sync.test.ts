@@ -305,8 +305,8 @@ describe('user-sync start-up checks', () => {
     ['a key of the wrong form', base({ 'dsp-a': { syncTag: 'dspa', syncKey: 42 } }), "bidders.dsp-a.syncKey: must be a string or { env: 'VARIABLE_NAME' }"],
     ['a tag with a space', base({ 'dsp-a': { syncTag: 'dsp a', syncKey: 'k' } }), 'bidders.dsp-a.syncTag: must be 1–32 letters'],
     ['two bidders with one tag', base({ 'dsp-a': { syncTag: 't', syncKey: 'k' }, 'dsp-b': { syncTag: 't', syncKey: 'k' } }), 'bidders.dsp-b.syncTag: "t" is already bidder dsp-a\'s tag'],
-    ['no cookie secret', base({}, {}), 'plugins[user-sync].options.cookieSecret: required'],
-    ['a short cookie secret', base({}, { cookieSecret: 'short' }), 'plugins[user-sync].options.cookieSecret: must be at least 16 characters'],
+    ['no cookie secret', base({}, {}), 'plugins.0.options.cookieSecret: required'],
+    ['a short cookie secret', base({}, { cookieSecret: 'short' }), 'plugins.0.options.cookieSecret: must be at least 16 characters'],
     ['an unknown option', base({}, { cookieSecret: COOKIE_SECRET, cookieSecert: 'x' }), 'plugins.0.options.cookieSecert: unknown key (did you mean cookieSecret?)'],
     ['a cookie lifetime over 400 days', base({}, { cookieSecret: COOKIE_SECRET, maxAgeDays: 500 }), 'plugins.0.options.maxAgeDays: must be a whole number of days from 1 to 400'],
   ])('refuses %s, naming the key', async (_, config, problem) => {

@@ -82,7 +82,7 @@ const banner = (chain: ClickSettings['chain'], winner = fresh()) => ({
 // The plugin as the exchange runs it: default settings (click-macro, falling back to redirect-wrap), logger at
 // `info` (the strategy lines are `debug`), the winner's macro values built per call.
 const config = parseConfig({ bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } } });
-const plugin = new AdmBanner({ name: 'adm-banner', options: {}, log: pino({ level: 'info' }, pino.destination('/dev/null')), config }, trackers);
+const plugin = new AdmBanner({ name: 'adm-banner', optionsAt: 'plugins.0.options', options: {}, log: pino({ level: 'info' }, pino.destination('/dev/null')), config }, trackers);
 const bidder: BidderView = { name: 'dsp', config: config.bidders.dsp, pricing };
 const viaPlugin = (adm: string) => () => plugin.admRewrite({ auction, bidder, award: fresh() }, { adm, format: 'html' });
 

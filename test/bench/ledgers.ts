@@ -102,7 +102,7 @@ function noticesPlugin(mode: Mode | 'primary', journalDir: string, redisUrl: str
   });
   const pricing = new Map<string, Pricing>([1, 2, 3, 4].map((i) => [`dsp-${i}`, new DecimalCpmPricing()]));
   const channel = mode === 'worker' ? workerChannel() : SINGLE_PROCESS;
-  return new NoticesPlugin({ name: 'notices', options: config.notices as Record<string, unknown>, log: silent, config }, pricing, metrics, channel, new ProcessQpsShare());
+  return new NoticesPlugin({ name: 'notices', optionsAt: 'notices', options: config.notices as Record<string, unknown>, log: silent, config }, pricing, metrics, channel, new ProcessQpsShare());
 }
 
 /** A cluster worker: one mode's auction process. Runs a phase whenever the primary says, and reports its CPU. */

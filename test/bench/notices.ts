@@ -136,7 +136,7 @@ const destination = pino.destination({ dest: '/dev/null', sync: false });
 const log = pino({ level: 'info', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 const { metrics, counts } = countingMetrics(bidders);
 const pricing = new Map<string, Pricing>(bidders.map((name) => [name, new DecimalCpmPricing()]));
-const plugin = new NoticesPlugin({ name: 'notices', options: config.notices as Record<string, unknown>, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
+const plugin = new NoticesPlugin({ name: 'notices', optionsAt: 'notices', options: config.notices as Record<string, unknown>, log: log.child({ plugin: 'notices' }), config }, pricing, metrics, SINGLE_PROCESS, new ProcessQpsShare());
 await plugin.start();
 
 const events = Array.from({ length: auctions }, (_, n) => auctionNoticeEvent(`bench-${n}`, receivers.ports));
