@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppParts } from './http/app-parts.js';
+import { cors } from './http/cors.js';
 import { mountOpenRtbRoutes } from './http/openrtb-routes.js';
 import { mountOpsRoutes } from './http/ops-routes.js';
 import { staticFiles } from './http/static-files.js';
@@ -28,6 +29,7 @@ export function createApp(parts: AppParts): Koa {
     if (parts.draining()) ctx.set('connection', 'close');
   });
 
+  if (config.server.cors) app.use(cors(config.server.cors.origins));
   mountTagRoutes(router, parts);
   mountOpenRtbRoutes(router, parts);
   mountSyncRoutes(router, parts);

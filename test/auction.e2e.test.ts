@@ -231,10 +231,10 @@ describe('POST /openrtb2/auction', () => {
     });
   });
 
-  it('answers 204 when no imp has a winner', async () => {
+  it('answers 200 with an empty seatbid when no imp has a winner (as Prebid Server does; OpenRTB bidders\' 204 is theirs)', async () => {
     rig = await startRig({ a: { status: 204 } });
     const answer = await postAuction(rig.exchange, { id: 'none', imp: [{ id: '1', banner: { w: 1, h: 1 } }] });
-    expect(answer.status).toBe(204);
+    expect([answer.status, answer.json().seatbid]).toEqual([200, []]);
   });
 
   it.each([

@@ -43,7 +43,8 @@ it('at the boundary: the longest burl taken beside the longest ids still makes a
   const withPad = async (pad: number) => {
     bidder.set({ bidFields: { id: 'i'.repeat(256) }, burl: `${bidder.url}/bill?auction=\${AUCTION_ID}&pad=${'p'.repeat(pad)}` });
     const answer = await postAuction(rig!.exchange, request);
-    return answer.status === 200 ? impressionTracker(answer.json().seatbid[0].bid[0].adm) : undefined;
+    const bid = answer.json().seatbid[0]?.bid[0];
+    return bid ? impressionTracker(bid.adm) : undefined;
   };
   let taken = 0;
   let refused = 8_192;

@@ -21,7 +21,7 @@ export interface HttpAnswer {
 }
 
 /** Sends one HTTP request over a real connection and reads the whole answer. */
-export async function http(url: string, options: { method?: 'GET' | 'POST'; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function http(url: string, options: { method?: 'GET' | 'POST' | 'OPTIONS'; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
   const response = await request(url, { method: options.method ?? 'GET', body: options.body, headers: options.headers });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };

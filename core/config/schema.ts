@@ -159,6 +159,19 @@ export const configSchema = z.looseObject({
        * after it; Node's default is 300 s, so a client sending a byte a second held a connection for minutes).
        */
       requestTimeoutMs: z.int().positive().max(120_000).default(5_000),
+      /**
+       * Cross-origin callers (Prebid.js on a publisher's page, which sends its requests with credentials): the page
+       * origins answered with `Access-Control-Allow-Origin` (their own origin) and `-Allow-Credentials: true`, or
+       * `'*'` for any page. None: no CORS headers (same-origin pages and servers only).
+       */
+      cors: z
+        .strictObject({
+          origins: z.union([
+            z.literal('*'),
+            z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin: scheme://host[:port], no path')),
+          ]),
+        })
+        .optional(),
       /** Opt-in: serve the files of `dir` (relative to the working directory) under `path`, e.g. a demo publisher page. */
       static: z
         .strictObject({

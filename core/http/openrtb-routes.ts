@@ -1,28 +1,16 @@
 import type Router from '@koa/router';
-import type { AuctionResult } from '../auction/pipeline.js';
-import { microsToCpmNumber } from '../money.js';
-import type { BidResponse, SeatBid } from '../openrtb/types.js';
 import { validateBidRequest } from '../openrtb/validate-request.js';
 import type { AppParts } from './app-parts.js';
 import { badRequest } from './bad-request.js';
+import { bidResponse } from './bid-response.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { BodyError, readBody } from './read-body.js';
-
-/** The OpenRTB BidResponse for a finished auction: one seat per winning bidder, prices at clearing. */
-function bidResponse(result: AuctionResult): BidResponse {
-  const seats = new Map<string, SeatBid>();
-  for (const { award, bidder, markup } of result.deliveries) {
-    const seat = seats.get(bidder.name) ?? { seat: bidder.name, bid: [] };
-    seat.bid.push({ ...award.candidate.bid, price: microsToCpmNumber(award.clearingMicros), adm: markup.adm });
-    seats.set(bidder.name, seat);
-  }
-  return { id: result.ctx.request.id, cur: result.ctx.currency, seatbid: [...seats.values()] };
-}
 
 /**
  * `POST /openrtb2/auction`: an OpenRTB 2.6 request (within `server.maxBodyBytes` and `limits.impsPerRequest`,
  * nested no deeper than the JSON bound, valid, in the exchange's currency) runs an auction; the winners come
- * back as a BidResponse at their clearing prices, or `204` without any. A bad request is `400` naming the field.
+ * back as a BidResponse at their clearing prices, as Prebid Server answers (see {@link bidResponse}: no winner is a
+ * `200` with an empty `seatbid`). A bad request is `400` naming the field.
  */
 export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
   const { config, pipeline } = parts;
@@ -50,11 +38,7 @@ export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
     const siteId = request.site?.id;
     const site = siteId !== undefined && Object.hasOwn(config.sites, siteId) ? { id: siteId, config: config.sites[siteId] } : undefined;
     const result = await pipeline.run({ request, origin: 'openrtb', site });
-    if (result.deliveries.length === 0) {
-      ctx.status = 204;
-      return;
-    }
     ctx.set('x-openrtb-version', '2.6');
-    ctx.body = bidResponse(result);
+    ctx.body = bidResponse(result, parts.trackers);
   });
 }

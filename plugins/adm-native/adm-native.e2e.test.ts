@@ -49,7 +49,7 @@ describe('Native in the auction', () => {
   it('invalid Native JSON is a rejected bid (3)', async () => {
     rig = await startRig({ dsp: nativeDsp(readFileSync(`${VECTORS}bsm-openrtb/native/response/testdata/response2.json`, 'utf8')) });
     const answer = await postAuction(rig.exchange, { id: 'native-2', imp: [{ id: '1', native: { request: SOCIAL_REQUEST } }] });
-    expect(answer.status).toBe(204);
+    expect([answer.status, answer.json().seatbid]).toEqual([200, []]);
     expect(rig.exchange.logs.withMessage('bid rejected')[0]).toMatchObject({ bidder: 'dsp', code: 3 });
   });
 });

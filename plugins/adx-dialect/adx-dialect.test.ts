@@ -158,7 +158,12 @@ describe('adx answers', () => {
         crid: 'creative-1',
         mtype: 1,
         adomain: ['advertiser.example'],
-        ext: { adx: { max_cpm_micros: '2500000', adgroup_id: '2646216548', click_through_url: ['https://advertiser.example/landing'], vendor_type: [1], attribute: [], category: [] } },
+        // The exchange's impression tracker: the only notice URL an answer carries.
+        burl: expect.stringMatching(/\/t\/imp\?t=/),
+        ext: {
+          adx: { max_cpm_micros: '2500000', adgroup_id: '2646216548', click_through_url: ['https://advertiser.example/landing'], vendor_type: [1], attribute: [], category: [] },
+          prebid: { type: 'banner' },
+        },
       }],
     }]);
     expect(auctionLines(running!.exchange).at(-1)!.bidders.x).toMatchObject({ status: 'win', priceMicros: 2_500_000, paidMicros: 1_250_000 });
@@ -173,7 +178,7 @@ describe('adx answers', () => {
   ])('%s', async (_, options, status, detail) => {
     await start(options as MockBidderOptions);
     const answer = await postAuction(running!.exchange, ONE_SLOT());
-    expect(answer.status).toBe(204);
+    expect([answer.status, answer.json().seatbid]).toEqual([200, []]);
     const line = auctionLines(running!.exchange).at(-1)!.bidders.x;
     expect(line.status).toBe(status);
     if (detail) expect(line.detail).toBe(detail);

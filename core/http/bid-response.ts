@@ -1,0 +1,65 @@
+import type { AuctionResult } from '../auction/pipeline.js';
+import type { AdmFormat } from '../auction/bids.js';
+import { microsToCpmNumber } from '../money.js';
+import { markupTypeOf } from '../openrtb/media.js';
+import { MarkupType, type Bid, type BidResponse, type SeatBid } from '../openrtb/types.js';
+import type { TrackerUrls } from '../trackers/contract.js';
+
+/** Prebid's media type names (`bid.ext.prebid.type`), by OpenRTB markup type. */
+const PREBID_TYPE: Readonly<Record<number, string>> = {
+  [MarkupType.banner]: 'banner',
+  [MarkupType.video]: 'video',
+  [MarkupType.audio]: 'audio',
+  [MarkupType.native]: 'native',
+};
+
+/** The markup type a bid's format means when neither the bid nor its imp says (HTML and JavaScript are banners). */
+const TYPE_OF_FORMAT: Readonly<Record<AdmFormat, number>> = { html: MarkupType.banner, javascript: MarkupType.banner, vast: MarkupType.video, native: MarkupType.native };
+
+/** Prebid Server's error codes in `ext.errors` (timeout, a bidder's bad answer). */
+const PBS_ERROR = { timeout: 1, badServerResponse: 3 } as const;
+
+/**
+ * The BidResponse for a finished auction, as a Prebid Server answers `POST /openrtb2/auction`: one seat per winning
+ * bidder (its name: the bidder code the page uses), each bid at its clearing price with its rewritten markup,
+ * `mtype` and `ext.prebid.type` always set, and `ext.responsetimemillis` and `ext.errors` per bidder asked. The
+ * exchange fires every bidder notice itself, so a bid carries only the exchange's own URLs: no `nurl` or `lurl`,
+ * and as `burl` the exchange's impression tracker (a client that fires it bills through the exchange, once).
+ * No winner: a `200` with an empty `seatbid`, as Prebid Server answers (Prebid.js reads a `204` as a bad answer).
+ */
+export function bidResponse(result: AuctionResult, trackers: TrackerUrls): BidResponse {
+  const { ctx } = result;
+  const seats = new Map<string, SeatBid>();
+  for (const { award, bidder, markup } of result.deliveries) {
+    const seat = seats.get(bidder.name) ?? { seat: bidder.name, bid: [] };
+    const { nurl: _nurl, lurl: _lurl, burl: _burl, ...bid } = award.candidate.bid;
+    const mtype = markupTypeOf(ctx.request, bid.impid, bid.mtype) ?? TYPE_OF_FORMAT[markup.format];
+    const ext = (bid.ext ?? {}) as Record<string, unknown>;
+    const prebid = { ...(ext.prebid as Record<string, unknown> | undefined), type: PREBID_TYPE[mtype] ?? 'banner' };
+    const answered: Bid = {
+      ...bid,
+      price: microsToCpmNumber(award.clearingMicros),
+      adm: markup.adm,
+      burl: trackers.impression(ctx, award),
+      mtype,
+      ext: { ...ext, prebid },
+    };
+    seat.bid.push(answered);
+    seats.set(bidder.name, seat);
+  }
+  // A bidder that did not answer in time was waited for until the auction was decided.
+  const decidedAfterMs = Date.now() - ctx.startedAt;
+  const responsetimemillis: Record<string, number> = {};
+  const errors: Record<string, Array<{ code: number; message: string }>> = {};
+  for (const bidder of result.bidders) {
+    responsetimemillis[bidder.bidder] = Math.round(bidder.latencyMs ?? decidedAfterMs);
+    if (bidder.status === 'timeout') errors[bidder.bidder] = [{ code: PBS_ERROR.timeout, message: bidder.detail ?? 'timeout' }];
+    else if (bidder.status === 'error') errors[bidder.bidder] = [{ code: PBS_ERROR.badServerResponse, message: bidder.detail ?? 'error' }];
+  }
+  return {
+    id: ctx.request.id,
+    cur: ctx.currency,
+    seatbid: [...seats.values()],
+    ext: { responsetimemillis, ...(Object.keys(errors).length ? { errors } : {}) },
+  };
+}
