@@ -46,6 +46,42 @@ describe('a bid in the answer carries only the exchange\'s notices', () => {
   });
 });
 
+describe('bidder routing: imp[].ext.prebid.bidder names which bidders to ask, with their params', () => {
+  it('only named bidders are asked, each with its own params in imp.ext.bidder and only its imps; an unknown code is reported', async () => {
+    rig = await startRig({ a: { price: 1 }, b: { price: 3 }, c: { price: 2 } });
+    const request = {
+      id: 'routed-1',
+      imp: [
+        { id: '1', banner: { w: 300, h: 250 }, ext: { gpid: '/slot/1', prebid: { bidder: { a: { placement: 1 }, c: { placement: 7 }, ghost: { x: 1 } } } } },
+        { id: '2', banner: { w: 728, h: 90 }, ext: { prebid: { bidder: { a: { placement: 2 } } } } },
+      ],
+    };
+    const answer = await postAuction(rig.exchange, request);
+    expect(answer.status).toBe(200);
+    const body = answer.json();
+    // b bid highest, but the page did not name it: it is not asked, so it cannot win an impression Prebid would drop.
+    expect(rig.bidders.b!.requests).toEqual([]);
+    const sentTo = (name: string) => rig!.bidders[name]!.requests[0]!.json.imp;
+    expect(sentTo('a')).toEqual([
+      { id: '1', banner: { w: 300, h: 250 }, ext: { gpid: '/slot/1', bidder: { placement: 1 } } },
+      { id: '2', banner: { w: 728, h: 90 }, ext: { bidder: { placement: 2 } } },
+    ]);
+    expect(sentTo('c')).toEqual([{ id: '1', banner: { w: 300, h: 250 }, ext: { gpid: '/slot/1', bidder: { placement: 7 } } }]);
+    const won = Object.fromEntries(body.seatbid.flatMap((seat: { seat: string; bid: Array<{ impid: string }> }) => seat.bid.map((bid) => [bid.impid, seat.seat])));
+    expect(won).toEqual({ 1: 'c', 2: 'a' });
+    expect(body.ext.errors).toEqual({ ghost: [{ code: 999, message: 'unknown bidder: no bidder "ghost" on this exchange' }] });
+    expect(Object.keys(body.ext.responsetimemillis).sort()).toEqual(['a', 'c']);
+  });
+
+  it('without names every bidder is asked, as before; a malformed bidder object is a 400 naming it', async () => {
+    rig = await startRig({ a: { price: 1 }, b: { price: 3 } });
+    expect((await postAuction(rig.exchange, banner('unrouted-1'))).json().seatbid[0].seat).toBe('b');
+    const bad = await postAuction(rig.exchange, { id: 'bad', imp: [{ id: '1', banner: { w: 1, h: 1 }, ext: { prebid: { bidder: ['a'] } } }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json().error.field).toBe('imp[0].ext.prebid.bidder');
+  });
+});
+
 describe('what Prebid reads', () => {
   it('mtype and ext.prebid.type are set, filled from the imp when the bidder left mtype out', async () => {
     rig = await startRig({ video: { price: 2, bidFields: { mtype: undefined }, videoMarkup: '<VAST version="4.0"><Ad id="a"><InLine><AdSystem>x</AdSystem><AdTitle>t</AdTitle><Impression><![CDATA[https://dsp.example/imp]]></Impression><Creatives><Creative><Linear><Duration>00:00:10</Duration><MediaFiles><MediaFile delivery="progressive" type="video/mp4" width="640" height="360"><![CDATA[https://dsp.example/v.mp4]]></MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>' } });

@@ -8,6 +8,7 @@ import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/ru
 import type { ExchangeMetrics } from '../metrics.js';
 import type { Reject } from '../hooks/results.js';
 import { auctionHookBudget } from '../hooks/hook-budget.js';
+import { routedImps, type BidderRouting } from './bidder-routing.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
 import { floorToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
@@ -26,6 +27,8 @@ export interface AuctionInputRequest {
   readonly minFloorMicros?: Micros;
   /** The browser's identity read by the `sync` stage (tag requests). */
   readonly identity?: BrowserIdentity;
+  /** The bidders the caller named, imp by imp, with their params ({@link BidderRouting}): only they are asked. Absent: every bidder. */
+  readonly routing?: BidderRouting;
 }
 
 /** A winning bid ready for the page: the award and its markup after `admRewrite`. */
@@ -101,7 +104,7 @@ export class AuctionPipeline {
       identity: input.identity,
     };
 
-    const answers = await this.fanOut(ctx, tmax);
+    const answers = await this.fanOut(ctx, tmax, input.routing);
     const candidates = answers.flatMap((answer) => answer.valid);
     const rejected = answers.flatMap((answer) => answer.rejected);
     const deciding = runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
@@ -125,13 +128,14 @@ export class AuctionPipeline {
   }
 
   /**
-   * The bidders this auction asks: every one, but those over their `maxQps` (not asked, so not in the auction
-   * log; counted in `rtb_bidder_throttled_total`).
+   * The bidders this auction asks: every one (or those the caller named), but those over their `maxQps` (not asked,
+   * so not in the auction log; counted in `rtb_bidder_throttled_total`).
    */
-  private askable(): readonly BidderPlan[] {
-    if (!this.capped) return this.parts.bidders;
+  private askable(routing: BidderRouting | undefined): readonly BidderPlan[] {
+    const named = routing ? this.parts.bidders.filter((plan) => routing.has(plan.view.name)) : this.parts.bidders;
+    if (!this.capped) return named;
     const now = performance.now();
-    return this.parts.bidders.filter((plan) => {
+    return named.filter((plan) => {
       if (!plan.qps || plan.qps.tryTake(now)) return true;
       this.parts.metrics?.recordThrottled(plan.view.name);
       return false;
@@ -139,8 +143,8 @@ export class AuctionPipeline {
   }
 
   /** Asks every bidder at once and resolves at the deadline or when the last one has answered. */
-  private fanOut(ctx: AuctionContext, tmax: number): Promise<BidderAnswerResult[]> {
-    const plans = this.askable();
+  private fanOut(ctx: AuctionContext, tmax: number, routing: BidderRouting | undefined): Promise<BidderAnswerResult[]> {
+    const plans = this.askable(routing);
     return new Promise((resolve) => {
       const answers: (BidderAnswerResult | undefined)[] = new Array(plans.length);
       const deadline = new Cancellation();
@@ -157,7 +161,8 @@ export class AuctionPipeline {
       const timer = setTimeout(finish, tmax);
       if (pending === 0) finish();
       plans.forEach((plan, i) => {
-        this.askBidder(plan, ctx, deadline, arrivals).then((answer) => {
+        const params = routing?.get(plan.view.name);
+        this.askBidder(plan, ctx, deadline, arrivals, params).then((answer) => {
           if (!open) return;
           answers[i] = answer;
           if (--pending === 0) finish();
@@ -167,7 +172,13 @@ export class AuctionPipeline {
   }
 
   /** One bidder's whole path: `requestBuild`, encode, POST, decode, `bidValidate`. Never rejects. */
-  private async askBidder(plan: BidderPlan, auction: AuctionContext, deadline: Cancellation, arrivals: { next: number }): Promise<BidderAnswerResult> {
+  private async askBidder(
+    plan: BidderPlan,
+    auction: AuctionContext,
+    deadline: Cancellation,
+    arrivals: { next: number },
+    routedParams?: ReadonlyMap<string, unknown>,
+  ): Promise<BidderAnswerResult> {
     const began = performance.now();
     const name = plan.view.name;
     const ctx: BidderStageContext = { auction, bidder: plan.view };
@@ -175,7 +186,8 @@ export class AuctionPipeline {
     const failed = (status: 'error' | 'timeout' | 'nobid', detail: string, latencyMs: number | null = null): BidderAnswerResult =>
       ({ result: { bidder: name, status, detail, bids: [], latencyMs }, valid: [], rejected: [] });
     try {
-      const building = runWaterfall('requestBuild', plan.stages.requestBuild, ctx, auction.request, options);
+      const start = routedParams ? { ...auction.request, imp: routedImps(auction.request.imp, routedParams) } : auction.request;
+      const building = runWaterfall('requestBuild', plan.stages.requestBuild, ctx, start, options);
       const request = isThenable(building) ? await building : building;
       const call = plan.dialect.encode(request, ctx);
       const sent = await plan.transport.send(call, deadline, plan.view.config.timeoutMs);

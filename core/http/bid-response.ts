@@ -16,18 +16,19 @@ const PREBID_TYPE: Readonly<Record<number, string>> = {
 /** The markup type a bid's format means when neither the bid nor its imp says (HTML and JavaScript are banners). */
 const TYPE_OF_FORMAT: Readonly<Record<AdmFormat, number>> = { html: MarkupType.banner, javascript: MarkupType.banner, vast: MarkupType.video, native: MarkupType.native };
 
-/** Prebid Server's error codes in `ext.errors` (timeout, a bidder's bad answer). */
-const PBS_ERROR = { timeout: 1, badServerResponse: 3 } as const;
+/** Prebid Server's error codes in `ext.errors`: a timeout, a bidder's bad answer, anything else (an unknown bidder code). */
+const PBS_ERROR = { timeout: 1, badServerResponse: 3, unknownBidder: 999 } as const;
 
 /**
  * The BidResponse for a finished auction, as a Prebid Server answers `POST /openrtb2/auction`: one seat per winning
  * bidder (its name: the bidder code the page uses), each bid at its clearing price with its rewritten markup,
- * `mtype` and `ext.prebid.type` always set, and `ext.responsetimemillis` and `ext.errors` per bidder asked. The
+ * `mtype` and `ext.prebid.type` always set, and `ext.responsetimemillis` and `ext.errors` per bidder asked (and
+ * per bidder code the request named that the exchange does not have). The
  * exchange fires every bidder notice itself, so a bid carries only the exchange's own URLs: no `nurl` or `lurl`,
  * and as `burl` the exchange's impression tracker (a client that fires it bills through the exchange, once).
  * No winner: a `200` with an empty `seatbid`, as Prebid Server answers (Prebid.js reads a `204` as a bad answer).
  */
-export function bidResponse(result: AuctionResult, trackers: TrackerUrls): BidResponse {
+export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknownBidders: readonly string[] = []): BidResponse {
   const { ctx } = result;
   const seats = new Map<string, SeatBid>();
   for (const { award, bidder, markup } of result.deliveries) {
@@ -56,6 +57,7 @@ export function bidResponse(result: AuctionResult, trackers: TrackerUrls): BidRe
     if (bidder.status === 'timeout') errors[bidder.bidder] = [{ code: PBS_ERROR.timeout, message: bidder.detail ?? 'timeout' }];
     else if (bidder.status === 'error') errors[bidder.bidder] = [{ code: PBS_ERROR.badServerResponse, message: bidder.detail ?? 'error' }];
   }
+  for (const code of unknownBidders) errors[code] = [{ code: PBS_ERROR.unknownBidder, message: `unknown bidder: no bidder "${code}" on this exchange` }];
   return {
     id: ctx.request.id,
     cur: ctx.currency,

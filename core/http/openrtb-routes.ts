@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { validateBidRequest } from '../openrtb/validate-request.js';
 import type { AppParts } from './app-parts.js';
+import { readBidderRouting } from '../auction/bidder-routing.js';
 import { badRequest } from './bad-request.js';
 import { bidResponse } from './bid-response.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -9,11 +10,13 @@ import { BodyError, readBody } from './read-body.js';
 /**
  * `POST /openrtb2/auction`: an OpenRTB 2.6 request (within `server.maxBodyBytes` and `limits.impsPerRequest`,
  * nested no deeper than the JSON bound, valid, in the exchange's currency) runs an auction; the winners come
- * back as a BidResponse at their clearing prices, as Prebid Server answers (see {@link bidResponse}: no winner is a
+ * back as a BidResponse at their clearing prices. A request naming bidders per imp (Prebid's
+ * `imp[].ext.prebid.bidder.<code>`) asks only those, each with its own params; without names, every bidder. Answered as Prebid Server answers (see {@link bidResponse}: no winner is a
  * `200` with an empty `seatbid`). A bad request is `400` naming the field.
  */
 export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
   const { config, pipeline } = parts;
+  const bidders = new Set(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
   router.post('/openrtb2/auction', async (ctx) => {
     let parsed: unknown;
     try {
@@ -37,8 +40,10 @@ export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
     if (foreign >= 0) return badRequest(ctx, `imp[${foreign}].bidfloorcur`, `only ${config.currency} is traded here`);
     const siteId = request.site?.id;
     const site = siteId !== undefined && Object.hasOwn(config.sites, siteId) ? { id: siteId, config: config.sites[siteId] } : undefined;
-    const result = await pipeline.run({ request, origin: 'openrtb', site });
+    const { routing, unknown, problem } = readBidderRouting(request, bidders);
+    if (problem) return badRequest(ctx, problem.field, problem.message);
+    const result = await pipeline.run({ request, origin: 'openrtb', site, ...(routing ? { routing } : {}) });
     ctx.set('x-openrtb-version', '2.6');
-    ctx.body = bidResponse(result, parts.trackers);
+    ctx.body = bidResponse(result, parts.trackers, unknown);
   });
 }
