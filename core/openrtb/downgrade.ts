@@ -12,23 +12,30 @@ const MOVED_TO_EXT: ReadonlyArray<readonly [string, string]> = [
   ['source', 'schain'],
 ];
 
-/** 2.6-only fields that a 2.5 bidder has no place for: [object path, field]. */
-const DROPPED: ReadonlyArray<readonly [string, string]> = [
-  ['', 'wlangb'],
-  ['', 'cattax'],
-  ['regs', 'gpp'],
-  ['regs', 'gpp_sid'],
-  ['device', 'sua'],
-  ['user', 'kwarray'],
-  ['site', 'cattax'],
-  ['site', 'kwarray'],
-  ['app', 'cattax'],
-  ['app', 'kwarray'],
+/** What a site or an app carries in 2.6 only (paths below `site` / `app`). */
+const DISTRIBUTION_26 = [
+  'cattax', 'kwarray', 'inventorypartnerdomain', 'publisher.cattax',
+  'content.gtax', 'content.genres', 'content.cattax', 'content.langb', 'content.kwarray', 'content.network', 'content.channel',
+  'content.producer.cattax', 'content.data[].cids',
 ];
+/** What an imp's video or audio carries in 2.6 only (paths below `imp[].video` / `imp[].audio`). */
+const MEDIA_26 = ['plcmt', 'podid', 'podseq', 'rqddurs', 'slotinpod', 'mincpmpersec', 'maxseq', 'poddur', 'poddedupe', 'durfloors'];
 
-/** Imp-level 2.6-only fields. */
-const DROPPED_IMP = ['rwdd', 'ssai', 'qty', 'dt', 'refresh'] as const;
-const DROPPED_VIDEO = ['plcmt', 'podid', 'podseq', 'rqddurs', 'slotinpod', 'mincpmpersec', 'maxseq', 'poddur'] as const;
+/**
+ * 2.6-only fields a 2.5 bidder has no place for (OpenRTB 2.5's schema allows no other property): paths from the
+ * request, `[]` for every item of an array. Checked against openrtb/openrtb2x's 2.5 JSON schema
+ * (test/openrtb25-schema.test.ts).
+ */
+const DROPPED: ReadonlyArray<readonly string[]> = [
+  'wlangb', 'cattax', 'acat', 'regs.gpp', 'regs.gpp_sid', 'device.sua', 'device.langb', 'user.kwarray', 'user.data[].cids',
+  ...['site', 'app'].flatMap((distribution) => DISTRIBUTION_26.map((path) => `${distribution}.${path}`)),
+  'imp[].rwdd', 'imp[].ssai', 'imp[].qty', 'imp[].dt', 'imp[].refresh',
+  'imp[].pmp.deals[].guar', 'imp[].pmp.deals[].mincpmpersec', 'imp[].pmp.deals[].durfloors',
+  ...['video', 'audio'].flatMap((media) => MEDIA_26.map((path) => `imp[].${media}.${path}`)),
+].map((path) => path.split('.').flatMap((part) => (part.endsWith('[]') ? [part.slice(0, -2), '[]'] : [part])));
+
+/** The highest protocol (`imp.video.protocols`, `imp.audio.protocols`) 2.5 knows: 11–14 came with 2.6. */
+const MAX_PROTOCOL_25 = 10;
 
 type Obj = Record<string, unknown>;
 
@@ -53,19 +60,43 @@ export function downgradeTo25(request: BidRequest): BidRequest {
     target.ext = { ...(target.ext as Obj | undefined), [field]: target[field] };
     delete target[field];
   }
-  for (const [path, field] of DROPPED) {
-    if (objectAt(path)?.[field] !== undefined) delete writable(path)![field];
-  }
-  out.imp = request.imp.map((imp) => {
-    const copy: Obj = { ...imp };
-    for (const field of DROPPED_IMP) delete copy[field];
+  let result: unknown = out;
+  for (const path of DROPPED) result = withoutPath(result, path);
+  const downgraded = result as Obj;
+  downgraded.imp = (downgraded.imp as Obj[]).map((imp) => {
+    let copy = imp;
     for (const media of ['video', 'audio'] as const) {
-      if (!imp[media]) continue;
-      const video: Obj = { ...imp[media] };
-      for (const field of DROPPED_VIDEO) delete video[field];
-      copy[media] = video;
+      const protocols = (imp[media] as { protocols?: unknown } | undefined)?.protocols;
+      if (!Array.isArray(protocols) || protocols.every((protocol) => typeof protocol !== 'number' || protocol <= MAX_PROTOCOL_25)) continue;
+      const known = protocols.filter((protocol) => typeof protocol !== 'number' || protocol <= MAX_PROTOCOL_25);
+      const { protocols: _all, ...rest } = imp[media] as Obj;
+      copy = { ...copy, [media]: known.length ? { ...rest, protocols: known } : rest };
     }
     return copy;
   });
-  return out as BidRequest;
+  return downgraded as BidRequest;
+}
+
+/** `node` without what `path` names (`[]`: in every item), copying only the objects on the way; `node` itself when absent. */
+function withoutPath(node: unknown, path: readonly string[], at = 0): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  const key = path[at]!;
+  if (key === '[]') {
+    if (!Array.isArray(node)) return node;
+    let changed = false;
+    const items = node.map((item) => {
+      const next = withoutPath(item, path, at + 1);
+      changed ||= next !== item;
+      return next;
+    });
+    return changed ? items : node;
+  }
+  const object = node as Obj;
+  if (!Object.hasOwn(object, key)) return node;
+  if (at === path.length - 1) {
+    const { [key]: _dropped, ...rest } = object;
+    return rest;
+  }
+  const child = withoutPath(object[key], path, at + 1);
+  return child === object[key] ? node : { ...object, [key]: child };
 }
