@@ -52,8 +52,9 @@ export interface VastTrackerPlan {
  * Where the exchange's trackers go in a VAST document, as slots in its `text`; no bidder byte is replaced (a
  * self-closing tag is opened by replacing its `/>` only):
  * - one `<Impression>` per ad, after the ad's last `<Impression>` (or where the version's XSD puts it);
- * - one `<ClickTracking>` inside each `<Linear>`'s `<VideoClicks>`, after its last `<ClickTracking>` (or where
- *   the XSD puts it), creating `<VideoClicks>` where a `<Linear>` has none.
+ * - one `<ClickTracking>` per ad, inside its first `<Linear>`'s `<VideoClicks>`, after its last `<ClickTracking>`
+ *   (or where the XSD puts it), creating `<VideoClicks>` where that `<Linear>` has none; a Wrapper without any
+ *   `<Linear>` gets a `<Creative><Linear>` holding only `<VideoClicks><ClickTracking>`.
  * Positions follow the XSD of the document's version, so a document that validated still validates. Every
  * slot sits at a tag boundary, so the text between slots can still be edited on its own (macros).
  */
@@ -74,11 +75,24 @@ export function planVastTrackers(doc: VastDocument): VastTrackerPlan {
       slots.push(next ? at(next.start, impression) : into(ad.body, 'end', impression));
     }
 
+    // One click tracker per Ad: players merge a Wrapper's Linear click trackers into the InLine's, so one per
+    // Linear would count one click as many. In the Ad's first Linear; a Wrapper without one gets a Linear of its
+    // own holding only VideoClicks/ClickTracking (every VAST version's Wrapper Linear allows that), so the merged ad
+    // still carries the exchange's tracker. An InLine without a Linear has no video click to count.
     const clickTracking = { tracker: 'click', before: open('ClickTracking'), after: close('ClickTracking') } as const;
     const videoClicks = { tracker: 'click', before: open('VideoClicks', 'ClickTracking'), after: close('ClickTracking', 'VideoClicks') } as const;
-    for (const creatives of childElements(ad.body, 'Creatives')) {
-      for (const creative of childElements(creatives, 'Creative')) {
-        for (const linear of childElements(creative, 'Linear')) slots.push(clickTrackingSlot(doc, linear, clickTracking, videoClicks));
+    const allCreatives = childElements(ad.body, 'Creatives');
+    const [linear] = allCreatives.flatMap((creatives) => childElements(creatives, 'Creative').flatMap((creative) => childElements(creative, 'Linear')));
+    if (linear) slots.push(clickTrackingSlot(doc, linear, clickTracking, videoClicks));
+    else if (ad.kind === 'wrapper') {
+      const creative = { tracker: 'click', before: open('Creative', 'Linear', 'VideoClicks', 'ClickTracking'), after: close('ClickTracking', 'VideoClicks', 'Linear', 'Creative') } as const;
+      const [creatives] = allCreatives;
+      if (creatives) slots.push(into(creatives, 'end', creative));
+      else {
+        // Creatives comes before Extensions in a Wrapper of every version.
+        const withCreatives = { tracker: 'click', before: `${open('Creatives')}${creative.before}`, after: `${creative.after}${close('Creatives')}` } as const;
+        const [extensions] = childElements(ad.body, 'Extensions');
+        slots.push(extensions ? at(extensions.start, withCreatives) : into(ad.body, 'end', withCreatives));
       }
     }
   }
