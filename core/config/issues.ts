@@ -26,19 +26,25 @@ function unwrapped(schema: z.ZodType | undefined): z.ZodType | undefined {
   return node;
 }
 
+/** The schemas a value at `schema` may match: its wrappers removed, a union as its options. */
+function alternatives(schema: z.ZodType | undefined): z.ZodType[] {
+  const node = unwrapped(schema);
+  const def = defOf(node);
+  if (def?.type === 'union') return (def.options ?? []).flatMap(alternatives);
+  return node ? [node] : [];
+}
+
 /** The keys the object schema at `path` of `schema` knows (the objects of a union together), for suggestions. */
 export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let nodes = [unwrapped(schema)];
+  let nodes = alternatives(schema);
   for (const key of path) {
     nodes = nodes.flatMap((node) => {
       const def = defOf(node);
-      if (def?.type === 'object') return [unwrapped(def.shape?.[String(key)])];
-      if (def?.type === 'record') return [unwrapped(def.valueType)];
-      if (def?.type === 'array') return [unwrapped(def.element)];
-      if (def?.type === 'union') return (def.options ?? []).map((option) => unwrapped(option));
+      if (def?.type === 'object') return alternatives(def.shape?.[String(key)]);
+      if (def?.type === 'record') return alternatives(def.valueType);
+      if (def?.type === 'array') return alternatives(def.element);
       return [];
     });
-    nodes = nodes.flatMap((node) => (defOf(node)?.type === 'union' ? (defOf(node)!.options ?? []).map((option) => unwrapped(option)) : [node]));
   }
   return [...new Set(nodes.flatMap((node) => (defOf(node)?.type === 'object' ? Object.keys(defOf(node)!.shape ?? {}) : [])))];
 }

@@ -35,9 +35,8 @@ export function checkConfigKeys(
   const selectedNames = new Set(plugins.map(({ entry }) => entry.name));
   const idle = [...registered].filter(([name]) => !selectedNames.has(name));
   const readBy = (kind: 'site' | 'bidder', key: string) => idle.find(([, keys]) => keys?.[kind]?.[key] !== undefined)?.[0];
-  const declared = (pick: (keys: ConfigKeys) => ConfigKeys['site']) => plugins.map(({ keys }) => (keys ? pick(keys) : undefined));
-  const siteKeys = merged(declared((keys) => keys.site));
-  const pluginBidderKeys = merged(declared((keys) => keys.bidder));
+  const siteKeys = merged(plugins.map(({ keys }) => keys?.site));
+  const pluginBidderKeys = merged(plugins.map(({ keys }) => keys?.bidder));
   for (const [id, site] of Object.entries(config.sites)) checkOwner(site, `sites.${id}`, CORE_KEYS.site, siteKeys, (key) => readBy('site', key), problems);
   for (const [name, bidder] of Object.entries(config.bidders)) {
     const own = merged([pluginBidderKeys, ...(bidderStrategies.get(name) ?? []).map((keys) => keys?.bidder)]);
@@ -75,18 +74,20 @@ function parsedOptions(schema: z.ZodObject, value: unknown, at: string, problems
 function checkSections(config: RtbConfig, registered: ReadonlyMap<string, ConfigKeys | undefined>, problems: string[]): Map<string, Record<string, unknown>> {
   const owners = new Map<string, ConfigKeys>();
   for (const keys of registered.values()) if (keys?.section !== undefined && keys.options) owners.set(keys.section, keys);
+  problems.push(...unownedTopLevelKeys(config, [...owners.keys()]));
   const parsed = new Map<string, Record<string, unknown>>();
   for (const [key, value] of Object.entries(config)) {
-    if (CORE_KEYS.top.includes(key)) continue;
     const owner = owners.get(key);
-    if (!owner) {
-      problems.push(unknownKeyProblem('', key, [...CORE_KEYS.top, ...owners.keys()]));
-      continue;
-    }
-    const section = parsedOptions(owner.options!, value, key, problems);
+    const section = owner && parsedOptions(owner.options!, value, key, problems);
     if (section) parsed.set(key, section);
   }
   return parsed;
+}
+
+/** A problem line for each top-level key of `config` that neither the core nor a plugin section (`sections`) owns. */
+export function unownedTopLevelKeys(config: object, sections: readonly string[]): string[] {
+  const known = [...CORE_KEYS.top, ...sections];
+  return Object.keys(config).filter((key) => !known.includes(key)).map((key) => unknownKeyProblem('', key, known));
 }
 
 /** One schema per key: the first declaration wins (two plugins reading one key agree on it by convention). */
@@ -108,10 +109,11 @@ function checkOwner(
   for (const [key, value] of Object.entries(owner)) {
     if (core.includes(key)) continue;
     const schema = declared[key];
-    const idle = schema ? undefined : idleReader(key);
-    if (idle) problems.push(`${at}.${key}: read by the ${idle} plugin, which this config does not run (list it in plugins)`);
-    else if (!schema) problems.push(unknownKeyProblem(at, key, known));
-    if (!schema) continue;
+    if (!schema) {
+      const idle = idleReader(key);
+      problems.push(idle ? `${at}.${key}: read by the ${idle} plugin, which this config does not run (list it in plugins)` : unknownKeyProblem(at, key, known));
+      continue;
+    }
     const result = schema.safeParse(value);
     if (!result.success) problems.push(...issueLines(result.error, schema, `${at}.${key}`));
   }

@@ -6,8 +6,8 @@ import { issueLines } from './issues.js';
 import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
 import type { DeclaresConfigKeys } from '../plugin/config-keys.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import { unknownKeyProblem } from './nearest-key.js';
-import { CORE_KEYS, configSchema, type RtbConfig } from './schema.js';
+import { unownedTopLevelKeys } from './key-check.js';
+import { configSchema, type RtbConfig } from './schema.js';
 
 const SEARCH_PLACES = [...CONFIG_SEARCH_PLACES];
 
@@ -82,6 +82,5 @@ function unownedSections(input: unknown, registry: PluginRegistry): string[] {
     const section = typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys?.section : undefined;
     return section === undefined ? [] : [section];
   });
-  const known = [...CORE_KEYS.top, ...sections];
-  return Object.keys(input).filter((key) => !known.includes(key)).map((key) => unknownKeyProblem('', key, known));
+  return unownedTopLevelKeys(input, sections);
 }

@@ -46,6 +46,9 @@ afterAll(async () => {
   await dispatcher.close();
 });
 
+/** The hook's own call as the exchange gives it here: the plugin's `hooks.timeoutMs` (5 s) to follow a chain. */
+const hookCall = () => hookCallFor(5_000);
+
 function plugin(config: Partial<RtbConfigInput> = {}) {
   const parsed = parseConfig({ hooks: { timeoutMs: 5_000 }, bidders: { dsp: { endpoint: 'http://127.0.0.1:1/bid' } }, ...config });
   const options = (parsed.vast ?? {}) as Record<string, unknown>;
@@ -78,7 +81,7 @@ describe('bidValidate', () => {
   ])('rejects %s, so the auction can pick another bid', async (_what, adm, code) => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, adm, { protocols: [2, 3] });
-    expect(await vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code });
+    expect(await vast.bidValidate(ctx, candidate, hookCall())).toMatchObject({ action: 'reject', code });
   });
 
   it('rejects markup larger than vast.maxDocumentBytes (3) before parsing it; at the limit it passes', () => {
@@ -86,16 +89,16 @@ describe('bidValidate', () => {
     // A comment of `bytes` in all, with a two-byte character: the limit is in bytes, not characters.
     const padded = (bytes: number) => inline().replace('<AdTitle>t</AdTitle>', `<AdTitle>t</AdTitle><!--é${'a'.repeat(bytes - Buffer.byteLength(inline()) - 9)}-->`);
     expect(Buffer.byteLength(padded(2_000))).toBe(2_000);
-    expect(vast.bidValidate(bidContext(config, padded(2_000)).ctx, bidContext(config, padded(2_000)).candidate, hookCallFor())).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(bidContext(config, padded(2_000)).ctx, bidContext(config, padded(2_000)).candidate, hookCall())).toEqual({ action: 'noop' });
     const { ctx, candidate } = bidContext(config, padded(2_001));
-    expect(vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code: LossReason.invalidBidResponse, reason: expect.stringMatching(/vast\.maxDocumentBytes/) });
+    expect(vast.bidValidate(ctx, candidate, hookCall())).toMatchObject({ action: 'reject', code: LossReason.invalidBidResponse, reason: expect.stringMatching(/vast\.maxDocumentBytes/) });
   });
 
   it('passes a valid InLine bid and anything that is not VAST, synchronously (no promise per bid)', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
-    expect(vast.bidValidate(ctx, candidate, hookCallFor())).toEqual({ action: 'noop' });
-    expect(vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } }, hookCallFor())).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, candidate, hookCall())).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, { ...candidate, admFormat: 'html', bid: { ...candidate.bid, adm: '<VAST' } }, hookCall())).toEqual({ action: 'noop' });
   });
 
   it('the depth limit: vast.maxWrapperDepth, overridden per site and per bidder (the stricter of both)', async () => {
@@ -106,7 +109,7 @@ describe('bidValidate', () => {
     });
     const verdict = async (depth: number, options: { site?: string; bidder?: string }) => {
       const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/${depth}/1`), options);
-      const result = await vast.bidValidate(ctx, candidate, hookCallFor());
+      const result = await vast.bidValidate(ctx, candidate, hookCall());
       return result.action === 'reject' ? result.code : 'ok';
     };
     expect([await verdict(3, {}), await verdict(4, {})]).toEqual(['ok', 1001]);
@@ -119,7 +122,7 @@ describe('bidValidate', () => {
   it('refuses the loopback test server unless vast.allowPrivateNetworks is true', async () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, wrapper(`${base}/chain/1/1`));
-    expect(await vast.bidValidate(ctx, candidate, hookCallFor())).toMatchObject({ action: 'reject', code: LossReason.vastWrapperFailed, reason: expect.stringMatching(/private or loopback/) });
+    expect(await vast.bidValidate(ctx, candidate, hookCall())).toMatchObject({ action: 'reject', code: LossReason.vastWrapperFailed, reason: expect.stringMatching(/private or loopback/) });
   });
 
   it('a chain that cannot finish before the hook budget runs out is rejected (1003), not let through', async () => {
@@ -154,7 +157,7 @@ describe('admRewrite', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
-    expect(vast.bidValidate(ctx, winner, hookCallFor())).toEqual({ action: 'noop' });
+    expect(vast.bidValidate(ctx, winner, hookCall())).toEqual({ action: 'noop' });
     const award: Award = { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 };
     const fromValidation = vast.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
     const fromMarkup = plugin().plugin.admRewrite({ ...ctx, award }, { adm: inline(), format: 'vast' });
@@ -167,7 +170,7 @@ describe('admRewrite', () => {
     const { plugin: vast, config } = plugin();
     const { ctx, candidate } = bidContext(config, inline());
     const winner = Object.assign(candidate, { priceMicros: 2_000_000 });
-    vast.bidValidate(ctx, winner, hookCallFor());
+    vast.bidValidate(ctx, winner, hookCall());
     const changed = inline().replace('<AdTitle>t</AdTitle>', '<AdTitle>changed</AdTitle>');
     const result = vast.admRewrite({ ...ctx, award: { candidate: winner, clearingMicros: 1_250_000, minToWinMicros: 1_250_000 } }, { adm: changed, format: 'vast' });
     if (result.action !== 'update') throw new Error('expected an update');
