@@ -10,7 +10,7 @@ import { STAGE_NAMES, type StageName } from './hooks/stages.js';
 import { ExchangeMetrics } from './metrics.js';
 import type { ClusterChannel } from './plugin/cluster-channel.js';
 import type { ConfigKeys } from './plugin/config-keys.js';
-import { createRootContainer, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
+import { createRootContainer, pricingNameOf, resolveBidderStrategies, resolvePlugin } from './plugin/container.js';
 import { DEFAULT_PRICING } from './plugin/dialect.js';
 import type { DefaultPlugin, PluginRegistry } from './plugin/registry.js';
 import type { Pricing } from './pricing.js';
@@ -56,7 +56,7 @@ export function pluginEntries(config: RtbConfig, registry: PluginRegistry): Arra
 /** What a bidder's dialect and pricing class declare they read on it (unknown names: nothing; the plan reports them). */
 function strategyKeysOf(registry: PluginRegistry, bidder: BidderConfig): Array<ConfigKeys | undefined> {
   const dialect = registry.dialects.get(bidder.dialect);
-  return [dialect?.configKeys, registry.pricing.get(bidder.pricing ?? dialect?.defaultPricing ?? DEFAULT_PRICING)?.configKeys];
+  return [dialect?.configKeys, registry.pricing.get(pricingNameOf(bidder, dialect))?.configKeys];
 }
 
 /** The base of tracker URLs: `server.publicUrl`, else (port 0 included) the address the server will listen on. */
@@ -90,7 +90,7 @@ export function resolveExchange(config: RtbConfig, base: PluginRegistry, log: Lo
     config,
     entries.map(({ entry, at }) => ({ entry, at, keys: registry.plugins.get(entry.name)?.configKeys })),
     new Map(Object.entries(config.bidders).map(([name, bidder]) => [name, strategyKeysOf(registry, bidder)])),
-    new Map([...registry.plugins].map(([name, cls]) => [name, cls.configKeys])),
+    registry.plugins,
   );
   // Keys first: a plugin or strategy would report a declared key's bad value again, in its own words.
   if (keys.problems.length) invalid(...keys.problems);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConfigKeys } from '../plugin/config-keys.js';
+import type { ConfigKeys, DeclaresConfigKeys } from '../plugin/config-keys.js';
 import { issueLines } from './issues.js';
 import { unknownKeyProblem } from './nearest-key.js';
 import { CORE_KEYS, type PluginEntry, type RtbConfig } from './schema.js';
@@ -28,13 +28,13 @@ export function checkConfigKeys(
   config: RtbConfig,
   plugins: readonly SelectedPlugin[],
   bidderStrategies: ReadonlyMap<string, ReadonlyArray<ConfigKeys | undefined>>,
-  /** Every plugin the registry knows, by name: a key one of them reads, when the config does not run it, says so. */
-  registered: ReadonlyMap<string, ConfigKeys | undefined> = new Map(),
+  /** Every plugin class the registry knows, by name: its sections are read, and a key an idle one reads says so. */
+  registered: ReadonlyMap<string, DeclaresConfigKeys> = new Map(),
 ): KeyCheck {
   const problems: string[] = [];
   const selectedNames = new Set(plugins.map(({ entry }) => entry.name));
   const idle = [...registered].filter(([name]) => !selectedNames.has(name));
-  const readBy = (kind: 'site' | 'bidder', key: string) => idle.find(([, keys]) => keys?.[kind]?.[key] !== undefined)?.[0];
+  const readBy = (kind: 'site' | 'bidder', key: string) => idle.find(([, cls]) => cls.configKeys?.[kind]?.[key] !== undefined)?.[0];
   const siteKeys = merged(plugins.map(({ keys }) => keys?.site));
   const pluginBidderKeys = merged(plugins.map(({ keys }) => keys?.bidder));
   for (const [id, site] of Object.entries(config.sites)) checkOwner(site, `sites.${id}`, CORE_KEYS.site, siteKeys, (key) => readBy('site', key), problems);
@@ -71,9 +71,8 @@ function parsedOptions(schema: z.ZodObject, value: unknown, at: string, problems
  * The top-level keys beyond the core's: each must be a section a registered plugin owns (validated by its schema,
  * whether or not the config runs it: `notices.enabled: false` is read), else it is unknown. Returns the parsed sections.
  */
-function checkSections(config: RtbConfig, registered: ReadonlyMap<string, ConfigKeys | undefined>, problems: string[]): Map<string, Record<string, unknown>> {
-  const owners = new Map<string, ConfigKeys>();
-  for (const keys of registered.values()) if (keys?.section !== undefined && keys.options) owners.set(keys.section, keys);
+function checkSections(config: RtbConfig, registered: ReadonlyMap<string, DeclaresConfigKeys>, problems: string[]): Map<string, Record<string, unknown>> {
+  const owners = sectionOwners(registered.values());
   problems.push(...unownedTopLevelKeys(config, [...owners.keys()]));
   const parsed = new Map<string, Record<string, unknown>>();
   for (const [key, value] of Object.entries(config)) {
@@ -82,6 +81,16 @@ function checkSections(config: RtbConfig, registered: ReadonlyMap<string, Config
     if (section) parsed.set(key, section);
   }
   return parsed;
+}
+
+/** The top-level sections the plugin classes among `classes` own (`configKeys.section`), with their keys. */
+export function sectionOwners(classes: Iterable<unknown>): Map<string, ConfigKeys> {
+  const owners = new Map<string, ConfigKeys>();
+  for (const cls of classes) {
+    const keys = typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys : undefined;
+    if (keys?.section !== undefined && keys.options) owners.set(keys.section, keys);
+  }
+  return owners;
 }
 
 /** A problem line for each top-level key of `config` that neither the core nor a plugin section (`sections`) owns. */

@@ -4,9 +4,8 @@ import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import { RtbStartupError } from './errors.js';
 import { issueLines } from './issues.js';
 import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
-import type { DeclaresConfigKeys } from '../plugin/config-keys.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import { unownedTopLevelKeys } from './key-check.js';
+import { sectionOwners, unownedTopLevelKeys } from './key-check.js';
 import { configSchema, type RtbConfig } from './schema.js';
 
 const SEARCH_PLACES = [...CONFIG_SEARCH_PLACES];
@@ -77,10 +76,5 @@ export function parseConfig(input: unknown, registry?: PluginRegistry): RtbConfi
 function unownedSections(input: unknown, registry: PluginRegistry): string[] {
   if (typeof input !== 'object' || input === null) return [];
   const extensions = (input as { extensions?: { plugins?: Record<string, unknown> } }).extensions?.plugins ?? {};
-  const classes: unknown[] = [...registry.plugins.values(), ...Object.values(extensions)];
-  const sections = classes.flatMap((cls) => {
-    const section = typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys?.section : undefined;
-    return section === undefined ? [] : [section];
-  });
-  return unownedTopLevelKeys(input, sections);
+  return unownedTopLevelKeys(input, [...sectionOwners([...registry.plugins.values(), ...Object.values(extensions)]).keys()]);
 }

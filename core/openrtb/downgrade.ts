@@ -67,8 +67,9 @@ export function downgradeTo25(request: BidRequest): BidRequest {
     let copy = imp;
     for (const media of ['video', 'audio'] as const) {
       const protocols = (imp[media] as { protocols?: unknown } | undefined)?.protocols;
-      if (!Array.isArray(protocols) || protocols.every((protocol) => typeof protocol !== 'number' || protocol <= MAX_PROTOCOL_25)) continue;
+      if (!Array.isArray(protocols)) continue;
       const known = protocols.filter((protocol) => typeof protocol !== 'number' || protocol <= MAX_PROTOCOL_25);
+      if (known.length === protocols.length) continue;
       const { protocols: _all, ...rest } = imp[media] as Obj;
       copy = { ...copy, [media]: known.length ? { ...rest, protocols: known } : rest };
     }

@@ -10,7 +10,7 @@ import type { TrackerUrls } from '../trackers/contract.js';
 import { ProcessQpsShare, type QpsShare } from '../auction/qps-share.js';
 import { SINGLE_PROCESS, type ClusterChannel } from './cluster-channel.js';
 import type { Plugin, PluginScope } from './contract.js';
-import { DEFAULT_PRICING, type BidderScope, type Dialect } from './dialect.js';
+import { DEFAULT_PRICING, type BidderScope, type Dialect, type DialectClass } from './dialect.js';
 import type { PluginRegistry } from './registry.js';
 import { Tokens } from './tokens.js';
 
@@ -85,7 +85,7 @@ export function resolveBidderStrategies(
 ): { dialect: Dialect; pricing: Pricing; config: BidderConfig & { pricing: string } } {
   const dialectClass = registry.dialects.get(configured.dialect);
   if (!dialectClass) throw unknownName('dialect', configured.dialect, [...registry.dialects.keys()], `bidders.${name}.dialect: `);
-  const pricingName = configured.pricing ?? dialectClass.defaultPricing ?? DEFAULT_PRICING;
+  const pricingName = pricingNameOf(configured, dialectClass);
   const config = { ...configured, pricing: pricingName };
   const pricingClass = registry.pricing.get(pricingName);
   if (!pricingClass) throw unknownName('pricing', pricingName, [...registry.pricing.keys()], `bidders.${name}.pricing: `);
@@ -95,6 +95,11 @@ export function resolveBidderStrategies(
   const pricing = child.resolve(pricingClass);
   child.register(Tokens.Pricing, { useValue: pricing });
   return { dialect: child.resolve(dialectClass), pricing, config };
+}
+
+/** A bidder's pricing units: its config's `pricing`, else its dialect's `defaultPricing`, else {@link DEFAULT_PRICING}. */
+export function pricingNameOf(bidder: BidderConfig, dialect: DialectClass | undefined): string {
+  return bidder.pricing ?? dialect?.defaultPricing ?? DEFAULT_PRICING;
 }
 
 function unknownName(kind: string, name: string, known: string[], at: string): RtbStartupError {

@@ -51,7 +51,7 @@ export function pluginFor<P extends Plugin = Plugin>(registry: PluginRegistry, n
     { ...parsed, sites: {}, bidders: {} },
     [{ entry, at, keys: registry.plugins.get(name)?.configKeys }],
     new Map(),
-    new Map([...registry.plugins].map(([plugin, cls]) => [plugin, cls.configKeys])),
+    registry.plugins,
   );
   if (keys.problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', keys.problems);
   const options = keys.options.get(entry);
