@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppParts } from './http/app-parts.js';
+import { mountCacheRoutes } from './http/cache-routes.js';
 import { cors } from './http/cors.js';
 import { mountOpenRtbRoutes } from './http/openrtb-routes.js';
 import { mountOpsRoutes } from './http/ops-routes.js';
@@ -34,6 +35,7 @@ export function createApp(parts: AppParts): Koa {
   mountOpenRtbRoutes(router, parts);
   mountSyncRoutes(router, parts);
   mountTrackerRoutes(router, parts);
+  if (parts.cache) mountCacheRoutes(router, parts, parts.cache);
   mountOpsRoutes(router, parts);
 
   if (config.server.static) app.use(staticFiles(config.server.static.path, config.server.static.dir));

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import type { RtbConfig } from './config/schema.js';
+import { serveBidCache } from './cache/cluster-cache.js';
+import { MemoryBidCache } from './cache/memory-cache.js';
 import { resolveExchange } from './exchange-plan.js';
 import type { ExchangeMetrics } from './metrics.js';
 import type { QpsShare } from './auction/qps-share.js';
@@ -10,7 +12,8 @@ import type { PluginRegistry } from './plugin/registry.js';
 /**
  * The part of an exchange that the primary of `rtb start --workers N` runs: every plugin resolved as in a worker,
  * and `startPrimary` called on those that hold what the machine's workers share (the `notices` plugin: the
- * billed set, the journal and the delivery). No auction runs here, no port is opened.
+ * billed set, the journal and the delivery), and the machine's in-memory cache served to the workers. No auction
+ * runs here, no port is opened.
  */
 export class ExchangePrimary {
   private stopping?: Promise<void>;
@@ -32,6 +35,12 @@ export class ExchangePrimary {
     const stops: Array<() => void | Promise<void>> = [() => dispatcher.close()];
     try {
       const { plugins, metrics } = resolveExchange(config, registry, log, dispatcher, { cluster: channel, qpsShare });
+      // The machine's cache, for its workers (on Redis, each worker reaches it itself).
+      if (config.cache.enabled && config.state.backend === 'local') {
+        const cache = new MemoryBidCache(config.cache.memoryBytes);
+        serveBidCache(channel, cache);
+        stops.unshift(() => cache.close());
+      }
       for (const { instance } of plugins) {
         if (!instance.startPrimary) continue;
         await instance.startPrimary(channel);

@@ -17,7 +17,8 @@ import type { PlannedPlugin } from './hooks/hook-plan.js';
 import type { HookEnvironment, HookObserver } from './hooks/run-hook.js';
 import { createLog, type ExchangeLog } from './log.js';
 import { ExchangeMetrics } from './metrics.js';
-import type { ClusterChannel } from './plugin/cluster-channel.js';
+import { SINGLE_PROCESS, type ClusterChannel } from './plugin/cluster-channel.js';
+import { openBidCache } from './cache/open-cache.js';
 import type { PluginRegistry } from './plugin/registry.js';
 
 /** How to start an exchange. */
@@ -100,9 +101,11 @@ export class Exchange {
       for (const bidder of bidders) closers.unshift(() => bidder.transport.close());
       qpsShare.attach(bidders.flatMap((bidder) => (bidder.qps ? [bidder.qps] : [])));
       const pipeline = new AuctionPipeline({ config, bidders, stages: resolved.stages, log, env, metrics });
+      const cache = await openBidCache(config, options.cluster ?? SINGLE_PROCESS);
+      if (cache) closers.unshift(() => cache.close());
       let draining = false;
       const app = createApp({
-        config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, metrics,
+        config, pipeline, stages: resolved.stages, env, log, trackers: resolved.trackers, metrics, ...(cache ? { cache } : {}),
         draining: () => draining,
         readiness: () => readiness(draining, resolved.plugins),
       });

@@ -10,6 +10,7 @@ export { loadConfig, parseConfig } from './config/load.js';
 export { RtbStartupError } from './config/errors.js';
 export { ERROR_CODES, type ErrorCode } from './config/error-codes.js';
 export { redactedUrl } from './config/redacted-url.js';
+export { connectRedis } from './state/redis-connection.js';
 export type {
   RtbConfig, RtbConfigInput, BidderConfig, SiteConfig, Sidecar, StateConfig, TrackersConfig, PluginEntry,
 } from './config/schema.js';

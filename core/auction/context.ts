@@ -40,6 +40,12 @@ export interface AuctionContext {
   readonly log: Logger;
   /** The browser's identity, for tag auctions whose `sync` stage identified it. */
   readonly identity?: BrowserIdentity;
+  /**
+   * Set when the page decides (an OpenRTB caller asking for `ext.prebid.targeting`, as Prebid.js does): every
+   * bidder's best bid on each imp is offered at its own price, and the page's ad server picks the winner. The
+   * exchange learns the winner only when its ad renders, so a win notice (`nurl`) is sent then, with the billing.
+   */
+  readonly pageDecides?: boolean;
 }
 
 /** What a per-bidder hook sees of its bidder. */

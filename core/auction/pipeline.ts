@@ -8,6 +8,7 @@ import { isThenable, type HookEnvironment, type MaybePromise } from '../hooks/ru
 import type { ExchangeMetrics } from '../metrics.js';
 import type { Reject } from '../hooks/results.js';
 import { auctionHookBudget } from '../hooks/hook-budget.js';
+import { pageOffers } from './page-offers.js';
 import { routedImps, type BidderRouting } from './bidder-routing.js';
 import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '../hooks/runners.js';
 import { floorToMicros, microsToCpmNumber, type Micros } from '../money.js';
@@ -29,6 +30,8 @@ export interface AuctionInputRequest {
   readonly identity?: BrowserIdentity;
   /** The bidders the caller named, imp by imp, with their params ({@link BidderRouting}): only they are asked. Absent: every bidder. */
   readonly routing?: BidderRouting;
+  /** The page decides ({@link AuctionContext.pageDecides}): every bidder's best bid per imp is offered, no `auction` stage runs. */
+  readonly pageDecides?: boolean;
 }
 
 /** A winning bid ready for the page: the award and its markup after `admRewrite`. */
@@ -102,14 +105,15 @@ export class AuctionPipeline {
       deadline: started + tmax,
       log: this.parts.log,
       identity: input.identity,
+      pageDecides: input.pageDecides === true,
     };
 
     const answers = await this.fanOut(ctx, tmax, input.routing);
     const candidates = answers.flatMap((answer) => answer.valid);
     const rejected = answers.flatMap((answer) => answer.rejected);
-    const deciding = runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
+    const deciding = ctx.pageDecides ? pageOffers(candidates, floors) : runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
     const decided = isThenable(deciding) ? await deciding : deciding;
-    const outcome = completeOutcome(decided, candidates, rejected, floors);
+    const outcome = completeOutcome(decided, candidates, rejected, floors, ctx.pageDecides === true);
 
     const winners = new Set(outcome.awards.map((award) => award.candidate.bidder));
     // The results are this auction's own: their final status is set in place rather than copied.
@@ -314,14 +318,15 @@ function canonicalRequest(request: BidRequest, floors: ReadonlyMap<string, Micro
 
 /**
  * Completes the auction stage's answer with the bids validation rejected. A bid rejected for being below
- * the floor still learns the price that would have won (OpenRTB §4.4.1); other rejections do not.
+ * the floor still learns the price that would have won (OpenRTB §4.4.1), or the floor when the page decides (the
+ * exchange does not know the winner); other rejections do not.
  */
-function completeOutcome(decided: AuctionOutcome | undefined, candidates: ValidBid[], rejected: Loss[], floors: ReadonlyMap<string, Micros>): AuctionOutcome {
+function completeOutcome(decided: AuctionOutcome | undefined, candidates: ValidBid[], rejected: Loss[], floors: ReadonlyMap<string, Micros>, pageDecides: boolean): AuctionOutcome {
   const outcome = decided ?? {
     awards: [],
     losses: candidates.map((candidate) => ({ candidate, code: LossReason.internalError, reason: 'no auction plugin decided', minToWinMicros: null })),
   };
-  const clearing = new Map(outcome.awards.map((award) => [award.candidate.bid.impid, award.clearingMicros]));
+  const clearing = new Map(pageDecides ? [] : outcome.awards.map((award) => [award.candidate.bid.impid, award.clearingMicros]));
   const belowFloor = (loss: Loss): Loss => ({ ...loss, minToWinMicros: clearing.get(loss.candidate.bid.impid) ?? floors.get(loss.candidate.bid.impid) ?? null });
   return { awards: outcome.awards, losses: [...outcome.losses, ...rejected.map((loss) => (loss.code === LossReason.belowFloor ? belowFloor(loss) : loss))] };
 }

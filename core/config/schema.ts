@@ -121,6 +121,28 @@ const state = z
   .prefault({});
 
 /**
+ * The exchange's Prebid-Cache-compatible store (`POST /cache`, `GET /cache?uuid=`; `/openrtb2/auction` fills it
+ * when a request's `ext.prebid.cache` asks): in memory (the only process, or a cluster's primary for its workers),
+ * or in the fleet's Redis with `state.backend: redis`.
+ */
+const cache = z
+  .strictObject({
+    /** Off: no cache endpoints, and `ext.prebid.cache` is ignored. */
+    enabled: z.boolean().default(true),
+    /** A value's lifetime when its put (or its bid's `exp`) names none. */
+    ttlSeconds: z.int().positive().default(300),
+    /** The longest a value is kept, whatever its put asks (longer asks are cut to this, as Prebid Cache does). */
+    maxTtlSeconds: z.int().positive().max(24 * 3600).default(3600),
+    /** The largest value one put may store (UTF-8 bytes of its text). */
+    maxValueBytes: z.int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+    /** Values in one `POST /cache`. */
+    putsPerRequest: z.int().positive().max(1_000).default(10),
+    /** What the in-memory cache may hold in all (oldest values go first over it); Redis is bounded by its own `maxmemory`. */
+    memoryBytes: z.int().positive().default(64 * 1024 * 1024),
+  })
+  .prefault({});
+
+/**
  * Bounds a hostile sender cannot move: each costs the exchange in proportion, so one input could otherwise cost
  * every auction. Over a limit, the excess is refused with a reason (inbound: `400` naming the field; bids: dropped
  * before validation, logged and counted in `rtb_bids_dropped_total`; notices: not sent, logged) and the rest goes on.
@@ -192,6 +214,7 @@ export const configSchema = z.looseObject({
   hooks: z.strictObject({ timeoutMs: z.int().positive().default(50) }).prefault({}),
   trackers,
   state,
+  cache,
   limits,
   sites: z.record(z.string(), site).default({}),
   bidders: z.record(z.string(), bidder).default({}),
@@ -230,6 +253,8 @@ export type RtbConfig = z.output<typeof configSchema>;
 export type BidderConfig = RtbConfig['bidders'][string];
 /** One site's validated config. */
 export type SiteConfig = RtbConfig['sites'][string];
+/** The validated `cache` section. */
+export type CacheConfig = RtbConfig['cache'];
 /** The validated `state` section. */
 export type StateConfig = RtbConfig['state'];
 /** The validated `trackers` section. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { BidCache } from '../cache/bid-cache.js';
 import type { AuctionPipeline } from '../auction/pipeline.js';
 import type { RtbConfig } from '../config/schema.js';
 import type { StagePlan } from '../hooks/hook-plan.js';
@@ -22,6 +23,8 @@ export interface AppParts {
    * than usual while it serves (`degraded`).
    */
   readonly readiness: () => { readonly reasons: readonly string[]; readonly degraded: readonly string[] };
+  /** The exchange's Prebid-compatible cache (`GET /cache`, `ext.prebid.cache`); absent with `cache.enabled: false`. */
+  readonly cache?: BidCache;
   /** The exchange's metrics (`GET /metrics`). */
   readonly metrics: ExchangeMetrics;
 }

@@ -84,6 +84,11 @@ export class SignedTrackerUrls implements TrackerUrls {
     if (this.publicUrl === undefined) this.base = url.replace(/\/+$/, '');
   }
 
+  /** The base URL of the exchange's own links (`server.publicUrl`, else the address the server listens on), no trailing `/`. */
+  baseUrl(): string {
+    return this.base;
+  }
+
   /** The impression tracker of `award`; its token carries the winner's `burl`, expanded but for `${AUCTION_IMP_TS}`. */
   impression(auction: AuctionContext, award: Award): string {
     return `${this.base}${IMPRESSION_TRACKER_PATH}?t=${this.impressionOf(auction, award).token}`;
@@ -122,25 +127,32 @@ export class SignedTrackerUrls implements TrackerUrls {
     const known = this.sealed.get(award);
     if (known?.auction === auction) return known.impression;
     const { bid, bidder } = award.candidate;
-    const burl = typeof bid.burl === 'string' && bid.burl !== ''
-      ? expandMacros(bid.burl, auctionMacroValues(auction, { award }, this.pricing.get(bidder) ?? FALLBACK_PRICING), { urlEncode: true, preserve: ['AUCTION_IMP_TS'] })
+    const expand = (url: unknown) => typeof url === 'string' && url !== ''
+      ? expandMacros(url, auctionMacroValues(auction, { award }, this.pricing.get(bidder) ?? FALLBACK_PRICING), { urlEncode: true, preserve: ['AUCTION_IMP_TS'] })
       : undefined;
-    const impression = this.codec.sealImpression(this.claim('impression', auction, award, burl), listable(clicks, burl?.length ?? 0));
+    const burl = expand(bid.burl);
+    const claim = this.claim('impression', auction, award, burl);
+    // The page decides: the exchange learns the win when the ad renders, so the win notice travels with the billing.
+    const nurl = auction.pageDecides ? expand(bid.nurl) : undefined;
+    const sealed = nurl === undefined ? claim : { ...claim, nurl };
+    const impression = this.codec.sealImpression(sealed, listable(clicks, (burl?.length ?? 0) + (nurl?.length ?? 0)));
     this.sealed.set(award, { auction, impression });
     return impression;
   }
 
   /**
    * Whether `candidate`, should it win, gets an impression token short enough to be honoured ({@link MAX_TOKEN_CHARS}):
-   * an upper bound of the token's length, from the auction id, the bid's ids, its bidder and its `burl` with each
-   * macro counted at the widest value it could take. A bid for which this is false is refused before the auction:
+   * an upper bound of the token's length, from the auction id, the bid's ids, its bidder and its `burl` (and, when the
+   * page decides, its `nurl`) with each macro counted at the widest value it could take. A bid for which this is false is refused before the auction:
    * served, it could never be billed.
    */
   billable(auction: AuctionContext, candidate: CandidateBid): boolean {
     const { bid, bidder, seat, currency } = candidate;
     const bidId = textOf(bid.id);
     const impId = textOf(bid.impid);
-    const burl = typeof bid.burl === 'string' ? bid.burl : '';
+    // When the page decides, the `nurl` rides in the token too: the two are bounded as one URL as long as both.
+    const nurl = auction.pageDecides && typeof bid.nurl === 'string' ? bid.nurl : '';
+    const burl = (typeof bid.burl === 'string' ? bid.burl : '') + nurl;
     if (fitsAtFirstSight(auction.auctionId, bidder, bidId, impId, textOf(bid.adid), seat ?? '', burl)) return true;
     let plain = CLAIM_FRAME_BYTES + jsonBytes(auction.auctionId) + jsonBytes(bidder) + jsonBytes(bidId) + jsonBytes(impId);
     let burlBytes = 0;

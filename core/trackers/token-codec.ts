@@ -22,6 +22,11 @@ export interface TrackerClaim {
   readonly expiresAt: number;
   /** Impression tokens: the winner's `burl` with every macro expanded but `${AUCTION_IMP_TS}`; absent without `burl`. */
   readonly burl?: string;
+  /**
+   * Impression tokens of an auction the page decided: the bid's win notice (`nurl`), expanded as `burl` is, sent when
+   * the ad renders (only then does the exchange learn it won); absent otherwise.
+   */
+  readonly nurl?: string;
   /** Click tokens: where the click redirects (absolute http(s) URL), when known. */
   readonly destination?: string;
 }
@@ -120,7 +125,8 @@ export class TrackerTokenCodec {
   seal(claim: TrackerClaim): string {
     const fields = awardFieldsOf(claim);
     const extra = claim.kind === 'impression' ? claim.burl : claim.destination;
-    if (extra !== undefined) fields.push(extra);
+    if (claim.kind === 'impression' && claim.nurl !== undefined) fields.push(extra ?? null, claim.nurl);
+    else if (extra !== undefined) fields.push(extra);
     return this.sealBytes(VERSION, fields).toString('base64url');
   }
 
@@ -132,9 +138,10 @@ export class TrackerTokenCodec {
   sealImpression(claim: TrackerClaim & { readonly kind: 'impression' }, clicks: readonly (string | undefined)[] = []): SealedImpression {
     if (clicks.length > MAX_LISTED_CLICKS) throw new RangeError(`at most ${MAX_LISTED_CLICKS} clicks can be listed in a token`);
     const fields = awardFieldsOf(claim);
-    // Version 4 always has both fields; JSON writes undefined in an array as null.
+    // Version 4 always has both fields; JSON writes undefined in an array as null. A `nurl` comes last, in either.
     if (clicks.length > 0) fields.push(claim.burl ?? null, clicks);
-    else if (claim.burl !== undefined) fields.push(claim.burl);
+    else if (claim.burl !== undefined || claim.nurl !== undefined) fields.push(claim.burl ?? null);
+    if (claim.nurl !== undefined) fields.push(claim.nurl);
     const bytes = this.sealBytes(clicks.length > 0 ? LISTED_VERSION : VERSION, fields);
     return { token: bytes.toString('base64url'), bytes, clicks };
   }
@@ -247,9 +254,9 @@ function awardFieldsOf(claim: TrackerClaim): unknown[] {
   return [KIND_CODE[claim.kind], claim.auctionId, claim.auctionStartedAt, claim.bidder, claim.bidId, claim.impId, claim.clearingMicros, Math.floor(claim.expiresAt / 1000)];
 }
 
-/** The click claim of an award's impression claim: kind `click`, no `burl`, the destination when there is one. */
+/** The click claim of an award's impression claim: kind `click`, no `burl` or `nurl`, the destination when there is one. */
 function clickOf(impression: TrackerClaim, destination: string | undefined): TrackerClaim {
-  const { burl: _burl, ...award } = impression;
+  const { burl: _burl, nurl: _nurl, ...award } = impression;
   return { ...award, kind: 'click', ...(destination === undefined ? {} : { destination }) };
 }
 
@@ -262,32 +269,34 @@ function parseArray(plain: string): unknown[] | undefined {
   }
 }
 
-/** A version-1 plaintext: `[kind, …award, burl or destination?]`. */
+/** A version-1 plaintext: `[kind, …award, burl or destination?]`, or `["i", …award, burl or null, nurl]`. */
 function sealedClaimOf(plain: string): { claim: TrackerClaim; clicks: readonly (string | undefined)[] } | undefined {
   const fields = parseArray(plain);
-  if (!fields || fields.length < 8 || fields.length > 9) return undefined;
-  const claim = claimOf(fields, fields[8]);
+  if (!fields || fields.length < 8 || fields.length > 10) return undefined;
+  if (fields.length === 10 && fields[0] !== KIND_CODE.impression) return undefined;
+  const claim = claimOf(fields, fields.length === 10 ? fields[8] ?? undefined : fields[8], fields[9]);
   return claim && { claim, clicks: [] };
 }
 
-/** A version-4 plaintext: `["i", …award, burl or null, [destination or null, …]]` (at least one click). */
+/** A version-4 plaintext: `["i", …award, burl or null, [destination or null, …], nurl?]` (at least one click). */
 function listedClaimOf(plain: string): { claim: TrackerClaim; clicks: readonly (string | undefined)[] } | undefined {
   const fields = parseArray(plain);
-  if (!fields || fields.length !== 10 || fields[0] !== KIND_CODE.impression) return undefined;
-  const [burl, listed] = fields.slice(8);
+  if (!fields || fields.length < 10 || fields.length > 11 || fields[0] !== KIND_CODE.impression) return undefined;
+  const [burl, listed, nurl] = fields.slice(8);
   if (!Array.isArray(listed) || listed.length === 0 || listed.length > MAX_LISTED_CLICKS) return undefined;
   if (!listed.every((click) => click === null || typeof click === 'string')) return undefined;
-  const claim = claimOf(fields, burl ?? undefined);
+  const claim = claimOf(fields, burl ?? undefined, nurl);
   return claim && { claim, clicks: listed.map((click: string | null) => click ?? undefined) };
 }
 
-/** The claim of a plaintext's first eight fields and its burl (impression) or destination (click). */
-function claimOf(fields: unknown[], extra: unknown): TrackerClaim | undefined {
+/** The claim of a plaintext's first eight fields, its burl (impression) or destination (click), and its nurl (impression). */
+function claimOf(fields: unknown[], extra: unknown, nurl?: unknown): TrackerClaim | undefined {
   const [kindCode, auctionId, auctionStartedAt, bidder, bidId, impId, clearingMicros, expiresAtSeconds] = fields;
   const kind = kindCode === 'i' ? 'impression' : kindCode === 'c' ? 'click' : undefined;
   if (!kind || typeof auctionId !== 'string' || typeof bidder !== 'string' || typeof bidId !== 'string' || typeof impId !== 'string') return undefined;
   if (!Number.isSafeInteger(auctionStartedAt) || !Number.isSafeInteger(clearingMicros) || !Number.isSafeInteger(expiresAtSeconds)) return undefined;
   if (extra !== undefined && typeof extra !== 'string') return undefined;
+  if (nurl !== undefined && (typeof nurl !== 'string' || kind !== 'impression')) return undefined;
   return {
     kind,
     auctionId,
@@ -298,6 +307,7 @@ function claimOf(fields: unknown[], extra: unknown): TrackerClaim | undefined {
     clearingMicros: clearingMicros as number,
     expiresAt: (expiresAtSeconds as number) * 1000,
     ...(extra === undefined ? {} : kind === 'impression' ? { burl: extra } : { destination: extra }),
+    ...(nurl === undefined ? {} : { nurl }),
   };
 }
 

@@ -9,7 +9,8 @@ export interface OwedNotice {
 }
 
 /**
- * The notices one decided auction owes (K7): the winner's `nurl` for each award (T1), and the `lurl` of every
+ * The notices one decided auction owes (K7): the winner's `nurl` for each award (T1; not when the page decides: then
+ * it is sent at render, see `AuctionContext.pageDecides`), and the `lurl` of every
  * bid that lost or was rejected and gave one (T3), with `${AUCTION_LOSS}` and `${AUCTION_MIN_TO_WIN}` from its
  * loss and the price macro blank. Macros are expanded in each bidder's units and URL-encoded. At most
  * `limits.perAuction` in all and `limits.perBidder` to one bidder (`limits.noticesPerAuction`, `noticesPerBidder`):
@@ -31,7 +32,8 @@ export function auctionNotices(
     return true;
   };
   const { auction, outcome } = event;
-  for (const award of outcome.awards) {
+  // When the page decides, an offer's `nurl` goes with its billing, once it renders (the tracker token carries it).
+  for (const award of auction.pageDecides ? [] : outcome.awards) {
     const { nurl } = award.candidate.bid;
     if (typeof nurl !== 'string' || nurl === '') continue;
     if (!room(award.candidate.bidder)) {

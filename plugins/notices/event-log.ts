@@ -4,7 +4,7 @@ import type { Award, Loss, TrackerClaim } from '../../core/index.js';
 /**
  * The money events as structured log lines, one per event, each with the auction id, the bidder and a price in
  * micros (`priceMicros`: what the winner pays, or for a loss what the loser bid):
- * `win`, `loss`, `impression`, `billing`, `click`.
+ * `win`, `offer`, `loss`, `impression`, `billing`, `click`.
  */
 export class EventLog {
   constructor(private readonly log: Logger) {}
@@ -16,6 +16,18 @@ export class EventLog {
       event: 'win', auctionId, bidder: candidate.bidder, bidId: candidate.bid.id, impId: candidate.bid.impid,
       priceMicros: award.clearingMicros, bidMicros: candidate.priceMicros, minToWinMicros: award.minToWinMicros, nurl,
     }, 'win');
+  }
+
+  /**
+   * A bid offered to a page that decides (`ext.prebid.targeting`): it may win in the page's ad server; its win is
+   * known when it renders (its `impression` and `billing` lines), when its `nurl` is sent.
+   */
+  offer(auctionId: string, award: Award, nurl: boolean): void {
+    const { candidate } = award;
+    this.log.info({
+      event: 'offer', auctionId, bidder: candidate.bidder, bidId: candidate.bid.id, impId: candidate.bid.impid,
+      priceMicros: award.clearingMicros, minToWinMicros: award.minToWinMicros, nurl,
+    }, 'offer');
   }
 
   /** A bid lost or was rejected, with its OpenRTB loss reason (T3). */

@@ -35,7 +35,8 @@ export const INTAKE_BATCH_MS = 5;
  * - `auction` events: the winner's `nurl` (T1) and each loser's `lurl` (T3), fired after the auction, never in
  *   the ad response's way; `win` and `loss` log lines.
  * - `impression` events (the exchange's impression tracker): the winner's `burl` exactly once per impression
- *   (T2), `${AUCTION_IMP_TS}` set to the hit's time; a bid without `burl` is billed in the log all the same.
+ *   (T2), `${AUCTION_IMP_TS}` set to the hit's time; a bid without `burl` is billed in the log all the same. In an
+ *   auction the page decided, the rendered offer's `nurl` is sent then too (its win was not known before).
  * - `click` events: a `click` log line.
  * The billed set, the notices owed and their delivery are the ledger of `state.backend`: the machine's
  * {@link NoticeLedger} (`local`) or the fleet's {@link RedisLedger} (`redis`), held by the only process of an
@@ -186,7 +187,11 @@ export class NoticesPlugin implements Plugin {
     const { noticesPerAuction, noticesPerBidder } = this.scope.config.limits;
     const { owed, unsent } = auctionNotices(event, (bidder) => this.pricing.get(bidder) ?? FALLBACK_PRICING, { perAuction: noticesPerAuction, perBidder: noticesPerBidder });
     if (unsent > 0) this.log.warn({ auctionId, unsent, perAuction: noticesPerAuction, perBidder: noticesPerBidder }, 'notices over limits.noticesPerAuction or noticesPerBidder not sent');
-    for (const award of event.outcome.awards) this.events.win(auctionId, award, typeof award.candidate.bid.nurl === 'string' && award.candidate.bid.nurl !== '');
+    for (const award of event.outcome.awards) {
+      const nurl = typeof award.candidate.bid.nurl === 'string' && award.candidate.bid.nurl !== '';
+      if (event.auction.pageDecides) this.events.offer(auctionId, award, nurl);
+      else this.events.win(auctionId, award, nurl);
+    }
     for (const loss of event.outcome.losses) this.events.loss(auctionId, loss, typeof loss.candidate.bid.lurl === 'string' && loss.candidate.bid.lurl !== '');
     for (const { kind, bidder, url } of owed) accepted.push(this.notice(kind, bidder, auctionId, url, now));
   }
@@ -213,6 +218,8 @@ export class NoticesPlugin implements Plugin {
     }
     this.events.impression(claim, false);
     this.events.billing(claim, burl !== undefined);
+    // An offer the page decided on: rendering is its win, so its win notice goes now (after the billing's claim).
+    if (claim.nurl !== undefined) await this.ledger.accept([this.notice('nurl', claim.bidder, claim.auctionId, claim.nurl, Date.now())]);
     noticeMetricsOf(this.metrics).recordBilling(claim.bidder);
   }
 

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
-  type ExchangeMetrics, type QpsShare, redactedUrl, RtbStartupError, type StateConfig,
+  connectRedis, type ExchangeMetrics, type QpsShare, redactedUrl, type StateConfig,
 } from '../../core/index.js';
 import { BilledImpressions } from './billed-impressions.js';
 import type { NoticeDestinations } from './destinations.js';
@@ -115,11 +115,11 @@ export class RedisLedger implements Ledger {
   }
 
   private async open(): Promise<void> {
-    this.redis = (await connect(this.state)) as LedgerRedis;
+    this.redis = (await connectRedis(this.state)) as LedgerRedis;
     this.redis.defineCommand('rtbClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
     this.redis.defineCommand('rtbEnqueueOnce', { numberOfKeys: 2, lua: ENQUEUE_ONCE_SCRIPT });
     this.redis.defineCommand('rtbHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT_SCRIPT });
-    this.reader = await connect(this.state);
+    this.reader = await connectRedis(this.state);
     this.redis.on('ready', () => {
       this.metrics.up(true);
       void this.settleSpill();
@@ -435,25 +435,3 @@ function xinfoFields(entry: readonly unknown[]): Record<string, unknown> {
   return fields;
 }
 
-/** A connection to Redis, ready; a failure within `connectTimeoutMs` is a start-up error naming the URL. */
-async function connect(state: StateConfig['redis']): Promise<Redis> {
-  const redis = new Redis(state.url, {
-    lazyConnect: true,
-    connectTimeout: state.connectTimeoutMs,
-    // A command while Redis is gone fails at once (the ledger spills it) rather than waiting in a queue.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
-  });
-  // The socket's own error (ECONNREFUSED …) says more than the rejected connect ("Connection is closed.").
-  let socketError: Error | undefined;
-  redis.on('error', (error: Error) => (socketError ??= error));
-  try {
-    await redis.connect();
-    await redis.ping();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    throw new RtbStartupError('RTB_ERR_STATE', [`state.redis.url: cannot reach Redis at ${redactedUrl(state.url)}: ${(socketError ?? (error as Error)).message}`]);
-  }
-}
