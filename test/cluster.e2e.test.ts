@@ -7,7 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../core/config/load.js';
 import { configForWorker } from '../core/cluster.js';
 import { startMockBidder } from '../core/testing/index.js';
-import { http, jsonLinesOf, spawnRtb } from './helpers.js';
+import { http, httpOnFreshConnection, jsonLinesOf, spawnRtb } from './helpers.js';
 import { until } from './until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-'));
@@ -41,6 +41,15 @@ it('--workers 2: workers share the port, metrics add up across them (the primary
     expect(new Set(listening().map((line) => line.pid)).size).toBe(2);
 
     for (let i = 0; i < 6; i++) expect((await http(`${url}/ad?site=s`)).status).toBe(200);
+    // The cache is the primary's: a value stored through one worker is found through every other.
+    const stored = await Promise.all(Array.from({ length: 6 }, (_, i) => httpOnFreshConnection(`${url}/cache`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ puts: [{ type: 'xml', value: `<VAST version="4.0" id="${i}"/>` }] }),
+    })));
+    const uuids = stored.map((answer) => answer.json().responses[0].uuid as string);
+    for (const [i, uuid] of uuids.entries()) {
+      const reads = await Promise.all([0, 1, 2, 3].map(() => httpOnFreshConnection(`${url}/cache?uuid=${uuid}`)));
+      expect(reads.map((read) => [read.status, read.text])).toEqual(Array(4).fill([200, `<VAST version="4.0" id="${i}"/>`]));
+    }
     const served = new Set(lines.filter((line) => line.msg === 'auction').map((line) => line.pid));
     await until(() => new Set(bidder.notices.map((notice) => notice.url)).size === 6, 'every win notice attempted');
     const metrics = (await http(`${url}/metrics`)).text;

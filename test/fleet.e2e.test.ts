@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { startMockBidder } from '../core/testing/index.js';
-import { http, jsonLinesOf, spawnRtb } from './helpers.js';
+import { http, httpOnFreshConnection, jsonLinesOf, spawnRtb } from './helpers.js';
 import { startRedis, withRedis } from './redis-server.js';
 import { scratchDir } from './scratch-dir.js';
 import { until } from './until.js';
@@ -171,6 +171,11 @@ withRedis('two nodes (two workers each) on one Redis: duplicate hits of each imp
   try {
     for (const node of nodes) await until(() => node.lines.filter((line) => line.msg === 'exchange listening').length === 2, 'a node\'s two workers listening');
     const urls = nodes.map((node) => node.lines.find((line) => line.msg === 'exchange listening')!.url as string);
+    // The cache is the fleet's Redis: what one node stores, the other serves.
+    const put = await httpOnFreshConnection(`${urls[0]}/cache`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ puts: [{ type: 'json', value: { fleet: true } }] }) });
+    const uuid = put.json().responses[0].uuid as string;
+    const reads = await Promise.all([0, 1, 2, 3].map(() => httpOnFreshConnection(`${urls[1]}/cache?uuid=${uuid}`)));
+    expect(reads.map((read) => [read.status, read.text])).toEqual(Array(4).fill([200, '{"fleet":true}']));
     const trackers: string[] = [];
     for (let i = 0; i < 50; i++) {
       const answer = await http(`${urls[i % 2]}/openrtb2/auction`, {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { onTestFinished } from 'vitest';
 import type { AuctionLogRecord } from '../core/auction/auction-log.js';
 import type { RtbConfigInput } from '../core/config/schema.js';
@@ -25,6 +25,21 @@ export async function http(url: string, options: { method?: 'GET' | 'POST' | 'OP
   const response = await request(url, { method: options.method ?? 'GET', body: options.body, headers: options.headers });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+/**
+ * Like {@link http}, on a connection of its own, closed after the answer: under `rtb start --workers N` each such
+ * request may reach another worker (the cluster hands out connections, not requests).
+ */
+export async function httpOnFreshConnection(url: string, options: { method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const client = new Client(new URL(url).origin, { pipelining: 0 });
+  try {
+    const response = await client.request({ path: new URL(url).pathname + new URL(url).search, method: options.method ?? 'GET', body: options.body, headers: options.headers });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
+  } finally {
+    await client.close();
+  }
 }
 
 /** POSTs an OpenRTB request as JSON. */

@@ -19,6 +19,24 @@ describe('tracker tokens', () => {
     expect(codec.open(codec.seal(withoutBurl), 'click', NOW)).toEqual({ ok: true, claim: withoutBurl });
   });
 
+  it('a page-decided offer\'s nurl round-trips in every impression layout (with or without burl and listed clicks), never in its clicks', () => {
+    const nurl = 'https://dsp.example/win?p=1.51';
+    const { burl: _burl, ...noBurl } = claim;
+    for (const base of [claim, noBurl] as TrackerClaim[]) {
+      const offer = { ...base, kind: 'impression' as const, nurl };
+      expect(codec.open(codec.seal(offer), 'impression', NOW)).toEqual({ ok: true, claim: offer });
+      const plain = codec.sealImpression(offer);
+      expect(codec.open(plain.token, 'impression', NOW)).toEqual({ ok: true, claim: offer });
+      const listed = codec.sealImpression(offer, ['https://land.example/a', undefined]);
+      expect(codec.open(listed.token, 'impression', NOW)).toEqual({ ok: true, claim: offer });
+      const click = codec.open(codec.clickToken(listed, 'https://land.example/a'), 'click', NOW);
+      expect(click.ok && click.claim.nurl).toBe(undefined);
+      expect(click.ok && click.claim.destination).toBe('https://land.example/a');
+      const signed = codec.open(codec.clickToken(plain, 'https://elsewhere.example/'), 'click', NOW);
+      expect(signed.ok && [signed.claim.nurl, signed.claim.burl]).toEqual([undefined, undefined]);
+    }
+  });
+
   it('two seals of one claim differ (random IV)', () => {
     expect(codec.seal(claim)).not.toBe(codec.seal(claim));
   });
