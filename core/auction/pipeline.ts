@@ -26,7 +26,7 @@ export interface AuctionInputRequest {
   readonly site?: { readonly id: string; readonly config: SiteConfig };
   /** The publisher's MinCPM from the tag (R1), in micros. */
   readonly minFloorMicros?: Micros;
-  /** The browser's identity read by the `sync` stage (tag requests). */
+  /** The browser's identity read by the `sync` stage (tag requests; OpenRTB requests that carry cookies). */
   readonly identity?: BrowserIdentity;
   /** The bidders the caller named, imp by imp, with their params ({@link BidderRouting}): only they are asked. Absent: every bidder. */
   readonly routing?: BidderRouting;

@@ -58,10 +58,14 @@ export interface NoticeContext {
 export interface RewriteContext extends BidderStageContext { readonly award: Award }
 
 /**
- * Why the `sync` stage runs: `bind` for a request to the sync endpoint (`GET /sync`, a partner binding its id
- * to the browser), `identify` before a tag auction (`GET /ad`), to read the browser's identity from its cookie.
+ * Why the `sync` stage runs:
+ * - `bind`: `GET /sync`, a partner binding its id to the browser (the seed's signed binding);
+ * - `setuid`: `GET /setuid`, Prebid Server's binding (a bidder's user-sync redirect landing with its uid);
+ * - `cookieSync`: `POST /cookie_sync`, Prebid.js asking which bidders' user syncs the browser should run (`body`);
+ * - `identify`: before an auction (`GET /ad`; `POST /openrtb2/auction` from a browser with cookies), to read the
+ *   browser's identity from its cookie.
  */
-export type SyncPurpose = 'bind' | 'identify';
+export type SyncPurpose = 'bind' | 'setuid' | 'cookieSync' | 'identify';
 
 /** An inbound sync (user-id binding) request, without Koa types. */
 export interface SyncRequest {
@@ -72,13 +76,15 @@ export interface SyncRequest {
   /** The client's address (socket, or `X-Forwarded-For` when `server.trustProxy` is set). */
   readonly clientIp: string;
   readonly cookies: Readonly<Record<string, string>>;
+  /** The parsed JSON body (`cookieSync`), within `server.maxBodyBytes`; absent for GETs. */
+  readonly body?: unknown;
 }
 
 /** Context of the `sync` stage. */
 export interface SyncContext { readonly publicUrl: string }
 
 /**
- * The answer a `sync` plugin gives. For `bind`, the whole answer goes to the browser. For `identify`, only
+ * The answer a `sync` plugin gives. For `bind`, `setuid` and `cookieSync`, the whole answer goes to the browser. For `identify`, only
  * `identity` (handed to the auction) and `setCookies` (added to the ad response) are used.
  */
 export interface SyncAnswer {

@@ -10,6 +10,7 @@ import { CACHE_PATH } from './cache-routes.js';
 import { readJsonBody } from './json-body.js';
 import { readPrebidAsk } from './prebid-extensions.js';
 import { addTargeting } from './prebid-targeting.js';
+import { identifyBrowser } from './sync-routes.js';
 
 /**
  * `POST /openrtb2/auction`: an OpenRTB 2.6 request (within `server.maxBodyBytes` and `limits.impsPerRequest`,
@@ -44,7 +45,12 @@ export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
     const prebid = readPrebidAsk(request);
     if ('problem' in prebid) return badRequest(ctx, prebid.problem.field, prebid.problem.message);
     const { targeting, cache } = prebid.ask;
-    const result = await pipeline.run({ request, origin: 'openrtb', site, pageDecides: targeting !== undefined, ...(routing ? { routing } : {}) });
+    // A browser's request (Prebid.js sends its cookies): the bidders' ids bound to it go into their requests, as
+    // Prebid Server does. A server's request carries no cookie and costs nothing here.
+    const identity = ctx.get('cookie') ? await identifyBrowser(ctx, parts) : undefined;
+    const result = await pipeline.run({
+      request, origin: 'openrtb', site, pageDecides: targeting !== undefined, ...(routing ? { routing } : {}), ...(identity ? { identity } : {}),
+    });
     const response = bidResponse(result, parts.trackers, unknown);
     const cached = cache && parts.cache ? await cacheBids(response, cache, parts.cache, config.cache, cacheUrl(), parts.log) : new Map();
     if (targeting) addTargeting(response, targeting, cached, { host: new URL(cacheUrl()).host, path: CACHE_PATH });

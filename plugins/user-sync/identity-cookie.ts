@@ -12,6 +12,8 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 export const SYNC_TAG = /^[A-Za-z0-9_-]{1,32}$/;
 /** Bound data (R9): 1 to 27 printable ASCII characters. */
 export const SYNC_DATA = /^[\x20-\x7e]{1,27}$/;
+/** What the cookie holds for a tag: data bound through `/sync` ({@link SYNC_DATA}), or a uid through `/setuid` (up to 128). */
+export const BOUND_DATA = /^[\x20-\x7e]{1,128}$/;
 
 /** What the exchange's identity cookie holds for one browser. */
 export interface IdentityState {
@@ -63,7 +65,7 @@ export function decodeIdentity(value: string, secret: string, nowSeconds: number
   for (const entry of text ? text.split('\n') : []) {
     const colon = entry.indexOf(':');
     const [bindingTag, data] = [entry.slice(0, colon), entry.slice(colon + 1)];
-    if (colon < 0 || !SYNC_TAG.test(bindingTag) || !SYNC_DATA.test(data)) return undefined;
+    if (colon < 0 || !SYNC_TAG.test(bindingTag) || !BOUND_DATA.test(data)) return undefined;
     map.set(bindingTag, data);
   }
   return { userId, bindings: map, expiresAt };

@@ -6,10 +6,10 @@ import {
 } from '../../core/index.js';
 import { SYNC_DATA, decodeIdentity, encodeIdentity, newUserId, type IdentityState } from './identity-cookie.js';
 import { readSettings, USER_SYNC_KEYS, type SyncPartner, type UserSyncSettings } from './settings.js';
+import { PIXEL } from './pixel.js';
+import { cookieSyncAnswer, readSetuid, setuidAnswer } from './prebid-sync.js';
 import { bindingSignature, shortIp } from './signature.js';
 
-/** A 1×1 transparent GIF: the body of a successful binding, which partners usually call from an `<img>`. */
-const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const SIGN = /^\d{1,10}$/;
 const NO_STORE = { 'cache-control': 'no-store' } as const;
 
@@ -42,6 +42,8 @@ function redirectAllowed(host: string, allowed: readonly string[]): boolean {
  * `sync` stage, purpose `bind` (`GET /sync?tag=TAG&data=DATA[&location=URL]&sign=SIGN`): a bidder whose
  * `syncTag` is TAG binds DATA to the browser when SIGN is `crc32(short_ip . Referer . User-Agent . location .
  * data . syncKey)`. The data goes into the exchange's identity cookie (HMAC-signed, one cookie for every tag).
+ * Purposes `cookieSync` and `setuid` (Prebid Server's `POST /cookie_sync`, `GET /setuid`): the user syncs of the
+ * bidders with a `syncUrl` that the browser has no id of yet, and the binding their redirects land on.
  * Purpose `identify` (before every tag auction): reads that cookie, creating a random exchange user id on the
  * first visit, and hands the auction `{ userId, bound }`.
  *
@@ -62,13 +64,34 @@ export class UserSync implements Plugin {
 
   /** `sync` stage: a binding call (`bind`) or reading the browser's identity before a tag auction (`identify`). */
   sync(ctx: SyncContext, request: SyncRequest) {
-    return request.purpose === 'bind' ? this.bind(ctx, request) : this.identify(ctx, request);
+    switch (request.purpose) {
+      case 'bind': return this.bind(ctx, request);
+      case 'setuid': return this.setuid(ctx, request);
+      case 'cookieSync': return update(cookieSyncAnswer(request.body, this.settings, ctx.publicUrl, this.readCookie(request, nowSeconds())));
+      case 'identify': return this.identify(ctx, request);
+    }
   }
 
-  /** `requestBuild` stage: the bidder's own bound data as `user.buyeruid`; other bidders' requests are left alone. */
+  /** Prebid Server's `GET /setuid?bidder=NAME&uid=UID[&f=i|b]`: the bidder's uid bound to the browser (an empty uid unbinds). */
+  private setuid(ctx: SyncContext, request: SyncRequest) {
+    const read = readSetuid(request.query, this.settings);
+    if ('status' in read) return update(read);
+    const now = nowSeconds();
+    const current = this.readCookie(request, now);
+    const bindings = new Map(current?.bindings);
+    if (read.uid === undefined) bindings.delete(read.partner.tag);
+    else bindings.set(read.partner.tag, read.uid);
+    this.log.debug({ bidder: read.partner.bidder, bound: read.uid !== undefined }, 'setuid binding stored');
+    return update<SyncAnswer>({ ...setuidAnswer(read.format), setCookies: [this.cookie(ctx, current?.userId ?? newUserId(), bindings, now)] });
+  }
+
+  /**
+   * `requestBuild` stage: the bidder's own bound data as `user.buyeruid` (unless the caller's request has one);
+   * other bidders' requests are left alone.
+   */
   requestBuild(ctx: BidderStageContext, request: BidRequest) {
     const bound = ctx.auction.identity?.bound;
-    if (!bound || !Object.hasOwn(bound, ctx.bidder.name)) return noop();
+    if (!bound || !Object.hasOwn(bound, ctx.bidder.name) || request.user?.buyeruid !== undefined) return noop();
     return update({ ...request, user: { ...request.user, buyeruid: bound[ctx.bidder.name] } });
   }
 
@@ -76,7 +99,7 @@ export class UserSync implements Plugin {
   private bind(ctx: SyncContext, request: SyncRequest) {
     const { tag, data, sign } = request.query;
     const partner = tag === undefined ? undefined : this.settings.partners.get(tag);
-    if (!partner) return noop();
+    if (!partner?.key) return noop();
     if (data === undefined || !SYNC_DATA.test(data)) return update(this.refuse(400, 'data: must be 1 to 27 printable ASCII characters'));
     const location = request.query.location ?? '';
     const target = location ? redirectTarget(location) : undefined;

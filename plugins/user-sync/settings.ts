@@ -7,11 +7,21 @@ import { SYNC_TAG } from './identity-cookie.js';
  */
 export type SecretSource = string | { readonly env: string };
 
-/** A bidder that may bind data to browsers: its sync tag and signing key (config `syncTag`, `syncKey`). */
+/** How a browser runs a bidder's user sync (Prebid's `usersync.type`): an image that redirects, or an iframe. */
+export type SyncType = 'redirect' | 'iframe';
+
+/**
+ * A bidder that may bind data to browsers: its sync tag (config `syncTag`), and its signing key for the seed's
+ * binding (`syncKey`, `GET /sync`) and/or its user-sync URL for Prebid's (`syncUrl`, `POST /cookie_sync` and
+ * `GET /setuid`).
+ */
 export interface SyncPartner {
   readonly bidder: string;
   readonly tag: string;
-  readonly key: string;
+  /** Absent: `GET /sync` does not bind for this tag (the bidder syncs through `/setuid` only). */
+  readonly key?: string;
+  /** Absent: the bidder is not offered in `/cookie_sync` and `/setuid` does not bind for it. */
+  readonly userSync?: { readonly url: string; readonly type: SyncType };
   /**
    * Where its binding calls may redirect (`syncRedirectHosts`): host names, lower case; one starting with a dot
    * also covers its subdomains. Empty: a binding call with a `location` is refused.
@@ -31,6 +41,8 @@ export interface CookieSettings {
 export interface UserSyncSettings {
   /** The bidders that may bind, by sync tag. */
   readonly partners: ReadonlyMap<string, SyncPartner>;
+  /** The same, by bidder name (`/setuid?bidder=`, `/cookie_sync`'s `bidders`). */
+  readonly byBidder: ReadonlyMap<string, SyncPartner>;
   readonly cookie: CookieSettings;
 }
 
@@ -44,7 +56,7 @@ const DAYS = 'must be a whole number of days from 1 to 400';
 
 /**
  * What `user-sync` reads from config (declared to the core, which refuses any other option): its options, and each
- * bidder's `syncTag`, `syncKey` and `syncRedirectHosts`. {@link readSettings} checks what spans keys (a tag needs
+ * bidder's `syncTag`, `syncKey`, `syncRedirectHosts`, `syncUrl` and `syncType`. {@link readSettings} checks what spans keys (a tag needs
  * a key, tags are unique) and reads the secrets.
  */
 export const USER_SYNC_KEYS = {
@@ -58,6 +70,9 @@ export const USER_SYNC_KEYS = {
     syncTag: z.string(`must be 1–32 letters, digits, '-' or '_'`).regex(SYNC_TAG, `must be 1–32 letters, digits, '-' or '_'`),
     syncKey: secretSource,
     syncRedirectHosts: z.array(z.string().regex(DOMAIN), { error: "must be a list of host names (e.g. ['sync.dsp.example', '.dsp.example'])" }),
+    syncUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an absolute http(s) URL, {{redirect_url}} where the exchange\'s /setuid URL goes')
+      .refine((url) => url.includes('{{redirect_url}}'), 'must contain {{redirect_url}}: where the exchange\'s /setuid URL goes'),
+    syncType: z.enum(['redirect', 'iframe']),
   },
 } satisfies ConfigKeys;
 
@@ -99,22 +114,30 @@ export function readSettings(scope: PluginScope): UserSyncSettings {
   const partners = new Map<string, SyncPartner>();
   const owners = new Map<string, string>();
   for (const [bidder, config] of Object.entries(scope.config.bidders)) {
-    const { syncTag, syncKey, syncRedirectHosts } = config as unknown as Partial<z.output<z.ZodObject<typeof USER_SYNC_KEYS.bidder>>>;
-    if (syncTag === undefined && syncKey === undefined) continue;
+    const { syncTag, syncKey, syncRedirectHosts, syncUrl, syncType } = config as unknown as Partial<z.output<z.ZodObject<typeof USER_SYNC_KEYS.bidder>>>;
+    if (syncTag === undefined && syncKey === undefined && syncUrl === undefined) continue;
     const where = `bidders.${bidder}`;
     let tag: string | undefined;
-    if (syncTag === undefined) problems.push(`${where}.syncTag: required with syncKey`);
+    if (syncTag === undefined) problems.push(`${where}.syncTag: required with ${syncKey === undefined ? 'syncUrl' : 'syncKey'}`);
     else if (owners.has(syncTag)) problems.push(`${where}.syncTag: "${syncTag}" is already bidder ${owners.get(syncTag)}'s tag`);
     else owners.set((tag = syncTag), bidder);
+    if (syncType !== undefined && syncUrl === undefined) problems.push(`${where}.syncType: needs syncUrl`);
+    // A tag binds through the seed's signed call (a key), Prebid's /setuid (a sync URL), or both.
     const key = syncKey === undefined
-      ? (problems.push(`${where}.syncKey: required with syncTag (a string or { env: 'VARIABLE_NAME' })`), undefined)
+      ? (syncUrl === undefined ? (problems.push(`${where}.syncKey: required with syncTag (a string or { env: 'VARIABLE_NAME' }), unless the bidder syncs through syncUrl`), undefined) : undefined)
       : readSecret(syncKey, `${where}.syncKey`, problems);
     const redirectHosts = (syncRedirectHosts ?? []).map((host) => host.toLowerCase());
-    if (tag !== undefined && key !== undefined) partners.set(tag, { bidder, tag, key, redirectHosts });
+    if (tag === undefined || (key === undefined && syncUrl === undefined)) continue;
+    partners.set(tag, {
+      bidder, tag, redirectHosts,
+      ...(key === undefined ? {} : { key }),
+      ...(syncUrl === undefined ? {} : { userSync: { url: syncUrl, type: syncType ?? 'redirect' } }),
+    });
   }
   if (problems.length) throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
   return {
     partners,
+    byBidder: new Map([...partners.values()].map((partner) => [partner.bidder, partner])),
     cookie: { name: options.cookieName ?? 'rtb_uid', secret: secret!, maxAgeSeconds: (options.maxAgeDays ?? 365) * 86_400, ...(options.cookieDomain ? { domain: options.cookieDomain } : {}) },
   };
 }
