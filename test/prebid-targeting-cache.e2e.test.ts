@@ -123,7 +123,7 @@ describe('ext.prebid.cache and the Prebid Cache endpoints', () => {
       expect([refused.status, JSON.parse(refused.text).error.field]).toEqual([400, field]);
     }
     expect((await http(`${rig.exchange.url}/cache?uuid=00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-    expect((await http(`${rig.exchange.url}/cache?uuid=../../etc`)).status).toBe(404);
+    expect((await http(`${rig.exchange.url}/cache?uuid=not-a-uuid`)).status).toBe(404);
     expect((await http(`${rig.exchange.url}/cache`)).status).toBe(400);
   });
 });
