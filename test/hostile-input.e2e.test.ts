@@ -116,3 +116,76 @@ describe('a bidder\'s duplicated bid ids', () => {
     expect(rig.exchange.logs.withMessage('bid rejected')).toEqual([expect.objectContaining({ bidder: 'dup', bidId: 'same', code: 3, reason: expect.stringContaining('duplicate bid id') })]);
   });
 });
+
+const INLINE = (extra = '') => `<VAST version="3.0"><Ad id="a"><InLine><AdSystem>x</AdSystem><AdTitle>t</AdTitle><Impression><![CDATA[https://dsp.example/imp]]></Impression>${extra}<Creatives><Creative><Linear><Duration>00:00:05</Duration><MediaFiles><MediaFile delivery="progressive" type="video/mp4" width="640" height="360"><![CDATA[https://dsp.example/v.mp4]]></MediaFile></MediaFiles></Linear></Creative></Creatives></InLine></Ad></VAST>`;
+const WRAPPER = (uri: string) => `<VAST version="3.0"><Ad id="w"><Wrapper><AdSystem>x</AdSystem><VASTAdTagURI><![CDATA[${uri}]]></VASTAdTagURI><Impression><![CDATA[https://dsp.example/w]]></Impression></Wrapper></Ad></VAST>`;
+const VIDEO_IMP = { id: 'v', video: { mimes: ['video/mp4'], protocols: [2, 3, 5, 6], w: 640, h: 360 } };
+
+describe('hostile VAST costs only its bid: refused with its loss code, the fair bidder wins', () => {
+  it.each([
+    ['an external entity (XXE)', `<?xml version="1.0"?><!DOCTYPE VAST [<!ENTITY x SYSTEM "file:///etc/passwd">]>${INLINE('<Error>&x;</Error>')}`, 3],
+    ['a billion laughs', `<?xml version="1.0"?><!DOCTYPE VAST [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>${INLINE('<Error>&c;</Error>')}`, 3],
+    ['a document over vast.maxDocumentBytes (256 KiB)', INLINE(`<Extensions><Extension><![CDATA[${'x'.repeat(262_144)}]]></Extension></Extensions>`), 3],
+    ['markup that is not XML', '<VAST version="3.0"><Ad>', 3],
+    ['VAST 1.0', '<VideoAdServingTemplate><Ad id="1"><InLine/></Ad></VideoAdServingTemplate>', 204],
+    ['a version the imp does not accept (4.2)', INLINE().replace('version="3.0"', 'version="4.2"'), 204],
+    ['a wrapper to the NAT64 form of the metadata address', WRAPPER('http://[64:ff9b::a9fe:a9fe]/latest/meta-data'), 1002],
+    ['a wrapper to loopback', WRAPPER('http://127.0.0.1:1/vast.xml'), 1002],
+    ['a wrapper to a file: URL', WRAPPER('file:///etc/passwd'), 1002],
+  ])('%s', async (_name, markup, code) => {
+    rig = await startRig({ hostile: { price: 9, videoMarkup: markup }, fair: { price: 1, videoMarkup: INLINE() } });
+    const answer = await postAuction(rig.exchange, { id: 'vast-hostile', imp: [VIDEO_IMP] });
+    expect(answer.json().seatbid.map((seat: { seat: string }) => seat.seat)).toEqual(['fair']);
+    const refused = rig.exchange.logs.withMessage('bid rejected').filter((line) => line.bidder === 'hostile');
+    expect(refused.map((line) => line.code)).toEqual([code]);
+  });
+});
+
+describe('hostile tracker, sync and cache requests get a clear answer and cost nothing', () => {
+  it('forged, oversized, altered and wrong-kind tracker tokens: 404, nothing billed; the real token bills once', async () => {
+    rig = await startRig({ a: { price: 1.5 } });
+    const bid = (await postAuction(rig.exchange, { id: 'tok', imp: imps(1) })).json().seatbid[0].bid[0];
+    const token = new URL(bid.burl).searchParams.get('t')!;
+    const click = /\/t\/click\?t=([^"&]+)/.exec(bid.adm)![1]!;
+    const bytes = Buffer.from(token, 'base64url');
+    bytes[bytes.length - 1] ^= 1;
+    const cases: Array<[string, string]> = [
+      ['9,000 characters', 'A'.repeat(9_000)],
+      ['not base64url', '../../etc/passwd'],
+      ['one bit flipped', bytes.toString('base64url')],
+      ['empty', ''],
+      ['a click token', click],
+    ];
+    for (const [what, value] of cases) {
+      const answer = await http(`${rig.exchange.url}/t/imp?t=${value}`);
+      expect([what, answer.status]).toEqual([what, value === '' ? 400 : 404]);
+    }
+    expect(rig.exchange.logs.withMessage('billing')).toHaveLength(0);
+    expect((await http(`${rig.exchange.url}/t/imp?t=${token}`)).status).toBe(200);
+    expect((await http(`${rig.exchange.url}/t/imp?t=${token}`)).status).toBe(200);
+    await until(() => rig!.exchange.logs.withMessage('billing').length === 1, 'the one billing');
+  });
+
+  it.each([
+    ['/setuid for a bidder without syncUrl', 'GET', '/setuid?bidder=a&uid=x', 400],
+    ['/setuid with a 129-character uid', 'GET', `/setuid?bidder=s&uid=${'u'.repeat(129)}`, 400],
+    ['/setuid with a control character', 'GET', '/setuid?bidder=s&uid=%07', 400],
+    ['/cookie_sync with 1,001 bidders', 'POST', `/cookie_sync#${JSON.stringify({ bidders: Array.from({ length: 1_001 }, (_, i) => `b${i}`) })}`, 400],
+    ['/cookie_sync nested 100,000 deep', 'POST', `/cookie_sync#{"bidders":${deep(100_000)}}`, 400],
+    ['/sync redirecting to a host the bidder did not list', 'GET', '/sync?tag=s&data=x&location=https%3A%2F%2Fattacker.example%2F&sign=1', 400],
+    ['/cache with 11 values (cache.putsPerRequest)', 'POST', `/cache#${JSON.stringify({ puts: Array.from({ length: 11 }, () => ({ type: 'xml', value: '<VAST/>' })) })}`, 400],
+    ['/cache with a value over cache.maxValueBytes', 'POST', `/cache#${JSON.stringify({ puts: [{ type: 'xml', value: 'x'.repeat(65_537) }] })}`, 400],
+    ['/cache naming its own key', 'POST', `/cache#${JSON.stringify({ puts: [{ type: 'xml', value: '<VAST/>', key: 'chosen' }] })}`, 400],
+    ['/cache?uuid= of another shape', 'GET', '/cache?uuid=%00%00', 404],
+  ])('%s', async (_what, method, target, status) => {
+    rig = await startRig({ a: { price: 1 }, s: { price: 1, bidderConfig: { syncTag: 's', syncKey: 'k', syncUrl: 'https://s.example/sync?r={{redirect_url}}' } } }, {
+      plugins: [{ name: 'user-sync', options: { cookieSecret: 'hostile-suite-cookie-secret' } }],
+    });
+    const [pathAndQuery, body] = target.split('#');
+    const answer = await http(`${rig.exchange.url}${pathAndQuery}`, method === 'POST' ? { method: 'POST', body: body!, headers: { 'content-type': 'text/plain' } } : {});
+    expect(answer.status).toBe(status);
+    expect(answer.headers['set-cookie']).toBeUndefined();
+    // The exchange still serves everyone else.
+    expect((await postAuction(rig.exchange, { id: 'after', imp: imps(1) })).status).toBe(200);
+  });
+});
