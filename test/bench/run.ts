@@ -195,9 +195,9 @@ async function main(): Promise<void> {
   const koaBaseline: Target = { name: 'Koa baseline', url: `http://127.0.0.1:${koaPort}/ad?site=bench&mincpm=0.5`, pid: koaProcess.pid! };
 
   /** Starts `rtb start` on the bench config for one case (from the checkout at `checkout`: this one by default). */
-  const exchange = async (name: string, env: Record<string, string>, { workers = 1, site = 'bench', checkout = root } = {}): Promise<Target> => {
+  const exchange = async (name: string, env: Record<string, string>, { workers = 1, site = 'bench', checkout = root, nodeArgs = [] as string[] } = {}): Promise<Target> => {
     const port = await freePort();
-    const child = await launch([...measuredNodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), '--workers', String(workers)], {
+    const child = await launch([...measuredNodeArgs, ...nodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), '--workers', String(workers)], {
       BENCH_BIDDERS: endpoints,
       BENCH_LOG_FILE: path.join(logDir, `${name}.log`),
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
@@ -298,18 +298,19 @@ async function main(): Promise<void> {
 }
 
 /**
- * `BENCH_AB_DIR=<another checkout>`: the core of this checkout (A) and of the other (B, which has run `npm ci`), on the
- * same bidders, alternating phases at full load and at a paced 400/s (where CPU per auction is least disturbed by
+ * `BENCH_AB_DIR=<another checkout>`: the core of this checkout (A) and of the other (B, which has run `npm ci`; it may be
+ * this one, with `BENCH_B_NODE_ARGS` as B's extra Node flags), on the same bidders, alternating phases at full load and at a paced 400/s (where CPU per auction is least disturbed by
  * the machine being full), `rounds` × 2 each: the most sensitive comparison of two builds this machine allows.
  */
 async function abRun(
-  exchange: (name: string, env: Record<string, string>, options?: { checkout?: string }) => Promise<{ name: string; url: string; pid: number }>,
+  exchange: (name: string, env: Record<string, string>, options?: { checkout?: string; nodeArgs?: string[] }) => Promise<{ name: string; url: string; pid: number }>,
   other: string,
   koa: { url: string; pid: number },
 ): Promise<void> {
   const env = { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' };
   const a = await exchange('A (this checkout)', env);
-  const b = await exchange(`B (${other})`, env, { checkout: other });
+  const bArgs = (process.env.BENCH_B_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const b = await exchange(`B (${other}${bArgs.length ? ` ${bArgs.join(' ')}` : ''})`, env, { checkout: other, nodeArgs: bArgs });
   const sides = [a, b, { ...koa, name: 'Koa baseline' }];
   for (const side of sides) await drive(side.url, side.pid, { connections: 16 });
   const loads = new Map(sides.map((side) => [side, new PacedLoad(side.url, requestHeaders)]));
