@@ -214,3 +214,35 @@ withRedis('two nodes (two workers each) on one Redis: duplicate hits of each imp
     await bidder.close();
   }
 });
+
+withRedis('--workers 2 on Redis: with Redis gone, every worker\'s /readyz says the node is degraded (the primary holds the ledger), and says so no more once it is back', async () => {
+  const redis = await startRedis();
+  const dir = scratchDir('rtb-fleet-degraded-');
+  const bidder = await startMockBidder({ price: 1 });
+  const file = path.join(dir, 'node.json');
+  writeFileSync(file, JSON.stringify({
+    server: { port: 0 },
+    bidders: { a: { endpoint: `${bidder.url}/bid` } },
+    trackers: { secret: 'fleet-test-tracker-secret-001' },
+    state: { backend: 'redis', redis: { url: redis.url } },
+    notices: { journalDir: path.join(dir, 'journal') },
+  }));
+  const { child, exited } = spawnRtb(['start', '--config', file, '--workers', '2']);
+  const lines = jsonLinesOf(child);
+  try {
+    await until(() => lines.filter((line) => line.msg === 'exchange listening').length === 2, 'two workers listening');
+    const url = lines.find((line) => line.msg === 'exchange listening')!.url as string;
+    // Fresh connections: the cluster hands them to both workers.
+    const probes = async () => (await Promise.all(Array.from({ length: 8 }, () => httpOnFreshConnection(`${url}/readyz`)))).map((answer) => answer.json());
+    expect((await probes()).every((ready) => ready.status === 'ready' && ready.degraded === undefined)).toBe(true);
+    await redis.kill('SIGKILL');
+    await until(async () => (await probes()).every((ready) => String(ready.degraded).startsWith('notices: Redis at')), 'every worker saying Redis is gone');
+    expect((await probes()).every((ready) => ready.status === 'ready')).toBe(true);
+    await redis.restart();
+    await until(async () => (await probes()).every((ready) => ready.degraded === undefined), 'every worker saying Redis is back', 20_000);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    await bidder.close();
+  }
+});

@@ -59,6 +59,8 @@ export class NoticesPlugin implements Plugin {
   private readonly events: EventLog;
   /** The machine's ledger: its own (single process, cluster primary), or the primary's through the channel. */
   private ledger?: Ledger;
+  /** In a cluster worker: the primary's ledger, through the channel. */
+  private remote?: RemoteLedger;
   /** The ledger this process owns and must stop, if any. */
   private owned?: NoticeLedger | RedisLedger;
   private stopping?: Promise<void>;
@@ -88,7 +90,7 @@ export class NoticesPlugin implements Plugin {
    */
   async start(): Promise<void> {
     if (this.cluster.role === 'worker') {
-      this.ledger = new RemoteLedger(this.cluster);
+      this.ledger = this.remote = new RemoteLedger(this.cluster);
       return;
     }
     this.owned = this.ownLedger();
@@ -104,7 +106,7 @@ export class NoticesPlugin implements Plugin {
     const ledger = this.ownLedger();
     await ledger.start(true);
     this.owned = this.ledger = ledger;
-    serveLedger(channel, ledger);
+    serveLedger(channel, ledger, () => this.degraded());
   }
 
   /** `rtb check`'s `state:` line: the machine's journal, or the fleet's Redis (password hidden) with the journal as its spill. */
@@ -135,6 +137,7 @@ export class NoticesPlugin implements Plugin {
     this.stopping ??= (async () => {
       this.intake.flush();
       await this.handover;
+      this.remote?.close();
       await this.owned?.stop();
       await this.destinations.close();
     })();
@@ -146,8 +149,12 @@ export class NoticesPlugin implements Plugin {
     return this.ledger ? this.ledger.ready() : 'notice journal not open';
   }
 
-  /** Serving, but with Redis gone (`state.backend: redis`, in the process that holds the ledger): notices spill meanwhile. */
+  /**
+   * Serving, but with Redis gone (`state.backend: redis`): notices spill meanwhile. Where the ledger is this process's,
+   * from it; in a cluster worker, from the primary (asked once a second), so every worker's `/readyz` says so.
+   */
   degraded(): string | undefined {
+    if (this.remote) return this.remote.degraded();
     return this.owned instanceof RedisLedger ? this.owned.degraded() : undefined;
   }
 

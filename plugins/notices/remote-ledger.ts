@@ -8,7 +8,12 @@ export const LEDGER_TOPICS = {
   accept: 'notices:accept',
   /** A batch of impression claims (`ClaimMessage[]`), asked: answered with one boolean per claim, in order. */
   claims: 'notices:claims',
+  /** What is worse than usual where the ledger is (the primary's Redis gone), asked once a second: a string, or null. */
+  degraded: 'notices:degraded',
 } as const;
+
+/** How often a worker asks its primary whether the ledger is degraded (what its `/readyz` shows). */
+export const DEGRADED_POLL_MS = 1_000;
 
 /** An impression claim as a worker sends it to the primary. */
 export interface ClaimMessage {
@@ -17,11 +22,12 @@ export interface ClaimMessage {
   readonly burl?: Notice;
 }
 
-/** Serves the two ledger topics from `ledger` (in the cluster primary). */
-export function serveLedger(channel: ClusterChannel, ledger: Ledger): void {
+/** Serves the ledger topics from `ledger` (in the cluster primary); `degraded` says what is worse than usual there. */
+export function serveLedger(channel: ClusterChannel, ledger: Ledger, degraded: () => string | undefined = () => undefined): void {
   channel.serve(LEDGER_TOPICS.accept, (notices) => ledger.accept(notices as Notice[]));
   channel.serve(LEDGER_TOPICS.claims, (claims) =>
     Promise.all((claims as ClaimMessage[]).map(({ key, expiresAt, burl }) => ledger.claim(key, expiresAt, burl))));
+  channel.serve(LEDGER_TOPICS.degraded, () => degraded() ?? null);
 }
 
 /**
@@ -34,7 +40,30 @@ export class RemoteLedger implements Ledger {
   /** The claims of the current event-loop turn, each with how to settle its caller's promise. */
   private claims: Array<{ message: ClaimMessage; resolve: (billed: boolean) => void; reject: (error: unknown) => void }> = [];
 
-  constructor(private readonly channel: ClusterChannel) {}
+  /** The primary's last answer: what is worse than usual where the ledger is. */
+  private lastDegraded: string | undefined;
+  private readonly poll: NodeJS.Timeout;
+
+  constructor(private readonly channel: ClusterChannel) {
+    // Once a second, not per `/readyz` hit: a probe costs the worker nothing, and the answer is at most a second old.
+    this.poll = setInterval(() => {
+      this.channel.request<string | null>(LEDGER_TOPICS.degraded, null).then(
+        (answer) => (this.lastDegraded = answer ?? undefined),
+        () => undefined,
+      );
+    }, DEGRADED_POLL_MS);
+    this.poll.unref();
+  }
+
+  /** What the primary last said is worse than usual where the ledger is (its Redis gone), at most a second ago. */
+  degraded(): string | undefined {
+    return this.lastDegraded;
+  }
+
+  /** Stops asking the primary. */
+  close(): void {
+    clearInterval(this.poll);
+  }
 
   accept(notices: readonly Notice[]): Promise<void> {
     return this.channel.post(LEDGER_TOPICS.accept, notices);
