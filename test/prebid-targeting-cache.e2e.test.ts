@@ -101,6 +101,21 @@ describe('ext.prebid.cache and the Prebid Cache endpoints', () => {
     expect(JSON.parse(json.text)).toMatchObject({ impid: 'v', price: 3 });
   });
 
+  it('a VAST over cache.maxValueBytes is not stored: its bid is answered uncached, with its markup, and the others cached', async () => {
+    rig = await startRig({ big: { price: 3, videoMarkup: VAST.replace('<AdTitle>t</AdTitle>', `<AdTitle>${'t'.repeat(5_000)}</AdTitle>`) }, small: { price: 2, videoMarkup: VAST } }, { cache: { maxValueBytes: 4_096 } });
+    const answer = await postAuction(rig.exchange, {
+      id: 'c-big',
+      imp: [{ id: 'v', video: { mimes: ['video/mp4'], protocols: [2, 3, 5, 6, 7, 8], w: 640, h: 360 } }],
+      ext: { prebid: { targeting: {}, cache: { vastxml: { returnCreative: false } } } },
+    });
+    const bids = bidsOf(answer.json());
+    expect(bids.big![0]!.ext.prebid.cache).toBeUndefined();
+    expect(bids.big![0]!.adm).toContain('<VAST');
+    expect(bids.small![0]!.ext.prebid.cache.vastXml.cacheId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bids.small![0]!.adm).toBeUndefined();
+    expect(rig.exchange.logs.withMessage('cache: values over cache.maxValueBytes not stored; their bids answered uncached')).toHaveLength(1);
+  });
+
   it('POST /cache stores xml and json values and GET reads them back; limits and bad puts are 400s naming the field', async () => {
     rig = await startRig({}, { cache: { putsPerRequest: 2, maxValueBytes: 100 } });
     const post = (body: unknown) => http(`${rig!.exchange.url}/cache`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });

@@ -21,8 +21,9 @@ export interface BidCacheIds {
  * Caches the answer's bids as `ask` says, as Prebid Server does: each video bid's VAST (`vastxml`) and each bid as
  * JSON (`bids`), in one put, for the asked TTL (else the bid's `exp`, else `cache.ttlSeconds`; at most
  * `cache.maxTtlSeconds`). Each bid gets `ext.prebid.cache` (`{ vastXml: { url, cacheId }, bids: … }`), and loses its
- * `adm` where `returnCreative` is false. A cache that fails costs only the caching: the bids are answered without it
- * (logged). Returns what each bid was cached as.
+ * `adm` where `returnCreative` is false. A value over `cache.maxValueBytes` is not stored, and a cache that fails
+ * costs only the caching: those bids are answered uncached, with their markup (logged). Returns what each bid was
+ * cached as.
  */
 export async function cacheBids(
   response: BidResponse,
@@ -34,19 +35,23 @@ export async function cacheBids(
 ): Promise<Map<Bid, BidCacheIds>> {
   const puts: CachePut[] = [];
   const targets: Array<{ bid: Bid; kind: keyof BidCacheIds }> = [];
+  let oversized = 0;
+  /** Queues a value, unless it is larger than `cache.maxValueBytes` (a bidder's megabyte of markup is not stored). */
+  const put = (bid: Bid, kind: keyof BidCacheIds, value: CachePut) => {
+    if (value.value.length * 3 > limits.maxValueBytes && Buffer.byteLength(value.value, 'utf8') > limits.maxValueBytes) return void oversized++;
+    puts.push(value);
+    targets.push({ bid, kind });
+  };
   for (const seat of response.seatbid ?? []) {
     for (const bid of seat.bid) {
       const exp = Number.isInteger(bid.exp) && (bid.exp as number) > 0 ? (bid.exp as number) : undefined;
       if (ask.vastXml && bid.mtype === MarkupType.video && typeof bid.adm === 'string' && bid.adm !== '') {
-        puts.push({ type: 'xml', value: bid.adm, ttlSeconds: cacheTtl(ask.vastXml.ttlSeconds ?? exp, limits) });
-        targets.push({ bid, kind: 'vastXml' });
+        put(bid, 'vastXml', { type: 'xml', value: bid.adm, ttlSeconds: cacheTtl(ask.vastXml.ttlSeconds ?? exp, limits) });
       }
-      if (ask.bids) {
-        puts.push({ type: 'json', value: JSON.stringify(bid), ttlSeconds: cacheTtl(ask.bids.ttlSeconds ?? exp, limits) });
-        targets.push({ bid, kind: 'bids' });
-      }
+      if (ask.bids) put(bid, 'bids', { type: 'json', value: JSON.stringify(bid), ttlSeconds: cacheTtl(ask.bids.ttlSeconds ?? exp, limits) });
     }
   }
+  if (oversized > 0) log.warn({ auctionId: response.id, values: oversized, maxValueBytes: limits.maxValueBytes }, 'cache: values over cache.maxValueBytes not stored; their bids answered uncached');
   const cached = new Map<Bid, BidCacheIds>();
   if (puts.length === 0) return cached;
   let uuids: string[];
