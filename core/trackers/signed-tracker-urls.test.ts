@@ -113,4 +113,17 @@ describe('SignedTrackerUrls', () => {
     // The same key reads them whichever way they were minted.
     expect(urls.map(destinationOf)).toEqual(['https://landing.example/a', undefined]);
   });
+
+  it('a page-decided offer\'s token carries its nurl, expanded at the award's price; not with listClicks off, which older exchanges could not read', () => {
+    const pageDecided = { ...auction, auctionId: 'auc-page', pageDecides: true } as AuctionContext;
+    const award = awardWith({ nurl: 'https://dsp.example/win?p=${AUCTION_PRICE}' });
+    const read = trackers.read(tokenOf(trackers.impression(pageDecided, award)), 'impression');
+    expect(read.ok && read.claim.nurl).toBe('https://dsp.example/win?p=1.25');
+    // The exchange decided: the nurl went at the auction and is not in the token.
+    const decided = trackers.read(tokenOf(trackers.impression(auction, awardWith({ nurl: 'https://dsp.example/win' }))), 'impression');
+    expect(decided.ok && decided.claim.nurl).toBe(undefined);
+    const unlisted = new SignedTrackerUrls('signed-tracker-urls test secret', 'https://ex.test', 3600, new Map(), false);
+    const old = unlisted.read(tokenOf(unlisted.impression(pageDecided, awardWith({ nurl: 'https://dsp.example/win' }))), 'impression');
+    expect(old.ok && old.claim.nurl).toBe(undefined);
+  });
 });

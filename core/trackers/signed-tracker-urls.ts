@@ -70,8 +70,9 @@ export class SignedTrackerUrls implements TrackerUrls {
     /** Bidder name → its pricing (filled once bidders are resolved). */
     private readonly pricing: ReadonlyMap<string, Pricing>,
     /**
-     * Whether {@link clicks} lists destinations in the impression token (versions 4 and 5). False mints only versions
-     * 1 and 3, which exchanges from before that scheme read: the first step of a rolling upgrade (`trackers.listClicks`).
+     * Whether {@link clicks} lists destinations in the impression token (versions 4 and 5), and a page-decided offer's
+     * token carries its `nurl`. False mints only the layouts exchanges from before both read (versions 1 and 3, no
+     * `nurl`): the first step of a rolling upgrade (`trackers.listClicks`); such offers' win notices are then not sent.
      */
     private readonly listClicks = true,
   ) {
@@ -132,8 +133,9 @@ export class SignedTrackerUrls implements TrackerUrls {
       : undefined;
     const burl = expand(bid.burl);
     const claim = this.claim('impression', auction, award, burl);
-    // The page decides: the exchange learns the win when the ad renders, so the win notice travels with the billing.
-    const nurl = auction.pageDecides ? expand(bid.nurl) : undefined;
+    // The page decides: the exchange learns the win when the ad renders, so the win notice travels with the billing
+    // (a token field exchanges from before it cannot read: not with `listClicks` off, during a rolling upgrade).
+    const nurl = auction.pageDecides && this.listClicks ? expand(bid.nurl) : undefined;
     const sealed = nurl === undefined ? claim : { ...claim, nurl };
     const impression = this.codec.sealImpression(sealed, listable(clicks, (burl?.length ?? 0) + (nurl?.length ?? 0)));
     this.sealed.set(award, { auction, impression });
@@ -151,7 +153,7 @@ export class SignedTrackerUrls implements TrackerUrls {
     const bidId = textOf(bid.id);
     const impId = textOf(bid.impid);
     // When the page decides, the `nurl` rides in the token too: the two are bounded as one URL as long as both.
-    const nurl = auction.pageDecides && typeof bid.nurl === 'string' ? bid.nurl : '';
+    const nurl = auction.pageDecides && this.listClicks && typeof bid.nurl === 'string' ? bid.nurl : '';
     const burl = (typeof bid.burl === 'string' ? bid.burl : '') + nurl;
     if (fitsAtFirstSight(auction.auctionId, bidder, bidId, impId, textOf(bid.adid), seat ?? '', burl)) return true;
     let plain = CLAIM_FRAME_BYTES + jsonBytes(auction.auctionId) + jsonBytes(bidder) + jsonBytes(bidId) + jsonBytes(impId);
