@@ -114,7 +114,7 @@ describe('SignedTrackerUrls', () => {
     expect(urls.map(destinationOf)).toEqual(['https://landing.example/a', undefined]);
   });
 
-  it('a page-decided offer\'s token carries its nurl, expanded at the award's price; not with listClicks off, which older exchanges could not read', () => {
+  it('a page-decided offer\'s token carries its nurl, expanded at the award\'s price; not with listClicks off, which older exchanges could not read', () => {
     const pageDecided = { ...auction, auctionId: 'auc-page', pageDecides: true } as AuctionContext;
     const award = awardWith({ nurl: 'https://dsp.example/win?p=${AUCTION_PRICE}' });
     const read = trackers.read(tokenOf(trackers.impression(pageDecided, award)), 'impression');
