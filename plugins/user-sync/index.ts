@@ -44,7 +44,7 @@ function redirectAllowed(host: string, allowed: readonly string[]): boolean {
  * data . syncKey)`. The data goes into the exchange's identity cookie (HMAC-signed, one cookie for every tag).
  * Purposes `cookieSync` and `setuid` (Prebid Server's `POST /cookie_sync`, `GET /setuid`): the user syncs of the
  * bidders with a `syncUrl` that the browser has no id of yet, and the binding their redirects land on.
- * Purpose `identify` (before every tag auction): reads that cookie, creating a random exchange user id on the
+ * Purpose `identify` (before every tag auction, and an OpenRTB auction whose request carries cookies): reads that cookie, creating a random exchange user id on the
  * first visit, and hands the auction `{ userId, bound }`.
  *
  * `requestBuild` stage: sets `user.buyeruid` to the bidder's own bound data, for that bidder only.
@@ -62,7 +62,7 @@ export class UserSync implements Plugin {
     this.log = scope.log;
   }
 
-  /** `sync` stage: a binding call (`bind`) or reading the browser's identity before a tag auction (`identify`). */
+  /** `sync` stage: a binding call (`bind`, `setuid`), Prebid's sync list (`cookieSync`), or reading the browser's identity before an auction (`identify`). */
   sync(ctx: SyncContext, request: SyncRequest) {
     switch (request.purpose) {
       case 'bind': return this.bind(ctx, request);
