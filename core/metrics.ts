@@ -3,7 +3,7 @@ import type { AuctionOutcome, BidderResult, BidderStatus } from './auction/bids.
 import type { HookCallTags, HookOutcomeKind } from './hooks/run-hook.js';
 import { SeriesHistogram, type HistogramSeries } from './metric-histogram.js';
 
-const BIDDER_STATUSES: readonly BidderStatus[] = ['win', 'loss', 'nobid', 'timeout', 'error', 'invalid'];
+const BIDDER_STATUSES: readonly BidderStatus[] = ['win', 'offer', 'loss', 'nobid', 'timeout', 'error', 'invalid'];
 
 /** Latency buckets (seconds) around an auction's default 300 ms deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { http, postAuction, startRig, type Rig } from './helpers.js';
+import { auctionLines, http, postAuction, startRig, type Rig } from './helpers.js';
 import { until } from './until.js';
 
 // When the page decides (`ext.prebid.targeting`, as Prebid.js always asks) and asks for Prebid Cache
@@ -57,6 +57,12 @@ describe('ext.prebid.targeting: the page decides', () => {
     expect(billing.map((line) => [line.bidder, line.priceMicros])).toEqual([['a', 1_370_000]]);
     expect(rig.exchange.logs.withMessage('offer').map((line) => line.bidder).sort()).toEqual(['a', 'b']);
     expect(rig.exchange.logs.withMessage('win')).toEqual([]);
+    // The auction log and the metrics say offered, not won: the page had not decided yet.
+    const [line] = auctionLines(rig.exchange);
+    expect(line!.bidders).toMatchObject({ a: { status: 'offer', paidMicros: null }, b: { status: 'offer', paidMicros: null }, low: { status: 'invalid' } });
+    const metrics = (await http(`${rig.exchange.url}/metrics`)).text;
+    expect(metrics).toMatch(/^rtb_bids_total\{bidder="a",status="offer",code=""\} 1$/m);
+    expect(metrics).toMatch(/^rtb_bids_total\{bidder="a",status="win",code=""\} 0$/m);
   });
 
   it('without targeting the exchange\'s own auction decides, as before: one winner at the second price', async () => {

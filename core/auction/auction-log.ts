@@ -30,8 +30,9 @@ export interface AuctionLogRecord {
 
 /** Builds the auction log record for one finished auction. */
 export function auctionLogRecord(ctx: AuctionContext, results: readonly BidderResult[], outcome: AuctionOutcome, durationMs: number): AuctionLogRecord {
+  // When the page decides, what an offer pays is known only if it renders (its `billing` line): none here.
   const paid = new Map<string, number>();
-  for (const award of outcome.awards) paid.set(award.candidate.bidder, (paid.get(award.candidate.bidder) ?? 0) + award.clearingMicros);
+  for (const award of ctx.pageDecides ? [] : outcome.awards) paid.set(award.candidate.bidder, (paid.get(award.candidate.bidder) ?? 0) + award.clearingMicros);
   let rejectedCodes: Map<string, number> | undefined;
   for (const loss of outcome.losses) {
     rejectedCodes ??= new Map();

@@ -51,8 +51,11 @@ export interface AuctionOutcome {
   readonly losses: readonly Loss[];
 }
 
-/** A bidder's outcome in one auction, as the auction log records it. */
-export type BidderStatus = 'win' | 'loss' | 'nobid' | 'timeout' | 'error' | 'invalid';
+/**
+ * A bidder's outcome in one auction, as the auction log records it. `offer`: its best bid was offered to a page that
+ * decides (`AuctionContext.pageDecides`), where it may yet win: that is known only if its ad renders.
+ */
+export type BidderStatus = 'win' | 'offer' | 'loss' | 'nobid' | 'timeout' | 'error' | 'invalid';
 
 /** What became of one bidder in one auction. */
 export interface BidderResult {

@@ -118,7 +118,7 @@ export class AuctionPipeline {
     const winners = new Set(outcome.awards.map((award) => award.candidate.bidder));
     // The results are this auction's own: their final status is set in place rather than copied.
     const bidders: BidderResult[] = answers.map(({ result, valid }) => {
-      result.status = winners.has(result.bidder) ? 'win' : valid.length > 0 ? 'loss' : result.status;
+      result.status = winners.has(result.bidder) ? (ctx.pageDecides ? 'offer' : 'win') : valid.length > 0 ? 'loss' : result.status;
       return result;
     });
     const rewrites = outcome.awards.map((award) => this.rewrite(ctx, award));
