@@ -64,7 +64,7 @@ export class ExchangeMetrics {
 
   /**
    * `rtb_bids_total{bidder,status,code}`: one per bidder asked per auction, with its auction-log status
-   * (`win`, `loss`, `nobid`, `timeout`, `error`, `invalid`). `code` is the OpenRTB loss reason of its first
+   * (`win`, `offer`, `loss`, `nobid`, `timeout`, `error`, `invalid`). `code` is the OpenRTB loss reason of its first
    * losing bid for `loss` (102: outbid; 100: below the floor …) and of its first rejected bid for `invalid`
    * (the `bidValidate` rejection code); empty otherwise.
    */
