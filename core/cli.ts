@@ -6,6 +6,7 @@ import pino from 'pino';
 import { Agent } from 'undici';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { RtbStartupError } from './config/errors.js';
+import { redactedUrl } from './config/redacted-url.js';
 import { loadConfig, type CompiledModules } from './config/load.js';
 import { ProcessQpsShare } from './auction/qps-share.js';
 import { configForWorker, joinClusterMetrics, joinQpsShare, reportListening, reportStartFailure, runPrimary, workerSlot } from './cluster.js';
@@ -26,8 +27,19 @@ const USAGE = `usage:
   rtb check [--config FILE]              validate the config and print the resolved plan
   rtb plan  [--config FILE]              same as check`;
 
-/** Prints the resolved plan: bidders with their dialect and pricing, the plugins of each stage in order, then where the shared state lives. */
-function printPlan(plan: ExchangePlan, file: string): void {
+/** Where the Prebid-compatible cache keeps its values (`rtb check`'s `cache:` line). */
+function describeCache(config: RtbConfig): string {
+  const { cache, state } = config;
+  if (!cache.enabled) return 'off';
+  const where = state.backend === 'redis' ? `redis ${redactedUrl(state.redis.url)} prefix=${state.redis.prefix}cache:` : `memory ${cache.memoryBytes} bytes (under --workers N: the primary's)`;
+  return `${where} ttl=${cache.ttlSeconds}s max=${cache.maxTtlSeconds}s`;
+}
+
+/**
+ * Prints the resolved plan: bidders with their dialect and pricing, the plugins of each stage in order, where the
+ * shared state lives, and where the cache keeps its values.
+ */
+function printPlan(plan: ExchangePlan, file: string, config: RtbConfig): void {
   const lines = [`config: ${file}`, 'bidders:'];
   for (const b of plan.bidders) {
     lines.push(`  ${b.name}: ${b.endpoint} dialect=${b.dialect} pricing=${b.pricing} openrtb=${b.openrtbVersion} gzip=${b.gzip}${b.maxQps === undefined ? '' : ` maxQps=${b.maxQps}`}`);
@@ -35,7 +47,7 @@ function printPlan(plan: ExchangePlan, file: string): void {
   if (plan.bidders.length === 0) lines.push('  (none)');
   lines.push('stages:');
   for (const [stage, plugins] of Object.entries(plan.stages)) lines.push(`  ${stage}: ${plugins.join(' → ') || '(none)'}`);
-  lines.push(`state: ${plan.state}`);
+  lines.push(`state: ${plan.state}`, `cache: ${describeCache(config)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -84,7 +96,7 @@ async function main(argv: string[], compiled?: CompiledModules): Promise<number>
     config.server.port = port;
   }
   if (command !== 'start') {
-    printPlan(await checkPlan(config), filepath);
+    printPlan(await checkPlan(config), filepath, config);
     return 0;
   }
   const workers = values.workers === undefined || values.workers === 'auto' ? availableParallelism() : Number(values.workers);

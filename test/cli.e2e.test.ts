@@ -94,6 +94,7 @@ describe('rtb check', () => {
     expect(stdout).toContain('bidValidate: core-bid-validation');
     expect(stdout).toContain('auction: first-price → second-price');
     expect(stdout).toContain('state: local journal=.rtb/notices');
+    expect(stdout).toContain('cache: memory 67108864 bytes (under --workers N: the primary\'s) ttl=300s max=3600s');
   });
 
   it('names the state backend: redis, its URL without the password, and the key prefix', async () => {
@@ -101,6 +102,7 @@ describe('rtb check', () => {
     const { code, stdout } = await rtb(['check', '--config', file('redis.json', JSON.stringify(config))]);
     expect(code).toBe(0);
     expect(stdout).toContain('state: redis redis://exchange:***@redis.internal:6380/2 prefix=fleet-a:');
+    expect(stdout).toContain('cache: redis redis://exchange:***@redis.internal:6380/2 prefix=fleet-a:cache: ttl=300s max=3600s');
     expect(stdout).not.toContain('s3cret');
   });
 });
