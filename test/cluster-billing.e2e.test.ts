@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startMockBidder } from '../core/testing/index.js';
-import { http, jsonLinesOf, spawnRtb } from './helpers.js';
+import { http, spawnCluster } from './helpers.js';
 import { until } from './until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-billing-'));
@@ -34,11 +34,9 @@ it(`--workers 2: ${IMPRESSIONS} impressions, each tracker hit ${HITS_PER_IMPRESS
     trackers: { secret: 'cluster-billing-tracker-secret' },
     notices: { journalDir: path.join(dir, 'journal') },
   }));
-  const { child, exited } = spawnRtb(['start', '--config', config, '--workers', '2']);
-  const lines = jsonLinesOf(child);
+  const { child, exited, lines, listening } = spawnCluster(config, 2);
   try {
-    await until(() => lines.filter((line) => line.msg === 'exchange listening').length === 2, 'two workers listening');
-    const url = lines.find((line) => line.msg === 'exchange listening')!.url as string;
+    const url = await listening();
 
     const impressions: string[] = [];
     for (let i = 0; i < IMPRESSIONS; i++) {
@@ -96,11 +94,9 @@ it('--workers 2 without trackers.secret: the workers share one random key, so a 
     notices: { journalDir: path.join(dir, 'no-secret-journal') },
   }));
   const { RTB_TRACKER_SECRET: _unset, ...env } = process.env;
-  const { child } = spawnRtb(['start', '--config', config, '--workers', '2'], env);
-  const lines = jsonLinesOf(child);
+  const { child, lines, listening } = spawnCluster(config, 2, env);
   try {
-    await until(() => lines.filter((line) => line.msg === 'exchange listening').length === 2, 'two workers listening');
-    const url = lines.find((line) => line.msg === 'exchange listening')!.url as string;
+    const url = await listening();
     const answer = await http(`${url}/openrtb2/auction`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { startMockBidder } from '../core/testing/index.js';
-import { http, httpOnFreshConnection, jsonLinesOf, spawnRtb } from './helpers.js';
+import { http, httpOnFreshConnection, jsonLinesOf, spawnCluster, spawnRtb } from './helpers.js';
 import { startRedis, withRedis } from './redis-server.js';
 import { scratchDir } from './scratch-dir.js';
 import { until } from './until.js';
@@ -227,11 +227,9 @@ withRedis('--workers 2 on Redis: with Redis gone, every worker\'s /readyz says t
     state: { backend: 'redis', redis: { url: redis.url } },
     notices: { journalDir: path.join(dir, 'journal') },
   }));
-  const { child, exited } = spawnRtb(['start', '--config', file, '--workers', '2']);
-  const lines = jsonLinesOf(child);
+  const { child, exited, listening } = spawnCluster(file, 2);
   try {
-    await until(() => lines.filter((line) => line.msg === 'exchange listening').length === 2, 'two workers listening');
-    const url = lines.find((line) => line.msg === 'exchange listening')!.url as string;
+    const url = await listening();
     // Fresh connections: the cluster hands them to both workers.
     const probes = async () => (await Promise.all(Array.from({ length: 8 }, () => httpOnFreshConnection(`${url}/readyz`)))).map((answer) => answer.json());
     expect((await probes()).every((ready) => ready.status === 'ready' && ready.degraded === undefined)).toBe(true);

@@ -10,6 +10,7 @@ import { startTestExchange, type TestExchange } from '../core/testing/index.js';
 import type { PluginRegistry } from '../core/plugin/registry.js';
 import { startMockBidder, type MockBidder, type MockBidderOptions } from '../core/testing/index.js';
 import { builtinRegistry } from '../plugins/builtin.js';
+import { until } from './until.js';
 
 /** An HTTP answer read whole. */
 export interface HttpAnswer {
@@ -110,6 +111,21 @@ export function spawnRtb(args: string[], env: NodeJS.ProcessEnv = process.env): 
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return { child, exited };
+}
+
+/**
+ * `rtb start --config FILE --workers N` ({@link spawnRtb}) with its log lines; `listening()` resolves, once all N
+ * workers listen, with the URL they share.
+ */
+export function spawnCluster(config: string, workers: number, env?: NodeJS.ProcessEnv) {
+  const { child, exited } = spawnRtb(['start', '--config', config, '--workers', String(workers)], env);
+  const lines = jsonLinesOf(child);
+  const listening = async (): Promise<string> => {
+    const listeners = () => lines.filter((line) => line.msg === 'exchange listening');
+    await until(() => listeners().length === workers, `${workers} workers listening`);
+    return listeners()[0]!.url as string;
+  };
+  return { child, exited, lines, listening };
 }
 
 /** The JSON log lines a child writes on its standard output, parsed as they arrive (the array grows). */
