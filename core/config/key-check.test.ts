@@ -132,4 +132,19 @@ describe('sections a plugin owns (notices, vast) and top-level keys', () => {
       problems: [expect.stringMatching(/^currency: /), 'notice: unknown key (did you mean notices?)'],
     }));
   });
+
+  it('when the core\'s own checks fail first, the same run also names the site and bidder keys nothing registered reads', () => {
+    const input = {
+      server: { port: 'x' },
+      sites: { s: { banner: { w: 1, h: 1 }, flor: 1, maxWrapperDepth: 2 } },
+      bidders: { a: { endpoint: 'http://127.0.0.1:1/bid', syncTagg: 'x', syncTag: 'a', units: 'chips' } },
+    };
+    expect(() => parseConfig(input, builtinRegistry())).toThrow(expect.objectContaining({
+      problems: [
+        expect.stringMatching(/^server\.port: /),
+        'sites.s.flor: unknown key (did you mean floor?)',
+        'bidders.a.syncTagg: unknown key (did you mean syncTag?)',
+      ],
+    }));
+  });
 });
