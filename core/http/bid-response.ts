@@ -1,6 +1,6 @@
 import type { AuctionResult } from '../auction/pipeline.js';
 import type { AdmFormat } from '../auction/bids.js';
-import { microsToCpmNumber } from '../money.js';
+import { microsToCpmNumber, type Micros } from '../money.js';
 import { markupTypeOf } from '../openrtb/media.js';
 import { MarkupType, type Bid, type BidResponse, type SeatBid } from '../openrtb/types.js';
 import type { TrackerUrls } from '../trackers/contract.js';
@@ -19,6 +19,12 @@ const TYPE_OF_FORMAT: Readonly<Record<AdmFormat, number>> = { html: MarkupType.b
 /** Prebid Server's error codes in `ext.errors`: a timeout, a bidder's bad answer, anything else (an unknown bidder code). */
 const PBS_ERROR = { timeout: 1, badServerResponse: 3, unknownBidder: 999 } as const;
 
+/** A finished auction's answer, and each of its bids' price in micros (what the targeting keys bucket). */
+export interface AnsweredAuction {
+  readonly response: BidResponse;
+  readonly clearingMicros: ReadonlyMap<Bid, Micros>;
+}
+
 /**
  * The BidResponse for a finished auction, as a Prebid Server answers `POST /openrtb2/auction`: one seat per winning
  * bidder (its name: the bidder code the page uses), each bid at its clearing price with its rewritten markup,
@@ -28,9 +34,10 @@ const PBS_ERROR = { timeout: 1, badServerResponse: 3, unknownBidder: 999 } as co
  * and as `burl` the exchange's impression tracker (a client that fires it bills through the exchange, once).
  * No winner: a `200` with an empty `seatbid`, as Prebid Server answers (Prebid.js reads a `204` as a bad answer).
  */
-export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknownBidders: readonly string[] = []): BidResponse {
+export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknownBidders: readonly string[] = []): AnsweredAuction {
   const { ctx } = result;
   const seats = new Map<string, SeatBid>();
+  const clearingMicros = new Map<Bid, Micros>();
   for (const { award, bidder, markup } of result.deliveries) {
     const seat = seats.get(bidder.name) ?? { seat: bidder.name, bid: [] };
     const { nurl: _nurl, lurl: _lurl, burl: _burl, ...bid } = award.candidate.bid;
@@ -46,6 +53,7 @@ export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknow
       ext: { ...ext, prebid },
     };
     seat.bid.push(answered);
+    clearingMicros.set(answered, award.clearingMicros);
     seats.set(bidder.name, seat);
   }
   // A bidder that did not answer in time was waited for until the auction was decided.
@@ -58,10 +66,11 @@ export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknow
     else if (bidder.status === 'error') errors[bidder.bidder] = [{ code: PBS_ERROR.badServerResponse, message: bidder.detail ?? 'error' }];
   }
   for (const code of unknownBidders) errors[code] = [{ code: PBS_ERROR.unknownBidder, message: `unknown bidder: no bidder "${code}" on this exchange` }];
-  return {
+  const response: BidResponse = {
     id: ctx.request.id,
     cur: ctx.currency,
     seatbid: [...seats.values()],
     ext: { responsetimemillis, ...(Object.keys(errors).length ? { errors } : {}) },
   };
+  return { response, clearingMicros };
 }

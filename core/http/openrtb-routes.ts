@@ -1,16 +1,19 @@
 import type Router from '@koa/router';
+import type { Bid } from '../openrtb/types.js';
 import { validateBidRequest } from '../openrtb/validate-request.js';
 import type { AuctionContext } from '../auction/context.js';
 import type { AppParts } from './app-parts.js';
 import { readBidderRouting } from '../auction/bidder-routing.js';
 import { badRequest } from './bad-request.js';
 import { bidResponse } from './bid-response.js';
-import { cacheBids } from './bid-caching.js';
+import { cacheBids, type BidCacheIds } from './bid-caching.js';
 import { CACHE_PATH } from './cache-routes.js';
 import { readJsonBody } from './json-body.js';
 import { readPrebidAsk } from './prebid-extensions.js';
-import { addTargeting } from './prebid-targeting.js';
+import { addTargeting, type CacheLocation } from './prebid-targeting.js';
 import { identifyBrowser } from './sync-routes.js';
+
+const NOTHING_CACHED: ReadonlyMap<Bid, BidCacheIds> = new Map();
 
 /**
  * `POST /openrtb2/auction`: an OpenRTB 2.6 request (within `server.maxBodyBytes` and `limits.impsPerRequest`,
@@ -24,7 +27,13 @@ import { identifyBrowser } from './sync-routes.js';
  */
 export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
   const { config, pipeline } = parts;
-  const cacheUrl = () => `${parts.trackers.baseUrl()}${CACHE_PATH}`;
+  // Where the cache is, from the exchange's base URL (known once the server listens): worked out once, not per auction.
+  let location: { readonly base: string; readonly url: string; readonly at: CacheLocation } | undefined;
+  const cacheLocation = () => {
+    const base = parts.trackers.baseUrl();
+    if (location?.base !== base) location = { base, url: `${base}${CACHE_PATH}`, at: { host: new URL(base).host, path: CACHE_PATH } };
+    return location;
+  };
   const bidders = new Set(Object.entries(config.bidders).filter(([, bidder]) => bidder.enabled).map(([name]) => name));
   router.post('/openrtb2/auction', async (ctx) => {
     const { impsPerRequest } = config.limits;
@@ -51,10 +60,10 @@ export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
     const result = await pipeline.run({
       request, origin: 'openrtb', site, pageDecides: targeting !== undefined, ...(routing ? { routing } : {}), ...(identity ? { identity } : {}),
     });
-    const response = bidResponse(result, parts.trackers, unknown);
-    const cached = cache && parts.cache ? await cacheBids(response, cache, parts.cache, config.cache, cacheUrl(), parts.log) : new Map();
-    if (targeting) addTargeting(response, targeting, cached, { host: new URL(cacheUrl()).host, path: CACHE_PATH });
+    const answered = bidResponse(result, parts.trackers, unknown);
+    const cached = cache && parts.cache ? await cacheBids(answered.response, cache, parts.cache, config.cache, cacheLocation().url, parts.log) : NOTHING_CACHED;
+    if (targeting) addTargeting(answered, targeting, cached, cacheLocation().at);
     ctx.set('x-openrtb-version', '2.6');
-    ctx.body = response;
+    ctx.body = answered.response;
   });
 }

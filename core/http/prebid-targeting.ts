@@ -1,5 +1,6 @@
-import { decimalToMicros } from '../money.js';
-import type { Bid, BidResponse } from '../openrtb/types.js';
+import type { Micros } from '../money.js';
+import type { Bid } from '../openrtb/types.js';
+import type { AnsweredAuction } from './bid-response.js';
 import { priceBucket } from '../openrtb/price-granularity.js';
 import type { BidCacheIds } from './bid-caching.js';
 import type { TargetingAsk } from './prebid-extensions.js';
@@ -21,19 +22,20 @@ export interface CacheLocation {
  * (`includewinners`); every bid gets them suffixed with its bidder, `hb_pb_dspa` (`includebidderkeys`); keys are cut
  * to {@link MAX_TARGETING_KEY_CHARS}.
  */
-export function addTargeting(response: BidResponse, ask: TargetingAsk, cached: ReadonlyMap<Bid, BidCacheIds>, cacheAt: CacheLocation): void {
+export function addTargeting(answered: AnsweredAuction, ask: TargetingAsk, cached: ReadonlyMap<Bid, BidCacheIds>, cacheAt: CacheLocation): void {
+  const { response, clearingMicros } = answered;
   const highest = new Map<string, Bid>();
   const seats = response.seatbid ?? [];
   for (const seat of seats) {
     for (const bid of seat.bid) {
       const best = highest.get(bid.impid);
-      if (!best || bid.price > best.price) highest.set(bid.impid, bid);
+      if (!best || clearingMicros.get(bid)! > clearingMicros.get(best)!) highest.set(bid.impid, bid);
     }
   }
   for (const seat of seats) {
     const bidder = seat.seat ?? '';
     for (const bid of seat.bid) {
-      const values = targetingValues(bid, bidder, ask, cached.get(bid), cacheAt);
+      const values = targetingValues(bid, clearingMicros.get(bid)!, bidder, ask, cached.get(bid), cacheAt);
       const keys: Record<string, string> = {};
       if (ask.includeWinners && highest.get(bid.impid) === bid) Object.assign(keys, values);
       if (ask.includeBidderKeys) for (const [key, value] of Object.entries(values)) keys[`${key}_${bidder}`.slice(0, MAX_TARGETING_KEY_CHARS)] = value;
@@ -44,10 +46,9 @@ export function addTargeting(response: BidResponse, ask: TargetingAsk, cached: R
 }
 
 /** One bid's targeting values, unsuffixed. */
-function targetingValues(bid: Bid, bidder: string, ask: TargetingAsk, cached: BidCacheIds | undefined, cacheAt: CacheLocation): Record<string, string> {
+function targetingValues(bid: Bid, priceMicros: Micros, bidder: string, ask: TargetingAsk, cached: BidCacheIds | undefined, cacheAt: CacheLocation): Record<string, string> {
   const values: Record<string, string> = {
-    // The answer wrote the price from micros, so it reads back exactly.
-    hb_pb: priceBucket(decimalToMicros(bid.price)!, ask.granularity),
+    hb_pb: priceBucket(priceMicros, ask.granularity),
     hb_bidder: bidder,
   };
   if (Number.isInteger(bid.w) && Number.isInteger(bid.h)) values.hb_size = `${bid.w}x${bid.h}`;
