@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import type { RtbConfig } from './config/schema.js';
-import { serveBidCache } from './cache/cluster-cache.js';
-import { MemoryBidCache } from './cache/memory-cache.js';
+import { servePrimaryCache } from './cache/open-cache.js';
 import { resolveExchange } from './exchange-plan.js';
 import type { ExchangeMetrics } from './metrics.js';
 import type { QpsShare } from './auction/qps-share.js';
@@ -35,12 +34,8 @@ export class ExchangePrimary {
     const stops: Array<() => void | Promise<void>> = [() => dispatcher.close()];
     try {
       const { plugins, metrics } = resolveExchange(config, registry, log, dispatcher, { cluster: channel, qpsShare });
-      // The machine's cache, for its workers (on Redis, each worker reaches it itself).
-      if (config.cache.enabled && config.state.backend === 'local') {
-        const cache = new MemoryBidCache(config.cache.memoryBytes);
-        serveBidCache(channel, cache);
-        stops.unshift(() => cache.close());
-      }
+      const cache = servePrimaryCache(config, channel);
+      if (cache) stops.unshift(() => cache.close());
       for (const { instance } of plugins) {
         if (!instance.startPrimary) continue;
         await instance.startPrimary(channel);

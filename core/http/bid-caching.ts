@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { BidCache, CachePut } from '../cache/bid-cache.js';
+import { cacheTtl, withinValueLimit } from '../cache/cache-limits.js';
 import type { CacheConfig } from '../config/schema.js';
 import { MarkupType, type Bid, type BidResponse } from '../openrtb/types.js';
-import { cacheTtl } from './cache-routes.js';
 import type { CacheAsk } from './prebid-extensions.js';
 
 /** Where a cached value is: its uuid and the URL that serves it. */
@@ -38,7 +38,7 @@ export async function cacheBids(
   let oversized = 0;
   /** Queues a value, unless it is larger than `cache.maxValueBytes` (a bidder's megabyte of markup is not stored). */
   const put = (bid: Bid, kind: keyof BidCacheIds, value: CachePut) => {
-    if (value.value.length * 3 > limits.maxValueBytes && Buffer.byteLength(value.value, 'utf8') > limits.maxValueBytes) return void oversized++;
+    if (!withinValueLimit(value.value, limits)) return void oversized++;
     puts.push(value);
     targets.push({ bid, kind });
   };

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { CACHE_UUID, type BidCache, type CachePut } from '../cache/bid-cache.js';
+import { cacheTtl, withinValueLimit } from '../cache/cache-limits.js';
 import type { CacheConfig } from '../config/schema.js';
 import type { AppParts } from './app-parts.js';
 import { badRequest } from './bad-request.js';
@@ -68,14 +69,9 @@ function readPuts(body: unknown, limits: CacheConfig): { puts: CachePut[] } | { 
     if (value === undefined) return { field: `${at}.value`, message: 'required' };
     const text = type === 'xml' ? (value as string) : JSON.stringify(value);
     if (text.length === 0) return { field: `${at}.value`, message: 'must not be empty' };
-    if (Buffer.byteLength(text, 'utf8') > limits.maxValueBytes) return { field: `${at}.value`, message: `larger than ${limits.maxValueBytes} bytes (cache.maxValueBytes)` };
+    if (!withinValueLimit(text, limits)) return { field: `${at}.value`, message: `larger than ${limits.maxValueBytes} bytes (cache.maxValueBytes)` };
     if (ttlseconds !== undefined && (!Number.isInteger(ttlseconds) || (ttlseconds as number) <= 0)) return { field: `${at}.ttlseconds`, message: 'must be a positive whole number of seconds' };
     read.push({ type, value: text, ttlSeconds: cacheTtl(ttlseconds as number | undefined, limits) });
   }
   return { puts: read };
-}
-
-/** A value's lifetime: as asked (or the default), cut to `cache.maxTtlSeconds`. */
-export function cacheTtl(asked: number | undefined, limits: CacheConfig): number {
-  return Math.min(asked ?? limits.ttlSeconds, limits.maxTtlSeconds);
 }
