@@ -83,20 +83,57 @@ function checkSections(config: RtbConfig, registered: ReadonlyMap<string, Declar
   return parsed;
 }
 
+/** What a class (a config's `extensions` may bring anything) declares it reads. */
+function configKeysOf(cls: unknown): ConfigKeys | undefined {
+  return typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys : undefined;
+}
+
 /** The top-level sections the plugin classes among `classes` own (`configKeys.section`), with their keys. */
-export function sectionOwners(classes: Iterable<unknown>): Map<string, ConfigKeys> {
+function sectionOwners(classes: Iterable<unknown>): Map<string, ConfigKeys> {
   const owners = new Map<string, ConfigKeys>();
   for (const cls of classes) {
-    const keys = typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys : undefined;
+    const keys = configKeysOf(cls);
     if (keys?.section !== undefined && keys.options) owners.set(keys.section, keys);
   }
   return owners;
 }
 
 /** A problem line for each top-level key of `config` that neither the core nor a plugin section (`sections`) owns. */
-export function unownedTopLevelKeys(config: object, sections: readonly string[]): string[] {
+function unownedTopLevelKeys(config: object, sections: readonly string[]): string[] {
   const known = [...CORE_KEYS.top, ...sections];
   return Object.keys(config).filter((key) => !known.includes(key)).map((key) => unknownKeyProblem('', key, known));
+}
+
+/** The plugin, dialect and pricing classes a config may select, by kind. */
+export interface RegisteredClasses {
+  readonly plugins: readonly unknown[];
+  readonly dialects: readonly unknown[];
+  readonly pricing: readonly unknown[];
+}
+
+/**
+ * What can be said of a config's keys without the plan (its core schema failed): the top-level keys, and the keys of
+ * each site and bidder, that neither the core nor any of `classes` reads. A key only an idle plugin reads is the
+ * plan's to name ({@link checkConfigKeys}), once the schema passes.
+ */
+export function unreadKeys(input: unknown, classes: RegisteredClasses): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const all = [...classes.plugins, ...classes.dialects, ...classes.pricing];
+  const declared = (kind: 'site' | 'bidder') => all.flatMap((cls) => Object.keys(configKeysOf(cls)?.[kind] ?? {}));
+  const { sites, bidders } = input as { sites?: unknown; bidders?: unknown };
+  return [
+    ...unownedTopLevelKeys(input, [...sectionOwners(classes.plugins).keys()]),
+    ...unreadOwnerKeys(sites, 'sites', [...CORE_KEYS.site, ...declared('site')]),
+    ...unreadOwnerKeys(bidders, 'bidders', [...CORE_KEYS.bidder, ...declared('bidder')]),
+  ];
+}
+
+/** A problem for each key of each entry of `owners` (`sites`, `bidders`) not among `known`. */
+function unreadOwnerKeys(owners: unknown, at: string, known: readonly string[]): string[] {
+  if (typeof owners !== 'object' || owners === null) return [];
+  return Object.entries(owners).flatMap(([name, owner]) => (typeof owner === 'object' && owner !== null ? Object.keys(owner) : [])
+    .filter((key) => !known.includes(key))
+    .map((key) => unknownKeyProblem(`${at}.${name}`, key, known)));
 }
 
 /** One schema per key: the first declaration wins (two plugins reading one key agree on it by convention). */

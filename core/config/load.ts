@@ -5,10 +5,8 @@ import { RtbStartupError } from './errors.js';
 import { issueLines } from './issues.js';
 import { CONFIG_SEARCH_PLACES } from './search-places.mjs';
 import type { PluginRegistry } from '../plugin/registry.js';
-import type { DeclaresConfigKeys } from '../plugin/config-keys.js';
-import { sectionOwners, unownedTopLevelKeys } from './key-check.js';
-import { unknownKeyProblem } from './nearest-key.js';
-import { configSchema, CORE_KEYS, type RtbConfig } from './schema.js';
+import { unreadKeys, type RegisteredClasses } from './key-check.js';
+import { configSchema, type RtbConfig } from './schema.js';
 
 const SEARCH_PLACES = [...CONFIG_SEARCH_PLACES];
 
@@ -64,42 +62,19 @@ export async function loadConfig(file?: string, cwd = process.cwd(), compiled?: 
  * Validates a config object against the core's schema and fills in defaults; throws {@link RtbStartupError} naming
  * every bad key. The keys plugins read (their sections, options, site and bidder keys) are checked with the plan,
  * which knows them; when this fails first, `registry` (with the config's own `extensions`) lets the same lines also
- * name the top-level keys no plugin owns, so that one run reports every top-level problem.
+ * name the top-level, site and bidder keys that nothing registered reads ({@link unreadKeys}).
  */
 export function parseConfig(input: unknown, registry?: PluginRegistry): RtbConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = issueLines(result.error, configSchema);
-  if (registry) problems.push(...unreadKeys(input, registry));
+  if (registry) problems.push(...unreadKeys(input, registeredClasses(input, registry)));
   throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', problems);
 }
 
-/**
- * What a config that failed the core's schema also gets wrong, found without the plan: the top-level keys, and the
- * keys of each site and bidder, that neither the core nor any class of `registry` (or of the input's `extensions`)
- * reads. (A key only an idle plugin reads is the plan's to name, once the schema passes.)
- */
-function unreadKeys(input: unknown, registry: PluginRegistry): string[] {
-  if (typeof input !== 'object' || input === null) return [];
-  const { extensions = {}, sites, bidders } = input as { extensions?: Record<string, Record<string, unknown> | undefined>; sites?: unknown; bidders?: unknown };
-  const classesOf = (kind: 'plugins' | 'dialects' | 'pricing') => [...registry[kind].values(), ...Object.values(extensions?.[kind] ?? {})];
-  const classes = [...classesOf('plugins'), ...classesOf('dialects'), ...classesOf('pricing')];
-  const problems = unownedTopLevelKeys(input, [...sectionOwners(classesOf('plugins')).keys()]);
-  problems.push(...unreadOwnerKeys(sites, 'sites', CORE_KEYS.site, declaredKeys(classes, 'site')));
-  problems.push(...unreadOwnerKeys(bidders, 'bidders', CORE_KEYS.bidder, declaredKeys(classes, 'bidder')));
-  return problems;
-}
-
-/** Every key some class among `classes` declares it reads on a site or a bidder (`configKeys.site`, `.bidder`). */
-function declaredKeys(classes: readonly unknown[], kind: 'site' | 'bidder'): string[] {
-  return classes.flatMap((cls) => Object.keys((typeof cls === 'function' ? (cls as DeclaresConfigKeys).configKeys?.[kind] : undefined) ?? {}));
-}
-
-/** A problem for each key of each entry of `owners` (`sites`, `bidders`) that is neither the core's nor in `declared`. */
-function unreadOwnerKeys(owners: unknown, at: string, core: readonly string[], declared: readonly string[]): string[] {
-  if (typeof owners !== 'object' || owners === null) return [];
-  const known = [...core, ...declared];
-  return Object.entries(owners).flatMap(([name, owner]) => (typeof owner === 'object' && owner !== null ? Object.keys(owner) : [])
-    .filter((key) => !known.includes(key))
-    .map((key) => unknownKeyProblem(`${at}.${name}`, key, known)));
+/** Every class `registry` knows, and those the input's own `extensions` bring, by kind. */
+function registeredClasses(input: unknown, registry: PluginRegistry): RegisteredClasses {
+  const extensions = (typeof input === 'object' && input !== null ? (input as { extensions?: unknown }).extensions : undefined) as Record<string, Record<string, unknown> | undefined> | undefined;
+  const of = (kind: keyof RegisteredClasses) => [...registry[kind].values(), ...Object.values(extensions?.[kind] ?? {})];
+  return { plugins: of('plugins'), dialects: of('dialects'), pricing: of('pricing') };
 }
