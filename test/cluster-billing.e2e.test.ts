@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startMockBidder } from '../core/testing/index.js';
-import { http, spawnCluster } from './helpers.js';
+import { http, httpOnFreshConnection, spawnCluster } from './helpers.js';
 import { until } from './until.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rtb-cluster-billing-'));
@@ -12,16 +11,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const IMPRESSIONS = 100;
 const HITS_PER_IMPRESSION = 8;
-
-/** One GET on a connection of its own (no keep-alive pool: node:cluster hands each new connection to a worker in turn). */
-function hitOnFreshConnection(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false, headers: { connection: 'close' } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    }).on('error', reject);
-  });
-}
 
 it(`--workers 2: ${IMPRESSIONS} impressions, each tracker hit ${HITS_PER_IMPRESSION} times at once across both workers, are billed exactly once each`, async () => {
   const bidder = await startMockBidder({ price: 1.25 });
@@ -53,7 +42,7 @@ it(`--workers 2: ${IMPRESSIONS} impressions, each tracker hit ${HITS_PER_IMPRESS
     // Ten impressions at a time, each with all its duplicate hits at once.
     for (let i = 0; i < IMPRESSIONS; i += 10) {
       const statuses = await Promise.all(impressions.slice(i, i + 10).flatMap((tracker) =>
-        Array.from({ length: HITS_PER_IMPRESSION }, () => hitOnFreshConnection(tracker))));
+        Array.from({ length: HITS_PER_IMPRESSION }, () => httpOnFreshConnection(tracker).then((answer) => answer.status))));
       expect(statuses.every((status) => status === 200)).toBe(true);
     }
     const hits = () => lines.filter((line) => line.msg === 'impression');
@@ -103,7 +92,7 @@ it('--workers 2 without trackers.secret: the workers share one random key, so a 
       body: JSON.stringify({ id: 'x', imp: [{ id: '1', banner: { w: 300, h: 250 } }], site: { id: 's', page: 'https://pub.example/' } }),
     });
     const tracker = /<img src="([^"]+\/t\/imp\?t=[^"]+)"/.exec(answer.json().seatbid[0].bid[0].adm)![1]!.replace(/&amp;/g, '&');
-    const statuses = await Promise.all(Array.from({ length: 6 }, () => hitOnFreshConnection(tracker)));
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => httpOnFreshConnection(tracker).then((answer) => answer.status)));
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
     await until(() => lines.filter((line) => line.msg === 'impression').length === 6, 'every hit logged');
     expect(new Set(lines.filter((line) => line.msg === 'impression').map((line) => line.pid)).size).toBe(2);

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createServer, get, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -135,17 +135,6 @@ withRedis('kill -9 of a node that owes notices: another node takes them over and
   }
 });
 
-/** One GET on a connection of its own, to the node at `base` (the tracker URL's path and query). */
-function hitAt(base: string, tracker: string): Promise<number> {
-  const { pathname, search } = new URL(tracker);
-  return new Promise((resolve, reject) => {
-    get(`${base}${pathname}${search}`, { agent: false }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode!));
-    }).on('error', reject);
-  });
-}
-
 /** The counter `series` summed over Prometheus expositions. */
 function total(texts: readonly string[], series: string): number {
   return texts.reduce((sum, text) => sum + Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN), 0);
@@ -186,7 +175,7 @@ withRedis('two nodes (two workers each) on one Redis: duplicate hits of each imp
       trackers.push(/<img src="([^"]+\/t\/imp\?t=[^"]+)"/.exec(answer.json().seatbid[0].bid[0].adm)![1]!.replace(/&amp;/g, '&'));
     }
     // Every impression hit 4 times on each node (on fresh connections: both workers of each), all at once.
-    const statuses = await Promise.all(trackers.flatMap((tracker) => urls.flatMap((url) => [1, 2, 3, 4].map(() => hitAt(url, tracker)))));
+    const statuses = await Promise.all(trackers.flatMap((tracker) => urls.flatMap((url) => [1, 2, 3, 4].map(() => httpOnFreshConnection(`${url}${new URL(tracker).pathname}${new URL(tracker).search}`).then((answer) => answer.status)))));
     expect(statuses.every((status) => status === 200)).toBe(true);
     const byAuction = (pathname: string) => {
       const counts = new Map<string, number>();
