@@ -6,11 +6,11 @@
 // JavaScript in dist/ and only the user's config file is compiled, importing the package (`rtb-exchange`) as
 // any other: one copy of the framework either way. The shebang's Node flags are core/node-flags.mjs's (run as
 // `node core/bin.mjs`, pass them yourself: `npm start` does).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundle } from './bundle.mjs';
 import { CONFIG_SEARCH_PLACES } from './config/search-places.mjs';
 
 /** The config file the CLI will load, when it is a module to compile (not JSON, and it exists). */
@@ -22,6 +22,28 @@ function configModule(argv) {
   return file && existsSync(file) && !file.endsWith('.json') ? file : undefined;
 }
 
+/**
+ * Compiles `entries` with core/bundle.mjs in a child process, so that esbuild's JavaScript API (about 10 MB of RSS)
+ * is never loaded into the exchange's processes; returns each entry's bundled module URL. On a compile error,
+ * prints one line per error, naming the file and the place, and exits.
+ */
+function compileInChild(entries, options) {
+  const compiler = fileURLToPath(new URL('./bundle.mjs', import.meta.url));
+  const child = spawnSync(process.execPath, [compiler, JSON.stringify({ entries, options })], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const answer = child.status === 0 ? JSON.parse(child.stdout) : { failure: `the compiler exited with ${child.status ?? child.signal}` };
+  if (answer.modules) return new Map(answer.modules);
+  if (answer.failure) {
+    // Not a compile error: the bundle could not be written (the temp directory, set by TMPDIR, is not writable).
+    process.stderr.write(`RTB_ERR_BUNDLE cannot write the compiled bundle: ${answer.failure}\n`);
+    process.exit(1);
+  }
+  for (const { text, location } of answer.errors) {
+    const where = location ? `${path.relative(process.cwd(), location.file) || location.file}:${location.line}:${location.column}` : path.relative(process.cwd(), config ?? cli);
+    process.stderr.write(`RTB_ERR_CONFIG_LOAD ${where}: cannot compile: ${text}\n`);
+  }
+  process.exit(1);
+}
+
 process.setSourceMapsEnabled(true);
 const argv = process.argv.slice(2);
 const source = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -30,20 +52,6 @@ const cli = fromSource ? source : fileURLToPath(new URL('../dist/core/cli.js', i
 const config = configModule(argv);
 const entries = [fromSource ? cli : undefined, config].filter(Boolean);
 let modules = new Map();
-try {
-  if (entries.length > 0) modules = await bundle(entries, fromSource ? {} : { from: path.dirname(config), tsconfig: null });
-} catch (error) {
-  if (!Array.isArray(error?.errors)) {
-    // Not a compile error: the bundle could not be written (the temp directory, set by TMPDIR, is not writable).
-    process.stderr.write(`RTB_ERR_BUNDLE cannot write the compiled bundle: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-  // A config that does not compile: one line per error, naming the file and the place.
-  for (const { text, location } of error.errors) {
-    const where = location ? `${path.relative(process.cwd(), location.file) || location.file}:${location.line}:${location.column}` : path.relative(process.cwd(), config ?? cli);
-    process.stderr.write(`RTB_ERR_CONFIG_LOAD ${where}: cannot compile: ${text}\n`);
-  }
-  process.exit(1);
-}
+if (entries.length > 0) modules = compileInChild(entries, fromSource ? {} : { from: path.dirname(config), tsconfig: null });
 const { runCli } = await import(fromSource ? modules.get(cli) : pathToFileURL(cli).href);
 await runCli(argv, modules);

@@ -125,3 +125,17 @@ const sourceLocationMeta = {
     });
   },
 };
+
+/**
+ * Run as a script (core/bin.mjs does, in a child process): compiles the `{ entries, options }` given as JSON in the
+ * first argument and prints `{ modules: [[entry, url], …] }`, or `{ errors }` (compile errors: text and location),
+ * or `{ failure }` (the bundle could not be written), as JSON on stdout.
+ */
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { entries, options } = JSON.parse(process.argv[2]);
+  const answer = await bundle(entries, options).then(
+    (modules) => ({ modules: [...modules] }),
+    (error) => (Array.isArray(error?.errors) ? { errors: error.errors.map(({ text, location }) => ({ text, location })) } : { failure: error instanceof Error ? error.message : String(error) }),
+  );
+  process.stdout.write(JSON.stringify(answer));
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type Protobuf from 'protobufjs';
 
 // The AdX wire contract, loaded once from `doubleclick.proto` beside this file (Google's protocol v.50) with
 // Google's field names kept as written (`html_snippet`, `max_cpm_micros`). Every `DEPRECATED_` field is
@@ -76,6 +77,8 @@ export interface AdxBidResponse {
 }
 
 function loadAdxTypes() {
+  // protobufjs is loaded here, not imported: an exchange without an AdX bidder does not carry it (about 5 MB of RSS).
+  const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
   const { root } = protobuf.parse(readFileSync(ADX_PROTO_PATH, 'utf8'), { keepCase: true });
   const dropDeprecated = (namespace: protobuf.NamespaceBase): void => {
     for (const nested of namespace.nestedArray) {

@@ -3,7 +3,8 @@
 // auctions through the real pipeline, each bidder's transport answering at once with the bid the mock bidder sends,
 // next to the baselines' auction logic (test/bench/baseline-auction.ts: the same JSON in and out, no framework) on the
 // same answers. The difference is what the framework adds per auction on top of the HTTP both pay for; alternating
-// rounds, medians. Prints figures; asserts nothing (timings never go into tests).
+// rounds, medians; then the bytes each allocates per auction (PIPELINE_ALLOCATION_SITES=N also lists the framework's N
+// biggest allocation sites). Prints figures; asserts nothing (timings never go into tests).
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -89,6 +90,44 @@ async function cpuPerAuction(run: () => Promise<void>, count: number): Promise<n
   return (used.user + used.system) / count;
 }
 
+/** One allocation site of a sampled heap profile: where (function, file, line), and the bytes it allocated. */
+interface AllocationSite { readonly where: string; bytes: number }
+
+/**
+ * Bytes allocated per auction by `run` over `count` auctions (collected garbage included: V8's sampling heap
+ * profiler, every 512 bytes on average), and the sites that allocated them, most first. Allocation is what the
+ * young generation's scavenges and the old generation's growth (peak RSS) pay for.
+ */
+async function allocationPerAuction(run: () => Promise<void>, count: number): Promise<{ bytes: number; sites: AllocationSite[] }> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  for (let i = 0; i < count; i++) await run();
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SampledNode } };
+  session.disconnect();
+  const sites = new Map<string, AllocationSite>();
+  let bytes = 0;
+  const walk = (node: SampledNode): void => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    const site = sites.get(where) ?? sites.set(where, { where, bytes: 0 }).get(where)!;
+    site.bytes += node.selfSize / count;
+    bytes += node.selfSize;
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  return { bytes: bytes / count, sites: [...sites.values()].sort((a, b) => b.bytes - a.bytes) };
+}
+
+/** A node of V8's sampled heap profile (the fields read here). */
+interface SampledNode {
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly selfSize: number;
+  readonly children: readonly SampledNode[];
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 async function main(): Promise<void> {
@@ -107,6 +146,13 @@ async function main(): Promise<void> {
   process.stdout.write(`  framework ${f.toFixed(1)} µs (rounds ${framework.map((v) => v.toFixed(1)).join(', ')})\n`);
   process.stdout.write(`  baseline logic ${b.toFixed(1)} µs (rounds ${baseline.map((v) => v.toFixed(1)).join(', ')})\n`);
   process.stdout.write(`  the framework adds ${(f - b).toFixed(1)} µs per auction\n`);
+  const frameworkAllocation = await allocationPerAuction(frameworkAuction, 5_000);
+  const baselineAllocation = await allocationPerAuction(baselineAuction, 5_000);
+  process.stdout.write(`allocated per auction (sampled, garbage included): framework ${(frameworkAllocation.bytes / 1024).toFixed(1)} KB, baseline logic ${(baselineAllocation.bytes / 1024).toFixed(1)} KB\n`);
+  // PIPELINE_ALLOCATION_SITES=N: the framework's N biggest allocation sites (in the compiled bundle: its lines).
+  for (const site of frameworkAllocation.sites.slice(0, Number(process.env.PIPELINE_ALLOCATION_SITES ?? 0))) {
+    process.stdout.write(`  ${site.bytes.toFixed(0).padStart(6)} B  ${site.where}\n`);
+  }
 }
 
 /**
