@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --min-semi-space-size=4
+#!/usr/bin/env -S node --min-semi-space-size=4 --max-old-space-size=1024
 // The `rtb` command. From a clone (the .ts sources are next to this file), the CLI and the config file, with
 // every framework, plugin and example module they import, are compiled by esbuild into one bundle
 // (core/bundle.mjs) and the CLI runs from it, as vitest compiles the same sources for the tests; stack traces

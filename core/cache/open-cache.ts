@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+import { RtbStartupError } from '../config/errors.js';
 import type { RtbConfig } from '../config/schema.js';
 import type { ClusterChannel } from '../plugin/cluster-channel.js';
 import type { BidCache } from './bid-cache.js';
@@ -13,7 +15,7 @@ import { RedisBidCache } from './redis-cache.js';
 export async function openBidCache(config: RtbConfig, cluster: ClusterChannel): Promise<BidCache | undefined> {
   if (!config.cache.enabled) return undefined;
   if (config.state.backend === 'redis') return RedisBidCache.connect(config.state.redis);
-  return cluster.role === 'worker' ? new ClusterBidCache(cluster) : new MemoryBidCache(config.cache.memoryBytes);
+  return cluster.role === 'worker' ? new ClusterBidCache(cluster) : inMemoryCache(config);
 }
 
 /**
@@ -22,7 +24,23 @@ export async function openBidCache(config: RtbConfig, cluster: ClusterChannel): 
  */
 export function servePrimaryCache(config: RtbConfig, channel: ClusterChannel): BidCache | undefined {
   if (!config.cache.enabled || config.state.backend === 'redis') return undefined;
-  const cache = new MemoryBidCache(config.cache.memoryBytes);
+  const cache = inMemoryCache(config);
   serveBidCache(channel, cache);
   return cache;
+}
+
+/**
+ * The in-memory cache `cache.memoryBytes` sizes, refused at start-up (`RTB_ERR_CONFIG_INVALID`) when it could take
+ * more than half of this process's heap limit (`rtb` runs Node with `--max-old-space-size=1024`,
+ * core/node-flags.mjs): a cache that fills is otherwise found out as an out-of-memory crash under load.
+ */
+function inMemoryCache(config: RtbConfig): MemoryBidCache {
+  const limit = getHeapStatistics().heap_size_limit;
+  if (config.cache.memoryBytes > limit / 2) {
+    const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+    throw new RtbStartupError('RTB_ERR_CONFIG_INVALID', [
+      `cache.memoryBytes: ${mb(config.cache.memoryBytes)} is more than half of this process's heap limit (${mb(limit)}); lower it, run Node with a larger --max-old-space-size, or keep the cache in Redis (state.backend: redis)`,
+    ]);
+  }
+  return new MemoryBidCache(config.cache.memoryBytes);
 }
