@@ -122,6 +122,15 @@ function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures
   });
 }
 
+/**
+ * The exchange's own longest event-loop delay since the last call, in ms (`nodejs_eventloop_lag_max_seconds`, which
+ * prom-client resets at each scrape): whether a late answer was a stall inside the exchange's process or outside it.
+ */
+async function loopLagMaxMs(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
+}
+
 /** Waits (up to 30 s) until no exchange among `targets` owes a notice any more (`rtb_notices_pending`); resolves the ms waited. */
 async function noticesDelivered(targets: readonly { readonly metricsUrl?: string }[]): Promise<number> {
   const started = Date.now();
@@ -229,6 +238,8 @@ async function main(): Promise<void> {
   process.stdout.write(`paced rate: ${PACED_RATE}/s (the lower of ${MAX_PACED_RATE}/s and half the baseline's ${baselineMax.toFixed(0)} auctions/s at max load)\n`);
   const atMax = new Map<Target, Figures[]>(targets.map((target) => [target, []]));
   const paced = new Map<Target, Figures[]>(targets.slice(0, 2).map((target) => [target, []]));
+  /** The core's own longest event-loop delay in each paced round. */
+  const coreLoopLagMs: number[] = [];
   const pacedLoads = new Map<Target, PacedLoad>([...paced.keys()].map((target) => [target, new PacedLoad(target.url, requestHeaders)]));
   for (const [target, load] of pacedLoads) await drivePaced(load, target.pid, 200); // warm-up (connections)
   for (let round = 0; round < rounds; round++) {
@@ -240,7 +251,9 @@ async function main(): Promise<void> {
       // Each server has idled through the other phases (~30 s): V8 has aged out code and shrunk the heap, and a
       // burst after that is a cold start (README). One unmeasured second first: the target is the steady state.
       await pacedLoads.get(target)!.run(PACED_RATE / 2, 1);
+      if (target.metricsUrl) await loopLagMaxMs(target.metricsUrl);
       figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
+      if (target.metricsUrl) coreLoopLagMs.push(await loopLagMaxMs(target.metricsUrl));
     }
   }
   await Promise.all([...pacedLoads.values()].map((load) => load.close()));
@@ -258,6 +271,7 @@ async function main(): Promise<void> {
     `  per round: core ${rounded(paced.get(core)!, 'p99', bidderDelayMs)}; baseline ${rounded(paced.get(baseline)!, 'p99', bidderDelayMs)}`,
     `core slowest answer @${PACED_RATE}/s: ${corePaced.max.toFixed(1)} ms (target ≤ tmax + 5 = 305 ms; baseline: ${baselinePaced.max.toFixed(1)} ms); at max load: ${coreMax.max} ms (baseline: ${medianFigures(atMax.get(baseline)!).max} ms: with every connection waiting, a request also waits to be read)`,
     `  per round: core ${rounded(paced.get(core)!, 'max')}; baseline ${rounded(paced.get(baseline)!, 'max')}`,
+    `  the core's own longest event-loop delay per round: ${coreLoopLagMs.map((lag) => lag.toFixed(0)).join(', ')} ms (a late answer beyond it was held up outside the exchange's event loop)`,
     `core/baseline cpu per auction @${PACED_RATE}/s: ${ratio(paced.get(core)!, paced.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (for comparison: each request then wakes the process alone)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB in every case: ${targets.map((target) => `${target.name} ${medianFigures(atMax.get(target)!).rssMb.toFixed(0)}`).join(', ')} MB)`,
   );
