@@ -8,8 +8,7 @@
  * that (1000 auctions/s after half a minute of quiet) starts with a storm of scavenges of a heap too small for the
  * auctions in flight: the slowest answer's median went from ≈ 350 ms to 43 ms with the floor, for about 20 MB more
  * peak RSS at full load (README, "Node flags").
- */
-/**
+ *
  * `--max-old-space-size=1024` (MB): below V8's 2 GB mark (x64), the old generation grows by at most 1.3–2× its live
  * size after each full collection instead of 4×, so garbage promoted under load is collected sooner. At full load
  * with notices on, peak RSS went from 186–204 MB to 139–144 MB (default, 2000 and 1536 MB: 153–156, 145–149); the
