@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../test/scratch-dir.js';
 import { createLog } from './log.js';
@@ -40,6 +42,16 @@ describe('createLog', () => {
     expect(rotated.length).toBeGreaterThanOrEqual(1_000);
     expect(fresh.at(-1)).toMatchObject({ n: 1_999 });
     expect(fresh.find((line) => line.msg === 'log file reopened')).toMatchObject({ file });
+  });
+
+  it('a process that exits right after logging (process.exit, no flush: pino flushes at exit) still writes every line, in order', () => {
+    const file = logFile();
+    const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
+    const script = `const { createLog } = await import(${JSON.stringify(logModule)}); const { log } = createLog({ level: 'info', file: ${JSON.stringify(file)} }); await new Promise((opened) => setTimeout(opened, 200)); for (let n = 0; n < 300; n++) log.info({ n }, 'line'); process.exit(0);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(lines(file).map((line) => line.n)).toEqual(Array.from({ length: 300 }, (_, n) => n));
   });
 
   it('reopen with standard output has nothing to do', () => {

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { workerSlot } from './cluster.js';
+import { batchLines } from './log-batching.js';
 import type { RtbConfig } from './config/schema.js';
 
 /** A logger and the way to flush it on shutdown. */
@@ -59,6 +60,7 @@ const FLUSH_EVERY_MS = 100;
 export function createLog(config: RtbConfig['log']): ExchangeLog {
   const [minLength, maxWrite] = config.file === undefined ? [BATCH_BYTES, MAX_WRITE_BYTES] : [FILE_BATCH_BYTES, FILE_MAX_WRITE_BYTES];
   const destination = pino.destination({ dest: config.file ?? 1, sync: false, mkdir: true, minLength, maxWrite, periodicFlush: FLUSH_EVERY_MS });
+  batchLines(destination, { minLength, maxWrite });
   // A cluster worker's lines carry its slot too: the pid changes when a worker is replaced, the slot does not.
   const slot = workerSlot();
   const log = pino({ level: config.level, base: slot === undefined ? { pid: process.pid } : { pid: process.pid, slot }, timestamp: isoTimeOncePerMs() }, destination);
