@@ -14,6 +14,7 @@ import { runBail, runFirst, runParallel, runWaterfall, type RunOptions } from '.
 import { floorToMicros, microsToCpmNumber, type Micros } from '../money.js';
 import { LossReason } from '../openrtb/loss-reasons.js';
 import type { BidRequest } from '../openrtb/types.js';
+import { withFields } from '../with-fields.js';
 import { auctionLogRecord, writeAuctionLog } from './auction-log.js';
 import type { BidderPlan } from './bidder-plan.js';
 import type { Award, AuctionOutcome, BidderResult, CandidateBid, Loss, Markup, ValidBid } from './bids.js';
@@ -190,7 +191,7 @@ export class AuctionPipeline {
     const failed = (status: 'error' | 'timeout' | 'nobid', detail: string, latencyMs: number | null = null): BidderAnswerResult =>
       ({ result: { bidder: name, status, detail, bids: [], latencyMs }, valid: [], rejected: [] });
     try {
-      const start = routedParams ? { ...auction.request, imp: routedImps(auction.request.imp, routedParams) } : auction.request;
+      const start = routedParams ? withFields(auction.request, { imp: routedImps(auction.request.imp, routedParams) }) : auction.request;
       const building = runWaterfall('requestBuild', plan.stages.requestBuild, ctx, start, options);
       const request = isThenable(building) ? await building : building;
       const call = plan.dialect.encode(request, ctx);
@@ -303,17 +304,16 @@ function effectiveFloors(input: AuctionInputRequest, siteFloors: ReadonlyMap<str
 
 /** The request every bidder starts from: the deadline as `tmax`, the effective floors, currency and auction type. */
 function canonicalRequest(request: BidRequest, floors: ReadonlyMap<string, Micros>, tmax: number, config: RtbConfig): BidRequest {
-  return {
-    ...request,
+  return withFields(request, {
     id: request.id || randomUUID(),
     tmax,
     at: config.auction.type === 'first-price' ? 1 : 2,
     cur: [config.currency],
     imp: request.imp.map((imp) => {
       const floor = floors.get(imp.id) ?? 0;
-      return floor > 0 ? { ...imp, bidfloor: microsToCpmNumber(floor), bidfloorcur: config.currency } : imp;
+      return floor > 0 ? withFields(imp, { bidfloor: microsToCpmNumber(floor), bidfloorcur: config.currency }) : imp;
     }),
-  };
+  });
 }
 
 /**
@@ -327,6 +327,6 @@ function completeOutcome(decided: AuctionOutcome | undefined, candidates: ValidB
     losses: candidates.map((candidate) => ({ candidate, code: LossReason.internalError, reason: 'no auction plugin decided', minToWinMicros: null })),
   };
   const clearing = new Map(pageDecides ? [] : outcome.awards.map((award) => [award.candidate.bid.impid, award.clearingMicros]));
-  const belowFloor = (loss: Loss): Loss => ({ ...loss, minToWinMicros: clearing.get(loss.candidate.bid.impid) ?? floors.get(loss.candidate.bid.impid) ?? null });
+  const belowFloor = (loss: Loss): Loss => withFields(loss, { minToWinMicros: clearing.get(loss.candidate.bid.impid) ?? floors.get(loss.candidate.bid.impid) ?? null });
   return { awards: outcome.awards, losses: [...outcome.losses, ...rejected.map((loss) => (loss.code === LossReason.belowFloor ? belowFloor(loss) : loss))] };
 }

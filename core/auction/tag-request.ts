@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config/schema.js';
-import type { BidRequest, Imp } from '../openrtb/types.js';
+import type { BidRequest, Device, Imp, Site } from '../openrtb/types.js';
 
 /** What the publisher's tag request (`GET /ad`) tells about the page and the browser. */
 export interface TagVisit {
@@ -40,16 +40,15 @@ export function buildTagRequest(site: SiteConfig, visit: TagVisit): BidRequest {
   }
   // A dual-stack socket reports IPv4 clients as IPv4-mapped IPv6 (`::ffff:a.b.c.d`): they are IPv4 clients.
   const ip = visit.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  const isV6 = ip?.includes(':') ?? false;
-  return {
-    id: randomUUID(),
-    imp: [placementImp(site)],
-    site: { id: visit.siteId, page: visit.referer ?? site.page, ...(domain ? { domain } : {}) },
-    device: {
-      ...(visit.userAgent ? { ua: visit.userAgent } : {}),
-      ...(ip ? (isV6 ? { ipv6: ip } : { ip }) : {}),
-      ...(visit.language ? { language: visit.language } : {}),
-    },
-    user: visit.userId ? { id: visit.userId } : {},
-  };
+  // Field by field rather than spreads of optional parts: this runs once per tag auction, and such spreads are slow.
+  const page: Site = { id: visit.siteId, page: visit.referer ?? site.page };
+  if (domain) page.domain = domain;
+  const device: Device = {};
+  if (visit.userAgent) device.ua = visit.userAgent;
+  if (ip) {
+    if (ip.includes(':')) device.ipv6 = ip;
+    else device.ip = ip;
+  }
+  if (visit.language) device.language = visit.language;
+  return { id: randomUUID(), imp: [placementImp(site)], site: page, device, user: visit.userId ? { id: visit.userId } : {} };
 }
