@@ -4,6 +4,7 @@ import { microsToCpmNumber, type Micros } from '../money.js';
 import { markupTypeOf } from '../openrtb/media.js';
 import { MarkupType, type Bid, type BidResponse, type SeatBid } from '../openrtb/types.js';
 import type { TrackerUrls } from '../trackers/contract.js';
+import { withFields } from '../with-fields.js';
 
 /** Prebid's media type names (`bid.ext.prebid.type`), by OpenRTB markup type. */
 const PREBID_TYPE: Readonly<Record<number, string>> = {
@@ -40,18 +41,17 @@ export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknow
   const clearingMicros = new Map<Bid, Micros>();
   for (const { award, bidder, markup } of result.deliveries) {
     const seat = seats.get(bidder.name) ?? { seat: bidder.name, bid: [] };
-    const { nurl: _nurl, lurl: _lurl, burl: _burl, ...bid } = award.candidate.bid;
+    const bid = award.candidate.bid;
     const mtype = markupTypeOf(ctx.request, bid.impid, bid.mtype) ?? TYPE_OF_FORMAT[markup.format];
     const ext = (bid.ext ?? {}) as Record<string, unknown>;
-    const prebid = { ...(ext.prebid as Record<string, unknown> | undefined), type: PREBID_TYPE[mtype] ?? 'banner' };
-    const answered: Bid = {
-      ...bid,
+    const prebid = withFields((ext.prebid ?? {}) as Record<string, unknown>, { type: PREBID_TYPE[mtype] ?? 'banner' });
+    const answered = answeredBid(bid, {
       price: microsToCpmNumber(award.clearingMicros),
       adm: markup.adm,
       burl: trackers.impression(ctx, award),
       mtype,
-      ext: { ...ext, prebid },
-    };
+      ext: withFields(ext, { prebid }),
+    });
     seat.bid.push(answered);
     clearingMicros.set(answered, award.clearingMicros);
     seats.set(bidder.name, seat);
@@ -70,7 +70,21 @@ export function bidResponse(result: AuctionResult, trackers: TrackerUrls, unknow
     id: ctx.request.id,
     cur: ctx.currency,
     seatbid: [...seats.values()],
-    ext: { responsetimemillis, ...(Object.keys(errors).length ? { errors } : {}) },
+    ext: Object.keys(errors).length ? { responsetimemillis, errors } : { responsetimemillis },
   };
   return { response, clearingMicros };
+}
+
+/** The bidder's fields the page is not given: its notice URLs are the exchange's to call (`burl` becomes its tracker). */
+const NOT_ANSWERED = new Set(['nurl', 'lurl', 'burl', '__proto__']);
+
+/**
+ * The bid as the page gets it: the bidder's own fields but its notice URLs (and a parsed `__proto__`, which would
+ * otherwise set the copy's prototype), with `fields` on top. A loop rather than a rest and a spread: every
+ * answered bid goes through it, and those are slow.
+ */
+function answeredBid(bid: Bid, fields: Partial<Bid>): Bid {
+  const answered: Record<string, unknown> = {};
+  for (const key in bid) if (!NOT_ANSWERED.has(key)) answered[key] = bid[key];
+  return Object.assign(answered, fields) as Bid;
 }

@@ -57,9 +57,7 @@ export function mountOpenRtbRoutes(router: Router, parts: AppParts): void {
     // A browser's request (Prebid.js sends its cookies): the bidders' ids bound to it go into their requests, as
     // Prebid Server does. A server's request carries no cookie and costs nothing here.
     const identity = ctx.get('cookie') ? await identifyBrowser(ctx, parts) : undefined;
-    const result = await pipeline.run({
-      request, origin: 'openrtb', site, pageDecides: targeting !== undefined, ...(routing ? { routing } : {}), ...(identity ? { identity } : {}),
-    });
+    const result = await pipeline.run({ request, origin: 'openrtb', site, pageDecides: targeting !== undefined, routing, identity });
     const answered = bidResponse(result, parts.trackers, unknown);
     const cached = cache && parts.cache ? await cacheBids(answered.response, cache, parts.cache, config.cache, cacheLocation().url, parts.log) : NOTHING_CACHED;
     if (targeting) addTargeting(answered, targeting, cached, cacheLocation().at);

@@ -297,7 +297,7 @@ function claimOf(fields: unknown[], extra: unknown, nurl?: unknown): TrackerClai
   if (!Number.isSafeInteger(auctionStartedAt) || !Number.isSafeInteger(clearingMicros) || !Number.isSafeInteger(expiresAtSeconds)) return undefined;
   if (extra !== undefined && typeof extra !== 'string') return undefined;
   if (nurl !== undefined && (typeof nurl !== 'string' || kind !== 'impression')) return undefined;
-  return {
+  const claim: { -readonly [Key in keyof TrackerClaim]: TrackerClaim[Key] } = {
     kind,
     auctionId,
     auctionStartedAt: auctionStartedAt as number,
@@ -306,9 +306,14 @@ function claimOf(fields: unknown[], extra: unknown, nurl?: unknown): TrackerClai
     impId,
     clearingMicros: clearingMicros as number,
     expiresAt: (expiresAtSeconds as number) * 1000,
-    ...(extra === undefined ? {} : kind === 'impression' ? { burl: extra } : { destination: extra }),
-    ...(nurl === undefined ? {} : { nurl }),
   };
+  // Field by field rather than spreads of optional parts: this runs for every tracker hit.
+  if (extra !== undefined) {
+    if (kind === 'impression') claim.burl = extra;
+    else claim.destination = extra;
+  }
+  if (nurl !== undefined) claim.nurl = nurl;
+  return claim;
 }
 
 /**
