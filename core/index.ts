@@ -48,6 +48,7 @@ export { OpenRtbJsonDialect } from './openrtb/json-dialect.js';
 export { readJsonAnswer, type JsonAnswerReading } from './plugin/json-answer.js';
 export { endpointPathOf } from './auction/transport.js';
 export { requestJson } from './openrtb/serialize.js';
+export { withFields } from './with-fields.js';
 export { downgradeTo25, type OpenRtbVersion } from './openrtb/downgrade.js';
 export { markupTypeOf, offeredMarkupTypes } from './openrtb/media.js';
 export { LossReason, type LossReasonCode } from './openrtb/loss-reasons.js';

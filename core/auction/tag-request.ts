@@ -16,10 +16,7 @@ export interface TagVisit {
 /** The single imp a configured site's placement offers. */
 function placementImp(site: SiteConfig): Imp {
   if (site.banner) return { id: '1', banner: { w: site.banner.w, h: site.banner.h, format: [{ w: site.banner.w, h: site.banner.h }] } };
-  if (site.video) {
-    const { mimes, protocols, w, h, ...rest } = site.video;
-    return { id: '1', video: { ...rest, mimes, protocols, w, h } };
-  }
+  if (site.video) return { id: '1', video: { ...site.video } };
   const request = site.native!.request;
   return { id: '1', native: { request: typeof request === 'string' ? request : JSON.stringify(request), ver: '1.2' } };
 }

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
   auctionMacroValues, type ConfigKeys, expandMacros, type MacroValues, type Markup, mayNameMacros, noop, type Plugin,
-  type PluginScope, type RewriteContext, Tokens, type TrackerUrls, update,
+  type PluginScope, type RewriteContext, Tokens, type TrackerUrls, update, withFields,
 } from '../../core/index.js';
 import { clickMacroStrategy } from './click-macro.js';
 import { htmlWrapStrategy } from './html-wrap.js';
@@ -101,6 +101,6 @@ export class AdmBanner implements Plugin {
       const line = { auctionId: auction.auctionId, bidder: bidder.name, strategy: result.strategy, detail: result.detail, skipped: result.skipped };
       this.scope.log.debug(line, result.skipped.length ? 'click strategy fell back' : 'click strategy applied');
     }
-    return update({ ...markup, adm: result.adm });
+    return update(withFields(markup, { adm: result.adm }));
   }
 }

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import {
   auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros, type Markup, noop,
-  type Plugin, type PluginScope, reject, type RewriteContext, Tokens, type TrackerUrls, update, z,
+  type Plugin, type PluginScope, reject, type RewriteContext, Tokens, type TrackerUrls, update, z, withFields,
 } from '../../core/index.js';
 import { readNative, requestAllowsImageEventTracker, rewriteNative } from './native-markup.js';
 
@@ -49,8 +49,8 @@ export class AdmNative implements Plugin {
     if (!result.ok) {
       this.scope.log.error({ auctionId: auction.auctionId, bidder: bidder.name, reason: result.reason }, 'Native winner could not be rewritten: delivered without the exchange trackers');
       // Macros are still expanded: `${AUCTION_PRICE}` never reaches a client as written (T4).
-      return update({ ...markup, adm: expandMacros(markup.adm, macros) });
+      return update(withFields(markup, { adm: expandMacros(markup.adm, macros) }));
     }
-    return update({ ...markup, adm: typeof result.adm === 'string' ? result.adm : JSON.stringify(result.adm) });
+    return update(withFields(markup, { adm: typeof result.adm === 'string' ? result.adm : JSON.stringify(result.adm) }));
   }
 }

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import {
   applySplices, auctionMacroValues, type BidderStageContext, type CandidateBid, type ConfigKeys, expandMacros,
   type HookCall, type Imp, LossReason, type MacroValues, type Markup, noop, type Plugin, type PluginScope, reject,
-  type RewriteContext, Tokens, type TrackerUrls, update,
+  type RewriteContext, Tokens, type TrackerUrls, update, withFields,
 } from '../../core/index.js';
 import { fillTrackerSlots, planVastTrackers, type VastTrackerPlan, type VastTrackerUrls } from './insert-trackers.js';
 import { allowedDepth, readDepthOverrides, VAST_CONFIG_KEYS, VAST_SECTION, type DepthOverrides, type VastSection } from './settings.js';
@@ -144,7 +144,7 @@ export class AdmVast implements Plugin {
     const source = validated && markup.adm === award.candidate.bid.adm ? validated : markup.adm;
     const result = rewriteVast(source, auctionMacroValues(auction, { award }, bidder.pricing), { impression: this.trackers.impression(auction, award), click });
     if (!result.ok) this.scope.log.error({ auctionId: auction.auctionId, bidder: bidder.name, reason: result.reason }, 'VAST winner could not be rewritten: delivered without the exchange trackers');
-    return update({ ...markup, adm: result.adm });
+    return update(withFields(markup, { adm: result.adm }));
   }
 
   /** Drops cached wrapper documents and closes the wrapper fetches' own connections. */

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type ConfigKeys, type Markup, noop, type Plugin, type PluginScope, type RewriteContext, Tokens, update, z,
+  type ConfigKeys, type Markup, noop, type Plugin, type PluginScope, type RewriteContext, Tokens, update, z, withFields,
 } from '../../core/index.js';
 import { expandWinningPriceMacros, parsePriceKeys, type AdxPriceKeys } from './crypto.js';
 import { ADX_BIDDER_KEYS } from './settings.js';
@@ -39,6 +39,6 @@ export class AdxWinningPrice implements Plugin {
   admRewrite(ctx: RewriteContext, markup: Markup) {
     const keys = this.keys.get(ctx.bidder.name);
     if (!keys || !markup.adm.includes('%%WINNING_PRICE')) return noop();
-    return update({ ...markup, adm: expandWinningPriceMacros(markup.adm, ctx.award.clearingMicros, keys) });
+    return update(withFields(markup, { adm: expandWinningPriceMacros(markup.adm, ctx.award.clearingMicros, keys) }));
   }
 }

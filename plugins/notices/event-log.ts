@@ -41,20 +41,25 @@ export class EventLog {
 
   /** The impression tracker was hit; `duplicate` when this impression was already billed. */
   impression(claim: TrackerClaim, duplicate: boolean): void {
-    this.log.info({ event: 'impression', ...ids(claim), priceMicros: claim.clearingMicros, duplicate }, 'impression');
+    this.log.info(Object.assign(claimLine('impression', claim), { priceMicros: claim.clearingMicros, duplicate }), 'impression');
   }
 
   /** An impression became billable: recorded once, whether or not the bid had a `burl` (T2). */
   billing(claim: TrackerClaim, burl: boolean): void {
-    this.log.info({ event: 'billing', ...ids(claim), priceMicros: claim.clearingMicros, burl }, 'billing');
+    this.log.info(Object.assign(claimLine('billing', claim), { priceMicros: claim.clearingMicros, burl }), 'billing');
   }
 
   /** The click tracker was hit. */
   click(claim: TrackerClaim): void {
-    this.log.info({ event: 'click', ...ids(claim), priceMicros: claim.clearingMicros, destination: claim.destination }, 'click');
+    this.log.info(Object.assign(claimLine('click', claim), { priceMicros: claim.clearingMicros, destination: claim.destination }), 'click');
   }
 }
 
-function ids(claim: TrackerClaim) {
-  return { auctionId: claim.auctionId, bidder: claim.bidder, bidId: claim.bidId, impId: claim.impId };
+/**
+ * The start of a tracker event's line: the event and the award's ids. The caller adds its own fields with
+ * `Object.assign` (a spread of this followed by other fields is slow on Node 20, and these lines come with every
+ * rendered impression).
+ */
+function claimLine(event: string, claim: TrackerClaim) {
+  return { event, auctionId: claim.auctionId, bidder: claim.bidder, bidId: claim.bidId, impId: claim.impId };
 }

@@ -135,7 +135,7 @@ export class NoticeLedger implements Ledger {
       return true;
     }
     this.owe(burl);
-    await this.write({ t: 'n', ...burl, bill: key, billExp: expiresAt }, durable);
+    await this.write(Object.assign({ t: 'n' as const }, burl, { bill: key, billExp: expiresAt }), durable);
     this.dispatch(burl);
     return true;
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { inject, injectable } from 'tsyringe';
 import {
   type BidderStageContext, type BidRequest, type ConfigKeys, noop, type Plugin, type PluginScope, type SyncAnswer, type SyncContext,
-  type SyncRequest, Tokens, update,
+  type SyncRequest, Tokens, update, withFields,
 } from '../../core/index.js';
 import { SYNC_DATA, decodeIdentity, encodeIdentity, newUserId, type IdentityState } from './identity-cookie.js';
 import { readSettings, USER_SYNC_KEYS, type SyncPartner, type UserSyncSettings } from './settings.js';
@@ -92,7 +92,7 @@ export class UserSync implements Plugin {
   requestBuild(ctx: BidderStageContext, request: BidRequest) {
     const bound = ctx.auction.identity?.bound;
     if (!bound || !Object.hasOwn(bound, ctx.bidder.name) || request.user?.buyeruid !== undefined) return noop();
-    return update({ ...request, user: { ...request.user, buyeruid: bound[ctx.bidder.name] } });
+    return update(withFields(request, { user: withFields(request.user ?? {}, { buyeruid: bound[ctx.bidder.name] }) }));
   }
 
   /** A binding call (R10, R11). An unknown tag is not this plugin's: the route answers 404. */
