@@ -110,8 +110,13 @@ export class AuctionPipeline {
     };
 
     const answers = await this.fanOut(ctx, tmax, input.routing);
-    const candidates = answers.flatMap((answer) => answer.valid);
-    const rejected = answers.flatMap((answer) => answer.rejected);
+    // Loops rather than flatMap, which V8 runs slowly (it was this function's costliest line).
+    const candidates: ValidBid[] = [];
+    const rejected: Loss[] = [];
+    for (const answer of answers) {
+      for (const bid of answer.valid) candidates.push(bid);
+      for (const loss of answer.rejected) rejected.push(loss);
+    }
     const deciding = ctx.pageDecides ? pageOffers(candidates, floors) : runFirst('auction', this.parts.stages.auction, ctx, { candidates }, this.runOptions(ctx));
     const decided = isThenable(deciding) ? await deciding : deciding;
     const outcome = completeOutcome(decided, candidates, rejected, floors, ctx.pageDecides === true);
