@@ -10,10 +10,24 @@ export function offeredMarkupTypes(imp: Imp): number[] {
   return types;
 }
 
+/** Whether an imp offers the markup type `mtype` (one of {@link offeredMarkupTypes}, without making the list: every bid asks). */
+export function offersMarkupType(imp: Imp, mtype: number): boolean {
+  switch (mtype) {
+    case MarkupType.banner: return Boolean(imp.banner);
+    case MarkupType.video: return Boolean(imp.video);
+    case MarkupType.audio: return Boolean(imp.audio);
+    case MarkupType.native: return Boolean(imp.native);
+    default: return false;
+  }
+}
+
 /** A bid's markup type: its `mtype`, or the imp's only media type when the bid has none (OpenRTB 2.5 bids). */
 export function markupTypeOf(request: BidRequest, impid: unknown, mtype: unknown): number | undefined {
   if (typeof mtype === 'number') return mtype;
-  const imp = request.imp.find((i) => i.id === impid);
-  const offered = imp ? offeredMarkupTypes(imp) : [];
-  return offered.length === 1 ? offered[0] : undefined;
+  for (const imp of request.imp) {
+    if (imp.id !== impid) continue;
+    const offered = offeredMarkupTypes(imp);
+    return offered.length === 1 ? offered[0] : undefined;
+  }
+  return undefined;
 }
