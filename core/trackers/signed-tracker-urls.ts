@@ -5,6 +5,7 @@ import { DecimalCpmPricing, type Pricing } from '../pricing.js';
 import type { TrackerUrls } from './contract.js';
 import { isHttpUrl } from './http-url.js';
 import { MAX_TOKEN_CHARS, sealedTokenChars, TrackerTokenCodec, type SealedImpression, type TokenReading, type TrackerClaim } from './token-codec.js';
+import { withFields } from '../with-fields.js';
 
 export { isHttpUrl } from './http-url.js';
 
@@ -136,7 +137,7 @@ export class SignedTrackerUrls implements TrackerUrls {
     // The page decides: the exchange learns the win when the ad renders, so the win notice travels with the billing
     // (a token field exchanges from before it cannot read: not with `listClicks` off, during a rolling upgrade).
     const nurl = auction.pageDecides && this.listClicks ? expand(bid.nurl) : undefined;
-    const sealed = nurl === undefined ? claim : { ...claim, nurl };
+    const sealed = nurl === undefined ? claim : withFields(claim, { nurl });
     const impression = this.codec.sealImpression(sealed, listable(clicks, (burl?.length ?? 0) + (nurl?.length ?? 0)));
     this.sealed.set(award, { auction, impression });
     return impression;
