@@ -25,7 +25,12 @@ export function batchLines(destination: Destination, { minLength, maxWrite }: { 
     const batch = gathered;
     gathered = '';
     bytes = 0;
-    write(batch);
+    try {
+      write(batch);
+    } catch {
+      // The destination is destroyed (its file or pipe failed): nothing more can be written, and a log line or a
+      // flush must not throw for it in its caller (an auction, a timer).
+    }
   };
   destination.write = (line: string): boolean => {
     const size = Buffer.byteLength(line);
