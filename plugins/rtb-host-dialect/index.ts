@@ -3,7 +3,7 @@ import { inject, injectable } from 'tsyringe';
 import {
   type Bid, type BidderAnswer, type BidderScope, type BidRequest, type ConfigKeys, type DecodedAnswer,
   type DecodedBid, type Dialect, downgradeTo25, floorToMicros, LossReason, type OutboundCall, type Pricing,
-  readJsonAnswer, RtbStartupError, Tokens, z,
+  readJsonAnswer, RtbStartupError, Tokens, withFields, z,
 } from '../../core/index.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -69,15 +69,15 @@ export class RtbHostDialect implements Dialect {
   /** The canonical request as JSON, floors in chips (rounded up so a bid at the sent floor clears the real one). */
   encode(request: BidRequest): OutboundCall {
     const base = this.scope.config.openrtbVersion === '2.5' ? downgradeTo25(request) : request;
-    const body = JSON.stringify({
-      ...base,
+    // withFields rather than spreads followed by fields: this runs once per request, those are slow on Node 20.
+    const body = JSON.stringify(withFields(base as Record<string, unknown>, {
       units: this.units,
       imp: base.imp.map((imp) => {
         const floor = floorToMicros(imp.bidfloor);
         if (floor <= 0) return imp;
-        return { ...imp, bidfloor: Number(this.pricing.fromMicros(floor, 'up')), bidfloorcur: this.scope.exchange.currency };
+        return withFields(imp, { bidfloor: Number(this.pricing.fromMicros(floor, 'up')), bidfloorcur: this.scope.exchange.currency });
       }),
-    });
+    }));
     return { headers: this.headers, body: this.scope.config.gzip ? gzipSync(body) : body };
   }
 
@@ -104,15 +104,18 @@ export class RtbHostDialect implements Dialect {
   /** One bid: its chips into micros (bid `units`, else the answer's, else the config's), its JavaScript markup. */
   private decodeBid(wire: RtbHostBid, request: BidRequest, answerUnits: unknown, position: string): DecodedBid {
     const impid = typeof wire.impid === 'string' ? wire.impid : request.imp.length === 1 ? request.imp[0].id : undefined;
-    const bid = { ...wire, id: typeof wire.id === 'string' ? wire.id : position, impid: impid ?? '', price: wire.price } as Bid;
-    const common = { bid, currency: this.scope.exchange.currency, admFormat: 'javascript' as const };
+    // withFields and literals rather than spreads followed by fields: this runs for every bid.
+    const bid = withFields(wire as Record<string, unknown>, { id: typeof wire.id === 'string' ? wire.id : position, impid: impid ?? '', price: wire.price }) as Bid;
+    const currency = this.scope.exchange.currency;
+    const decoded = (priceMicros: number | null, invalid?: DecodedBid['invalid']): DecodedBid =>
+      invalid === undefined ? { bid, currency, admFormat: 'javascript', priceMicros } : { bid, currency, admFormat: 'javascript', priceMicros, invalid };
     const units = wire.units ?? answerUnits;
     const price = this.pricing.toMicros(wire.price, units === undefined ? undefined : { units });
-    if (!price.ok) return { ...common, priceMicros: null, invalid: { code: price.code, reason: price.reason } };
-    if (impid === undefined) return { ...common, priceMicros: price.micros, invalid: { code: LossReason.invalidBidResponse, reason: 'impid required: the request has several imps' } };
+    if (!price.ok) return decoded(null, { code: price.code, reason: price.reason });
+    if (impid === undefined) return decoded(price.micros, { code: LossReason.invalidBidResponse, reason: 'impid required: the request has several imps' });
     if (typeof wire.adm !== 'string' || wire.adm.trim() === '') {
-      return { ...common, priceMicros: price.micros, invalid: { code: LossReason.missingMarkup, reason: 'no adm: the tag answer is the bid\'s JavaScript' } };
+      return decoded(price.micros, { code: LossReason.missingMarkup, reason: 'no adm: the tag answer is the bid\'s JavaScript' });
     }
-    return { ...common, priceMicros: price.micros };
+    return decoded(price.micros);
   }
 }
