@@ -98,14 +98,9 @@ export function toAdxBidRequest(request: BidRequest, slots: readonly AdxSlotPlan
   const buyerUid = request.user?.buyeruid;
   const ip = truncatedIp(request.device);
   const language = request.device?.language;
-  return {
+  // Field by field rather than spreads of optional parts (slow on Node 20): this runs for every AdX request.
+  const message: AdxBidRequest = {
     id: adxRequestId(request.id),
-    ...(ip ? { ip } : {}),
-    ...(userId ? { google_user_id: userId, cookie_version: 1 } : {}),
-    ...(buyerUid ? { hosted_match_data: Buffer.from(buyerUid, 'utf8') } : {}),
-    ...(request.device?.ua ? { user_agent: request.device.ua } : {}),
-    ...(request.site?.page ? { url: request.site.page } : {}),
-    ...(language ? { detected_language: [language] } : {}),
     adslot: slots.map((slot) => ({
       id: slot.slotId,
       width: slot.sizes.map(([w]) => w),
@@ -117,8 +112,18 @@ export function toAdxBidRequest(request: BidRequest, slots: readonly AdxSlotPlan
         ? settings.adgroups.map((adgroup) => ({ adgroup_id: adgroup, minimum_cpm_micros: String(slot.minimumCpmMicros) }))
         : [{ minimum_cpm_micros: String(slot.minimumCpmMicros) }],
     })),
-    ...(request.test === 1 ? { is_test: true } : {}),
   };
+  if (ip) message.ip = ip;
+  if (userId) {
+    message.google_user_id = userId;
+    message.cookie_version = 1;
+  }
+  if (buyerUid) message.hosted_match_data = Buffer.from(buyerUid, 'utf8');
+  if (request.device?.ua) message.user_agent = request.device.ua;
+  if (request.site?.page) message.url = request.site.page;
+  if (language) message.detected_language = [language];
+  if (request.test === 1) message.is_test = true;
+  return message;
 }
 
 function hostOf(url: string): string | undefined {
@@ -192,32 +197,25 @@ export class AdxDialect implements Dialect {
     const maxMicros = Number(slotBid.max_cpm_micros);
     const priceMicros = Number.isSafeInteger(maxMicros) && maxMicros >= 0 ? maxMicros : null;
     const adomain = [...new Set(ad.click_through_url.map(hostOf).filter((host): host is string => host !== undefined))];
-    const bid: Bid = {
-      id: `${adIndex}-${slotBid.id}`,
-      impid: slot?.imp.id ?? `adslot-${slotBid.id}`,
-      price: maxMicros,
-      mtype: MarkupType.banner,
-      ...(ad.html_snippet !== undefined ? { adm: ad.html_snippet } : {}),
-      ...(ad.buyer_creative_id !== undefined ? { crid: ad.buyer_creative_id } : {}),
-      ...(ad.width !== undefined ? { w: ad.width } : {}),
-      ...(ad.height !== undefined ? { h: ad.height } : {}),
-      ...(adomain.length ? { adomain } : {}),
-      ext: {
-        adx: {
-          max_cpm_micros: slotBid.max_cpm_micros,
-          ...(slotBid.min_cpm_micros !== undefined ? { min_cpm_micros: slotBid.min_cpm_micros } : {}),
-          ...(slotBid.adgroup_id !== undefined ? { adgroup_id: slotBid.adgroup_id } : {}),
-          ...(slotBid.deal_id !== undefined ? { deal_id: slotBid.deal_id } : {}),
-          click_through_url: ad.click_through_url,
-          vendor_type: ad.vendor_type,
-          attribute: ad.attribute,
-          category: ad.category,
-        },
-      },
-    };
-    const decoded: DecodedBid = { bid, priceMicros, currency: this.scope.exchange.currency, admFormat: 'html' };
+    // Field by field rather than spreads of optional parts (slow on Node 20): this runs for every AdX bid.
+    const adx: Record<string, unknown> = { max_cpm_micros: slotBid.max_cpm_micros };
+    if (slotBid.min_cpm_micros !== undefined) adx.min_cpm_micros = slotBid.min_cpm_micros;
+    if (slotBid.adgroup_id !== undefined) adx.adgroup_id = slotBid.adgroup_id;
+    if (slotBid.deal_id !== undefined) adx.deal_id = slotBid.deal_id;
+    adx.click_through_url = ad.click_through_url;
+    adx.vendor_type = ad.vendor_type;
+    adx.attribute = ad.attribute;
+    adx.category = ad.category;
+    const bid: Bid = { id: `${adIndex}-${slotBid.id}`, impid: slot?.imp.id ?? `adslot-${slotBid.id}`, price: maxMicros, mtype: MarkupType.banner };
+    if (ad.html_snippet !== undefined) bid.adm = ad.html_snippet;
+    if (ad.buyer_creative_id !== undefined) bid.crid = ad.buyer_creative_id;
+    if (ad.width !== undefined) bid.w = ad.width;
+    if (ad.height !== undefined) bid.h = ad.height;
+    if (adomain.length) bid.adomain = adomain;
+    bid.ext = { adx };
+    const currency = this.scope.exchange.currency;
     const problem = this.checkSlotBid(ad, slotBid, slot, priceMicros);
-    return problem ? { ...decoded, invalid: problem } : decoded;
+    return problem ? { bid, priceMicros, currency, admFormat: 'html', invalid: problem } : { bid, priceMicros, currency, admFormat: 'html' };
   }
 
   /** The AdX rules a bid must keep, in order; the first broken one with its OpenRTB loss reason. */
