@@ -1,8 +1,11 @@
 import { inject, injectable } from 'tsyringe';
 import {
   type BidderAnswer, type BidderScope, type BidderStageContext, type BidRequest, type DecodedAnswer, type DecodedBid,
-  LossReason, OpenRtbJsonDialect, type OutboundCall, type Pricing, Tokens,
+  LossReason, OpenRtbJsonDialect, type OutboundCall, type Pricing, Tokens, withFields,
 } from '../../core/index.js';
+
+/** Markup with something in it (stops at the first non-blank character; `trim()` would copy the whole adm). */
+const HAS_CONTENT = /\S/;
 
 /** The Kakao RTB protocol version this dialect speaks (`x-kakaortb-version`, K2). */
 export const KAKAO_RTB_VERSION = '1.0.0';
@@ -33,7 +36,7 @@ export class KakaoDialect extends OpenRtbJsonDialect {
 
   /** The `openrtb` body (downgraded for 2.5, gzipped by agreement) with Kakao's headers. */
   override encode(request: BidRequest): OutboundCall {
-    return { ...super.encode(request), headers: this.kakaoHeaders };
+    return withFields(super.encode(request), { headers: this.kakaoHeaders });
   }
 
   /** The `openrtb` reading of the answer, after the `x-openrtb-version` echo check. */
@@ -52,7 +55,7 @@ export class KakaoDialect extends OpenRtbJsonDialect {
   /** Ad served in the bid only (K6): a bid without markup is invalid with loss code 7. */
   protected override decodeBid(bid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
     const decoded = super.decodeBid(bid, request, seat, currency);
-    if (decoded.invalid || (typeof bid.adm === 'string' && bid.adm.trim() !== '')) return decoded;
-    return { ...decoded, invalid: { code: LossReason.missingMarkup, reason: 'no adm: Kakao supports ad served in the bid only' } };
+    if (decoded.invalid || (typeof bid.adm === 'string' && HAS_CONTENT.test(bid.adm))) return decoded;
+    return withFields(decoded, { invalid: { code: LossReason.missingMarkup, reason: 'no adm: Kakao supports ad served in the bid only' } });
   }
 }
