@@ -8,6 +8,7 @@
 // shorter duration, so its minimum reads 1 ms and its median falls below the server's own fixed delay. Against a
 // server that answers everything after exactly 10 ms, autocannon at 1000/s reported p50 6 ms and p99 29 ms;
 // this load reports about 10 and 11.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 /** What a paced run measured: latencies in ms, exact percentiles over every request. */
@@ -19,6 +20,11 @@ export interface PacedFigures {
   readonly max: number;
   /** When the slowest request was sent, in seconds after the run began. */
   readonly slowestSentAtS: number;
+  /**
+   * This process's own longest event-loop delay during the run, ms: every latency is timed here, so a stall of the
+   * load generator itself (its GC, the machine not scheduling it) reads as late answers of the server.
+   */
+  readonly loadLoopLagMaxMs: number;
   /** Requests sent. */
   readonly sent: number;
   readonly non2xx: number;
@@ -68,6 +74,8 @@ export class PacedLoad {
       latencies[index] = performance.now() - at;
       answered++;
     };
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
     const started = performance.now();
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
@@ -80,11 +88,12 @@ export class PacedLoad {
       }, 1);
     });
     const elapsedS = (performance.now() - started) / 1000;
+    lag.disable();
     // Request i was due (and sent within about a millisecond) at i / rate seconds.
     let slowest = 0;
     for (let i = 1; i < total; i++) if (latencies[i]! > latencies[slowest]!) slowest = i;
     const sorted = latencies.sort();
-    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, slowestSentAtS: slowest / rate, sent, non2xx, errors };
+    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, slowestSentAtS: slowest / rate, loadLoopLagMaxMs: lag.max / 1e6, sent, non2xx, errors };
   }
 
   /** Closes the pool's connections. */

@@ -81,14 +81,14 @@ const requestHeaders = { 'user-agent': 'bench/1.0', referer: 'https://pub.exampl
  */
 const MAX_PACED_RATE = 1000;
 
-interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; loadLoopLagMaxMs?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
 
 /** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
 const bidderPids: number[] = [];
 const biddersCpuSeconds = () => bidderPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 /** What a load phase saw from the client's side; `done` is the number of answered auctions. */
-type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'slowestSentAtS' | 'non2xx' | 'errors'> & { done: number };
+type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'slowestSentAtS' | 'loadLoopLagMaxMs' | 'non2xx' | 'errors'> & { done: number };
 
 /** Runs a load phase against the server `pid`, and adds its CPU per auction (and the bidders'), and its RSS. */
 async function measure(pid: number, load: () => Promise<ClientFigures>): Promise<Figures> {
@@ -117,8 +117,8 @@ function drive(url: string, pid: number, options: { connections?: number }): Pro
 /** The fixed-rate figures: `load` (see paced-load.ts: autocannon's rate limiting sends bursts) at `rate` for the phase's seconds. */
 function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures> {
   return measure(pid, async () => {
-    const { rps, p50, p99, max, slowestSentAtS, non2xx, errors, sent } = await load.run(rate, seconds);
-    return { rps, p50, p99, max, slowestSentAtS, non2xx, errors, done: sent - errors };
+    const { rps, p50, p99, max, slowestSentAtS, loadLoopLagMaxMs, non2xx, errors, sent } = await load.run(rate, seconds);
+    return { rps, p50, p99, max, slowestSentAtS, loadLoopLagMaxMs, non2xx, errors, done: sent - errors };
   });
 }
 
@@ -153,7 +153,7 @@ const median = (values: number[]) => {
 
 /** The median of each figure over several rounds. */
 function medianFigures(all: Figures[]): Figures {
-  const of = (key: Exclude<keyof Figures, 'slowestSentAtS'>) => median(all.map((figures) => figures[key]));
+  const of = (key: Exclude<keyof Figures, 'slowestSentAtS' | 'loadLoopLagMaxMs'>) => median(all.map((figures) => figures[key]));
   return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
 }
 
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     `  per round: core ${rounded(paced.get(core)!, 'p99', bidderDelayMs)}; baseline ${rounded(paced.get(baseline)!, 'p99', bidderDelayMs)}`,
     `core slowest answer @${PACED_RATE}/s: ${corePaced.max.toFixed(1)} ms (target ≤ tmax + 5 = 305 ms; baseline: ${baselinePaced.max.toFixed(1)} ms); at max load: ${coreMax.max} ms (baseline: ${medianFigures(atMax.get(baseline)!).max} ms: with every connection waiting, a request also waits to be read)`,
     `  per round: core ${rounded(paced.get(core)!, 'max')}; baseline ${rounded(paced.get(baseline)!, 'max')}`,
-    `  the core's own longest event-loop delay per round: ${coreLoopLagMs.map((lag) => lag.toFixed(0)).join(', ')} ms (a late answer beyond it was held up outside the exchange's event loop)`,
+    `  the core's own longest event-loop delay per round: ${coreLoopLagMs.map((lag) => lag.toFixed(0)).join(', ')} ms; the load generator's (this process, which times every answer): ${paced.get(core)!.map((figures) => (figures.loadLoopLagMaxMs ?? Number.NaN).toFixed(0)).join(', ')} ms (a late answer beyond both was held up outside either event loop: the machine, the bidders)`,
     `core/baseline cpu per auction @${PACED_RATE}/s: ${ratio(paced.get(core)!, paced.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (for comparison: each request then wakes the process alone)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB in every case: ${targets.map((target) => `${target.name} ${medianFigures(atMax.get(target)!).rssMb.toFixed(0)}`).join(', ')} MB)`,
   );
