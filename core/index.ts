@@ -50,7 +50,7 @@ export { endpointPathOf } from './auction/transport.js';
 export { requestJson } from './openrtb/serialize.js';
 export { withFields } from './with-fields.js';
 export { downgradeTo25, type OpenRtbVersion } from './openrtb/downgrade.js';
-export { markupTypeOf, offeredMarkupTypes, offersMarkupType } from './openrtb/media.js';
+export { hasMarkup, markupTypeOf, offeredMarkupTypes, offersMarkupType } from './openrtb/media.js';
 export { LossReason, type LossReasonCode } from './openrtb/loss-reasons.js';
 export type * from './openrtb/types.js';
 export { MarkupType } from './openrtb/types.js';

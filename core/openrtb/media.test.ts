@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markupTypeOf, offeredMarkupTypes, offersMarkupType } from './media.js';
+import { hasMarkup, markupTypeOf, offeredMarkupTypes, offersMarkupType } from './media.js';
 import { MarkupType, type BidRequest, type Imp } from './types.js';
 
 const banner: Imp = { id: '1', banner: { w: 300, h: 250 } };
@@ -13,6 +13,15 @@ describe('markup types', () => {
         expect(offersMarkupType(imp, mtype)).toBe(offeredMarkupTypes(imp).includes(mtype));
       }
     }
+  });
+
+  it('hasMarkup: a string with a non-blank character, blank as trim() reads it (no-break space, BOM, line separators)', () => {
+    for (const blank of ['', ' ', '\t\n\r', '\u00a0\ufeff\u2028\u2029\u3000']) {
+      expect(blank.trim()).toBe('');
+      expect(hasMarkup(blank)).toBe(false);
+    }
+    for (const markup of ['x', '  <div/>', '\u00a0.']) expect(hasMarkup(markup)).toBe(true);
+    for (const notText of [undefined, null, 42, {}, ['<div/>']]) expect(hasMarkup(notText)).toBe(false);
   });
 
   it('markupTypeOf: the bid\'s own mtype, else the imp\'s only type, else none (several types, or an unknown imp)', () => {

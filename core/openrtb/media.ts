@@ -21,6 +21,13 @@ export function offersMarkupType(imp: Imp, mtype: number): boolean {
   }
 }
 
+const NON_BLANK = /\S/;
+
+/** Markup with something in it: a string with a non-blank character (the test stops at the first; `trim()` would copy the whole adm, a VAST document, for every bid). */
+export function hasMarkup(adm: unknown): adm is string {
+  return typeof adm === 'string' && NON_BLANK.test(adm);
+}
+
 /** A bid's markup type: its `mtype`, or the imp's only media type when the bid has none (OpenRTB 2.5 bids). */
 export function markupTypeOf(request: BidRequest, impid: unknown, mtype: unknown): number | undefined {
   if (typeof mtype === 'number') return mtype;

@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { inject, injectable } from 'tsyringe';
 import {
   type Bid, type BidderAnswer, type BidderScope, type BidRequest, type ConfigKeys, type DecodedAnswer,
-  type DecodedBid, type Device, type Dialect, endpointPathOf, floorToMicros, type Imp, LossReason,
+  type DecodedBid, type Device, type Dialect, endpointPathOf, floorToMicros, hasMarkup, type Imp, LossReason,
   type LossReasonCode, MarkupType, type Micros, type OutboundCall, Tokens,
 } from '../../core/index.js';
 import { parsePriceKeys } from './crypto.js';
@@ -223,7 +223,7 @@ export class AdxDialect implements Dialect {
     const { adgroups, excludedAttributes, excludedSensitiveCategories, allowedVendorTypes } = this.settings;
     if (!slot) return { code: LossReason.invalidBidResponse, reason: `adslot ${slotBid.id} was not in the request` };
     if (priceMicros === null) return { code: LossReason.invalidBidResponse, reason: `max_cpm_micros ${slotBid.max_cpm_micros} is out of range` };
-    if (ad.html_snippet === undefined || ad.html_snippet.trim() === '') {
+    if (!hasMarkup(ad.html_snippet)) {
       return ad.video_url !== undefined || ad.snippet_template !== undefined
         ? { code: LossReason.incorrectCreativeFormat, reason: 'only html_snippet ads are supported' }
         : { code: LossReason.missingMarkup, reason: 'no html_snippet' };

@@ -1,11 +1,8 @@
 import { inject, injectable } from 'tsyringe';
 import {
-  type BidderStageContext, type CandidateBid, type ConfigKeys, LossReason, markupTypeOf, noop, offersMarkupType,
+  type BidderStageContext, type CandidateBid, type ConfigKeys, hasMarkup, LossReason, markupTypeOf, noop, offersMarkupType,
   type Plugin, reject, Tokens, type TrackerUrls, z,
 } from '../../core/index.js';
-
-/** Markup with something in it (a test that stops at the first non-blank character: `trim()` would copy the whole adm). */
-const HAS_CONTENT = /\S/;
 
 /**
  * `core-bid-validation` (on by default, first in `bidValidate`): the checks every exchange makes before a bid
@@ -32,7 +29,7 @@ export class CoreBidValidation implements Plugin {
     if (candidate.priceMicros === null || candidate.priceMicros <= 0) return reject(LossReason.missingPrice, 'price must be above zero');
     const floor = ctx.auction.floors.get(imp.id) ?? 0;
     if (candidate.priceMicros < floor) return reject(LossReason.belowFloor, `price below the floor of ${floor} micros`);
-    if (typeof bid.adm !== 'string' || !HAS_CONTENT.test(bid.adm)) return reject(LossReason.missingMarkup, 'no adm: only ad served in the bid is supported');
+    if (!hasMarkup(bid.adm)) return reject(LossReason.missingMarkup, 'no adm: only ad served in the bid is supported');
     const mtype = markupTypeOf(ctx.auction.request, imp.id, bid.mtype);
     if (mtype === undefined) return reject(LossReason.incorrectCreativeFormat, 'mtype required: the imp offers several formats');
     if (!offersMarkupType(imp, mtype)) return reject(LossReason.incorrectCreativeFormat, `mtype ${mtype} not offered by imp ${imp.id}`);

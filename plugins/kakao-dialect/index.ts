@@ -1,11 +1,8 @@
 import { inject, injectable } from 'tsyringe';
 import {
   type BidderAnswer, type BidderScope, type BidderStageContext, type BidRequest, type DecodedAnswer, type DecodedBid,
-  LossReason, OpenRtbJsonDialect, type OutboundCall, type Pricing, Tokens, withFields,
+  hasMarkup, LossReason, OpenRtbJsonDialect, type OutboundCall, type Pricing, Tokens, withFields,
 } from '../../core/index.js';
-
-/** Markup with something in it (stops at the first non-blank character; `trim()` would copy the whole adm). */
-const HAS_CONTENT = /\S/;
 
 /** The Kakao RTB protocol version this dialect speaks (`x-kakaortb-version`, K2). */
 export const KAKAO_RTB_VERSION = '1.0.0';
@@ -55,7 +52,7 @@ export class KakaoDialect extends OpenRtbJsonDialect {
   /** Ad served in the bid only (K6): a bid without markup is invalid with loss code 7. */
   protected override decodeBid(bid: DecodedBid['bid'], request: BidRequest, seat: string | undefined, currency: string): DecodedBid {
     const decoded = super.decodeBid(bid, request, seat, currency);
-    if (decoded.invalid || (typeof bid.adm === 'string' && HAS_CONTENT.test(bid.adm))) return decoded;
+    if (decoded.invalid || hasMarkup(bid.adm)) return decoded;
     return withFields(decoded, { invalid: { code: LossReason.missingMarkup, reason: 'no adm: Kakao supports ad served in the bid only' } });
   }
 }

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { inject, injectable } from 'tsyringe';
 import {
   type Bid, type BidderAnswer, type BidderScope, type BidRequest, type ConfigKeys, type DecodedAnswer,
-  type DecodedBid, type Dialect, downgradeTo25, floorToMicros, LossReason, type OutboundCall, type Pricing,
+  type DecodedBid, type Dialect, downgradeTo25, floorToMicros, hasMarkup, LossReason, type OutboundCall, type Pricing,
   readJsonAnswer, RtbStartupError, Tokens, withFields, z,
 } from '../../core/index.js';
 
@@ -113,7 +113,7 @@ export class RtbHostDialect implements Dialect {
     const price = this.pricing.toMicros(wire.price, units === undefined ? undefined : { units });
     if (!price.ok) return decoded(null, { code: price.code, reason: price.reason });
     if (impid === undefined) return decoded(price.micros, { code: LossReason.invalidBidResponse, reason: 'impid required: the request has several imps' });
-    if (typeof wire.adm !== 'string' || wire.adm.trim() === '') {
+    if (!hasMarkup(wire.adm)) {
       return decoded(price.micros, { code: LossReason.missingMarkup, reason: 'no adm: the tag answer is the bid\'s JavaScript' });
     }
     return decoded(price.micros);

@@ -81,7 +81,7 @@ const requestHeaders = { 'user-agent': 'bench/1.0', referer: 'https://pub.exampl
  */
 const MAX_PACED_RATE = 1000;
 
-interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; loadLoopLagMaxMs?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; loadLoopLagMaxMs?: number; serverLoopLagMaxMs?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
 
 /** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
 const bidderPids: number[] = [];
@@ -153,7 +153,7 @@ const median = (values: number[]) => {
 
 /** The median of each figure over several rounds. */
 function medianFigures(all: Figures[]): Figures {
-  const of = (key: Exclude<keyof Figures, 'slowestSentAtS' | 'loadLoopLagMaxMs'>) => median(all.map((figures) => figures[key]));
+  const of = (key: Exclude<keyof Figures, 'slowestSentAtS' | 'loadLoopLagMaxMs' | 'serverLoopLagMaxMs'>) => median(all.map((figures) => figures[key]));
   return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
 }
 
@@ -166,9 +166,9 @@ function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): numb
  * Each round's `key` (less `minus`), to one decimal: the spread behind a median or a maximum. A maximum says when
  * in its phase its request was sent (a slow start after idling, or a moment of the steady state).
  */
-function rounded(all: Figures[], key: 'p99' | 'max', minus = 0): string {
+function rounded(all: Figures[], key: 'p99' | 'max' | 'serverLoopLagMaxMs' | 'loadLoopLagMaxMs', minus = 0): string {
   const at = (figures: Figures) => (key === 'max' && figures.slowestSentAtS !== undefined ? ` (at ${figures.slowestSentAtS.toFixed(1)} s)` : '');
-  return all.map((figures) => `${(figures[key] - minus).toFixed(1)}${at(figures)}`).join(', ');
+  return all.map((figures) => `${((figures[key] ?? Number.NaN) - minus).toFixed(1)}${at(figures)}`).join(', ');
 }
 
 /** A latency for the table: autocannon's whole milliseconds as they are, the paced load's to one decimal. */
@@ -238,8 +238,6 @@ async function main(): Promise<void> {
   process.stdout.write(`paced rate: ${PACED_RATE}/s (the lower of ${MAX_PACED_RATE}/s and half the baseline's ${baselineMax.toFixed(0)} auctions/s at max load)\n`);
   const atMax = new Map<Target, Figures[]>(targets.map((target) => [target, []]));
   const paced = new Map<Target, Figures[]>(targets.slice(0, 2).map((target) => [target, []]));
-  /** The core's own longest event-loop delay in each paced round. */
-  const coreLoopLagMs: number[] = [];
   const pacedLoads = new Map<Target, PacedLoad>([...paced.keys()].map((target) => [target, new PacedLoad(target.url, requestHeaders)]));
   for (const [target, load] of pacedLoads) await drivePaced(load, target.pid, 200); // warm-up (connections)
   for (let round = 0; round < rounds; round++) {
@@ -252,8 +250,9 @@ async function main(): Promise<void> {
       // burst after that is a cold start (README). One unmeasured second first: the target is the steady state.
       await pacedLoads.get(target)!.run(PACED_RATE / 2, 1);
       if (target.metricsUrl) await loopLagMaxMs(target.metricsUrl);
-      figures.push(await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE));
-      if (target.metricsUrl) coreLoopLagMs.push(await loopLagMaxMs(target.metricsUrl));
+      const round = await drivePaced(pacedLoads.get(target)!, target.pid, PACED_RATE);
+      if (target.metricsUrl) round.serverLoopLagMaxMs = await loopLagMaxMs(target.metricsUrl);
+      figures.push(round);
     }
   }
   await Promise.all([...pacedLoads.values()].map((load) => load.close()));
@@ -271,7 +270,7 @@ async function main(): Promise<void> {
     `  per round: core ${rounded(paced.get(core)!, 'p99', bidderDelayMs)}; baseline ${rounded(paced.get(baseline)!, 'p99', bidderDelayMs)}`,
     `core slowest answer @${PACED_RATE}/s: ${corePaced.max.toFixed(1)} ms (target ≤ tmax + 5 = 305 ms; baseline: ${baselinePaced.max.toFixed(1)} ms); at max load: ${coreMax.max} ms (baseline: ${medianFigures(atMax.get(baseline)!).max} ms: with every connection waiting, a request also waits to be read)`,
     `  per round: core ${rounded(paced.get(core)!, 'max')}; baseline ${rounded(paced.get(baseline)!, 'max')}`,
-    `  the core's own longest event-loop delay per round: ${coreLoopLagMs.map((lag) => lag.toFixed(0)).join(', ')} ms; the load generator's (this process, which times every answer): ${paced.get(core)!.map((figures) => (figures.loadLoopLagMaxMs ?? Number.NaN).toFixed(0)).join(', ')} ms (a late answer beyond both was held up outside either event loop: the machine, the bidders)`,
+    `  the core's own longest event-loop delay per round: ${rounded(paced.get(core)!, 'serverLoopLagMaxMs')} ms; the load generator's (this process, which times every answer): ${rounded(paced.get(core)!, 'loadLoopLagMaxMs')} ms (a late answer beyond both was held up outside either event loop: the machine, the bidders)`,
     `core/baseline cpu per auction @${PACED_RATE}/s: ${ratio(paced.get(core)!, paced.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (for comparison: each request then wakes the process alone)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB in every case: ${targets.map((target) => `${target.name} ${medianFigures(atMax.get(target)!).rssMb.toFixed(0)}`).join(', ')} MB)`,
   );
