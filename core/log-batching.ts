@@ -1,7 +1,32 @@
 import type pino from 'pino';
 
-/** The asynchronous destination `pino.destination()` builds (sonic-boom). */
-type Destination = ReturnType<typeof pino.destination>;
+/** The destination `pino.destination()` builds (sonic-boom). */
+type Destination = ReturnType<typeof pino.destination> & { readonly sync?: boolean };
+
+/**
+ * The synchronous batched destinations, flushed when the process exits. pino flushes an asynchronous destination at
+ * exit itself, but not a synchronous one, which without this step has nothing buffered. Held weakly, so that a log
+ * no longer used (tests make many) can be collected; one `exit` listener serves them all.
+ */
+const flushedAtExit = new Set<WeakRef<Destination>>();
+let listeningForExit = false;
+
+function flushAtExit(destination: Destination): void {
+  if (!listeningForExit) {
+    listeningForExit = true;
+    process.once('exit', () => {
+      for (const held of flushedAtExit) {
+        try {
+          held.deref()?.flushSync();
+        } catch {
+          // The destination is destroyed (its file failed): nothing more can be written.
+        }
+      }
+    });
+  }
+  for (const held of flushedAtExit) if (held.deref() === undefined) flushedAtExit.delete(held);
+  flushedAtExit.add(new WeakRef(destination));
+}
 
 /**
  * Puts a batching step in front of a sonic-boom destination: pino's lines are gathered here and handed over in
@@ -13,13 +38,15 @@ type Destination = ReturnType<typeof pino.destination>;
  * `maxWrite`, against 5 µs through this step). Here each line is measured once, on its own.
  *
  * The destination's `flush`, `flushSync`, `reopen` and `end` hand over what is gathered first, so sonic-boom's
- * periodic flush, pino's flush at exit and a log rotation see every line, in order.
+ * periodic flush, the flush at exit (pino's for an asynchronous destination, this step's for a synchronous one) and a
+ * log rotation see every line, in order.
  */
 export function batchLines(destination: Destination, { minLength, maxWrite }: { readonly minLength: number; readonly maxWrite: number }): void {
   const write = destination.write.bind(destination);
   const { flush, flushSync, reopen, end } = destination;
   let gathered = '';
   let bytes = 0;
+  if (destination.sync === true) flushAtExit(destination);
   const handOver = (): void => {
     if (bytes === 0) return;
     const batch = gathered;

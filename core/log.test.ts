@@ -47,7 +47,7 @@ describe('createLog', () => {
   it('a process that exits right after logging (process.exit, no flush: pino flushes at exit) still writes every line, in order', () => {
     const file = logFile();
     const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
-    const script = `const { createLog } = await import(${JSON.stringify(logModule)}); const { log } = createLog({ level: 'info', file: ${JSON.stringify(file)} }); await new Promise((opened) => setTimeout(opened, 200)); for (let n = 0; n < 300; n++) log.info({ n }, 'line'); process.exit(0);`;
+    const script = `const { createLog } = await import(${JSON.stringify(logModule)}); const { log } = createLog({ level: 'info', file: ${JSON.stringify(file)} }); for (let n = 0; n < 300; n++) log.info({ n }, 'line'); process.exit(0);`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
