@@ -67,6 +67,19 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Microseconds so far in which some runnable task on the machine waited for a CPU (Linux's pressure stall
+ * information, `/proc/pressure/cpu`), or NaN where the kernel has none: a phase's share of it says how contended
+ * the two cores were, whoever the other tasks were.
+ */
+function cpuPressureUs(): number {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
@@ -81,7 +94,7 @@ const requestHeaders = { 'user-agent': 'bench/1.0', referer: 'https://pub.exampl
  */
 const MAX_PACED_RATE = 1000;
 
-interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; loadLoopLagMaxMs?: number; serverLoopLagMaxMs?: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; max: number; slowestSentAtS?: number; loadLoopLagMaxMs?: number; serverLoopLagMaxMs?: number; cpuPressurePercent: number; cpuMsPerAuction: number; biddersCpuMsPerAuction: number; rssMb: number; non2xx: number; errors: number }
 
 /** The mock bidders' processes: their CPU per auction is printed too, since they share the two cores (notices cost them a GET each). */
 const bidderPids: number[] = [];
@@ -94,11 +107,14 @@ type ClientFigures = Pick<Figures, 'rps' | 'p50' | 'p99' | 'max' | 'slowestSentA
 async function measure(pid: number, load: () => Promise<ClientFigures>): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
   const biddersBefore = biddersCpuSeconds();
+  const [pressureBefore, startedAt] = [cpuPressureUs(), performance.now()];
   const { done, ...client } = await load();
+  const cpuPressurePercent = (cpuPressureUs() - pressureBefore) / 10 / (performance.now() - startedAt);
   const cpu = cpuSeconds(pid) - cpuBefore;
   const biddersCpu = biddersCpuSeconds() - biddersBefore;
   return {
     ...client,
+    cpuPressurePercent,
     cpuMsPerAuction: done ? (cpu * 1000) / done : NaN,
     biddersCpuMsPerAuction: done ? (biddersCpu * 1000) / done : NaN,
     rssMb: rssMb(pid),
@@ -154,7 +170,7 @@ const median = (values: number[]) => {
 /** The median of each figure over several rounds. */
 function medianFigures(all: Figures[]): Figures {
   const of = (key: Exclude<keyof Figures, 'slowestSentAtS' | 'loadLoopLagMaxMs' | 'serverLoopLagMaxMs'>) => median(all.map((figures) => figures[key]));
-  return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
+  return { rps: of('rps'), p50: of('p50'), p99: of('p99'), max: Math.max(...all.map((f) => f.max)), cpuPressurePercent: of('cpuPressurePercent'), cpuMsPerAuction: of('cpuMsPerAuction'), biddersCpuMsPerAuction: of('biddersCpuMsPerAuction'), rssMb: Math.max(...all.map((f) => f.rssMb)), non2xx: all.reduce((n, f) => n + f.non2xx, 0), errors: all.reduce((n, f) => n + f.errors, 0) };
 }
 
 /** The median over the rounds of `a`'s figure divided by `b`'s in the same round. */
@@ -166,7 +182,7 @@ function ratio(a: Figures[], b: Figures[], key: 'rps' | 'cpuMsPerAuction'): numb
  * Each round's `key` (less `minus`), to one decimal: the spread behind a median or a maximum. A maximum says when
  * in its phase its request was sent (a slow start after idling, or a moment of the steady state).
  */
-function rounded(all: Figures[], key: 'p99' | 'max' | 'serverLoopLagMaxMs' | 'loadLoopLagMaxMs', minus = 0): string {
+function rounded(all: Figures[], key: 'p99' | 'max' | 'serverLoopLagMaxMs' | 'loadLoopLagMaxMs' | 'cpuPressurePercent', minus = 0): string {
   const at = (figures: Figures) => (key === 'max' && figures.slowestSentAtS !== undefined ? ` (at ${figures.slowestSentAtS.toFixed(1)} s)` : '');
   return all.map((figures) => `${((figures[key] ?? Number.NaN) - minus).toFixed(1)}${at(figures)}`).join(', ');
 }
@@ -175,7 +191,7 @@ function rounded(all: Figures[], key: 'p99' | 'max' | 'serverLoopLagMaxMs' | 'lo
 const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1)).padStart(5);
 
 function row(name: string, f: Figures): string {
-  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${ms(f.p50)} ms  p99 ${ms(f.p99)} ms  max ${ms(f.max)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction (bidders ${f.biddersCpuMsPerAuction.toFixed(3)})  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}`;
+  return `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(7)} auctions/s  p50 ${ms(f.p50)} ms  p99 ${ms(f.p99)} ms  max ${ms(f.max)} ms  cpu ${f.cpuMsPerAuction.toFixed(3)} ms/auction (bidders ${f.biddersCpuMsPerAuction.toFixed(3)})  rss ${f.rssMb.toFixed(0)} MB  non-2xx ${f.non2xx}  errors ${f.errors}  cpu pressure ${f.cpuPressurePercent.toFixed(0)}%`;
 }
 
 async function main(): Promise<void> {
@@ -270,7 +286,7 @@ async function main(): Promise<void> {
     `  per round: core ${rounded(paced.get(core)!, 'p99', bidderDelayMs)}; baseline ${rounded(paced.get(baseline)!, 'p99', bidderDelayMs)}`,
     `core slowest answer @${PACED_RATE}/s: ${corePaced.max.toFixed(1)} ms (target ≤ tmax + 5 = 305 ms; baseline: ${baselinePaced.max.toFixed(1)} ms); at max load: ${coreMax.max} ms (baseline: ${medianFigures(atMax.get(baseline)!).max} ms: with every connection waiting, a request also waits to be read)`,
     `  per round: core ${rounded(paced.get(core)!, 'max')}; baseline ${rounded(paced.get(baseline)!, 'max')}`,
-    `  the core's own longest event-loop delay per round: ${rounded(paced.get(core)!, 'serverLoopLagMaxMs')} ms; the load generator's (this process, which times every answer): ${rounded(paced.get(core)!, 'loadLoopLagMaxMs')} ms (a late answer beyond both was held up outside either event loop: the machine, the bidders)`,
+    `  the core's own longest event-loop delay per round: ${rounded(paced.get(core)!, 'serverLoopLagMaxMs')} ms; the load generator's (this process, which times every answer): ${rounded(paced.get(core)!, 'loadLoopLagMaxMs')} ms (a late answer beyond both was held up outside either event loop: the machine, the bidders); the machine's CPU pressure (share of the round in which some task waited for a CPU): ${rounded(paced.get(core)!, 'cpuPressurePercent')}%`,
     `core/baseline cpu per auction @${PACED_RATE}/s: ${ratio(paced.get(core)!, paced.get(baseline)!, 'cpuMsPerAuction').toFixed(2)}× (for comparison: each request then wakes the process alone)`,
     `core RSS: ${coreMax.rssMb.toFixed(0)} MB (target ≤ 150 MB in every case: ${targets.map((target) => `${target.name} ${medianFigures(atMax.get(target)!).rssMb.toFixed(0)}`).join(', ')} MB)`,
   );
