@@ -139,12 +139,20 @@ function drivePaced(load: PacedLoad, pid: number, rate: number): Promise<Figures
 }
 
 /**
- * The exchange's own longest event-loop delay since the last call, in ms (`nodejs_eventloop_lag_max_seconds`, which
- * prom-client resets at each scrape): whether a late answer was a stall inside the exchange's process or outside it.
+ * How often prom-client samples the event loop (its `eventLoopMonitoringPrecision`, left at its default): Node's
+ * `monitorEventLoopDelay` records the whole interval between two of its timer's ticks, so an idle loop reads this.
+ */
+const PROM_CLIENT_LAG_RESOLUTION_MS = 10;
+
+/**
+ * The exchange's own longest event-loop delay since the last call, in ms: `nodejs_eventloop_lag_max_seconds` (which
+ * prom-client resets at each scrape) less the sampling interval it includes. Whether a late answer was a stall inside
+ * the exchange's process or outside it.
  */
 async function loopLagMaxMs(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
-  return Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
+  const maxMs = Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
+  return Math.max(0, maxMs - PROM_CLIENT_LAG_RESOLUTION_MS);
 }
 
 /** Waits (up to 30 s) until no exchange among `targets` owes a notice any more (`rtb_notices_pending`); resolves the ms waited. */
