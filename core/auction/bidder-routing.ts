@@ -1,4 +1,5 @@
 import type { BidRequest, Imp } from '../openrtb/types.js';
+import { withFields, withoutFields } from '../with-fields.js';
 
 /**
  * Which bidders a caller asked for, imp by imp, with each one's params: Prebid's `imp[].ext.prebid.bidder.<code>`
@@ -46,10 +47,20 @@ export function readBidderRouting(request: BidRequest, known: ReadonlySet<string
  * Server sends them) and without `ext.prebid.bidder`, so that no bidder sees another's params.
  */
 export function routedImps(imps: readonly Imp[], params: ReadonlyMap<string, unknown>): Imp[] {
-  return imps.flatMap((imp) => {
-    if (!params.has(imp.id)) return [];
-    const { prebid, ...ext } = (imp.ext ?? {}) as { prebid?: Record<string, unknown> } & Record<string, unknown>;
-    const { bidder: _bidders, ...ownPrebid } = prebid ?? {};
-    return [{ ...imp, ext: { ...ext, ...(Object.keys(ownPrebid).length ? { prebid: ownPrebid } : {}), bidder: params.get(imp.id) } }];
-  });
+  // A loop and field-by-field copies: this runs per bidder per imp, and flatMap, rest patterns and spreads cost 6×.
+  const routed: Imp[] = [];
+  for (const imp of imps) if (params.has(imp.id)) routed.push(withFields(imp, { ext: routedExt(imp.ext, params.get(imp.id)) }));
+  return routed;
+}
+
+/** An imp's `ext` for one routed bidder: its params as `bidder`; `prebid` without `bidder`, and left out once empty. */
+function routedExt(ext: unknown, params: unknown): Record<string, unknown> {
+  if (!isObject(ext)) return { bidder: params };
+  const routed: Record<string, unknown> = withoutFields(ext, ['prebid', 'bidder']);
+  if (isObject(ext.prebid)) {
+    const ownPrebid = withoutFields(ext.prebid, ['bidder']);
+    if (Object.keys(ownPrebid).length > 0) routed.prebid = ownPrebid;
+  }
+  routed.bidder = params;
+  return routed;
 }
