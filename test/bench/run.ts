@@ -121,10 +121,35 @@ async function measure(pid: number, load: () => Promise<ClientFigures>): Promise
   };
 }
 
+/**
+ * The body of the Prebid case, shaped as Prebid.js sends Prebid Server (its `ortbConverter` and `pbsExtensions`) for a
+ * page of 3 banner slots, each naming all 4 bidders with params of their own, and `ext.prebid.targeting`, so the page
+ * decides: every bidder's bid on every imp is offered with Prebid's targeting keys (12 offers).
+ */
+const PREBID_AUCTION_BODY = JSON.stringify({
+  id: 'bench-prebid',
+  imp: [1, 2, 3].map((slot) => ({
+    id: `div-slot-${slot}`,
+    banner: { format: [{ w: 300, h: 250 }], topframe: 1 },
+    secure: 1,
+    ext: { gpid: `/1234/bench/slot-${slot}`, prebid: { bidder: Object.fromEntries([1, 2, 3, 4].map((dsp) => [`dsp-${dsp}`, { placementId: slot * 10 + dsp }])) } },
+  })),
+  site: { page: 'https://pub.example/article', domain: 'pub.example', publisher: { domain: 'pub.example' } },
+  device: { ua: 'bench/1.0', w: 1280, h: 800, language: 'en', dnt: 0 },
+  tmax: 300,
+  cur: ['USD'],
+  source: { tid: 'bench-transaction' },
+  ext: { prebid: { targeting: { includewinners: true, includebidderkeys: false }, channel: { name: 'pbjs', version: '9.0.0' } } },
+});
+
+/** A measured server as a load sees it: where it answers, its process, and the body to POST (a GET without one). */
+interface LoadTarget { readonly url: string; readonly pid: number; readonly body?: string }
+
 /** autocannon at full load (closed loop: each connection sends its next request when the last one's answer is in). */
-function drive(url: string, pid: number, options: { connections?: number }): Promise<Figures> {
+function drive({ url, pid, body }: LoadTarget, options: { connections?: number }): Promise<Figures> {
   return measure(pid, async () => {
-    const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, headers: requestHeaders });
+    const request = body === undefined ? { headers: requestHeaders } : { method: 'POST' as const, body, headers: { ...requestHeaders, 'content-type': 'application/json' } };
+    const result = await autocannon({ url, duration: seconds, connections: options.connections ?? 64, ...request });
     const { average: rps, total: done } = result.requests;
     return { rps, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx, errors: result.errors + result.timeouts, done };
   });
@@ -214,7 +239,7 @@ async function main(): Promise<void> {
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
 
   /** A measured server: its /ad URL and process. */
-  interface Target { readonly name: string; readonly url: string; readonly pid: number; readonly metricsUrl?: string }
+  interface Target extends LoadTarget { readonly name: string; readonly metricsUrl?: string }
   // The baselines are compiled as `rtb` compiles the exchange (core/bundle.mjs), so no side runs under a loader.
   const baselineSources = ['baseline.ts', 'koa-baseline.ts'].map((file) => path.join(root, 'test/bench', file));
   const compiled = await bundle(baselineSources);
@@ -228,7 +253,7 @@ async function main(): Promise<void> {
   const koaBaseline: Target = { name: 'Koa baseline', url: `http://127.0.0.1:${koaPort}/ad?site=bench&mincpm=0.5`, pid: koaProcess.pid! };
 
   /** Starts `rtb start` on the bench config for one case (from the checkout at `checkout`: this one by default). */
-  const exchange = async (name: string, env: Record<string, string>, { workers = 1, site = 'bench', checkout = root, nodeArgs = [] as string[] } = {}): Promise<Target> => {
+  const exchange = async (name: string, env: Record<string, string>, { workers = 1, site = 'bench', prebid = false, checkout = root, nodeArgs = [] as string[] } = {}): Promise<Target> => {
     const port = await freePort();
     const child = await launch([...measuredNodeArgs, ...nodeArgs, 'core/bin.mjs', 'start', '--config', 'test/bench/bench.config.ts', '--port', String(port), '--workers', String(workers)], {
       BENCH_BIDDERS: endpoints,
@@ -236,7 +261,8 @@ async function main(): Promise<void> {
       BENCH_JOURNAL_DIR: path.join(logDir, `${name}-notices`),
       ...env,
     }, port, checkout);
-    return { name, url: `http://127.0.0.1:${port}/ad?site=${site}&mincpm=0.5`, pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics` };
+    const url = prebid ? `http://127.0.0.1:${port}/openrtb2/auction` : `http://127.0.0.1:${port}/ad?site=${site}&mincpm=0.5`;
+    return { name, url, pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics`, ...(prebid ? { body: PREBID_AUCTION_BODY } : {}) };
   };
   const other = process.env.BENCH_AB_DIR;
   if (other) return abRun(exchange, path.resolve(other), koaBaseline);
@@ -253,11 +279,12 @@ async function main(): Promise<void> {
     targets.push(await exchange('core + VAST rewrite, video auctions', { BENCH_NOTICES: 'off' }, { site: 'bench-video' }));
     targets.push(await exchange('core + notices', { BENCH_REWRITE: 'off' }));
     targets.push(await exchange('everything on', {}));
+    targets.push(await exchange('core, Prebid.js auctions (3 imps)', { BENCH_REWRITE: 'off', BENCH_NOTICES: 'off' }, { prebid: true }));
   }
 
   process.stdout.write(`bench: 4 mock bidders (delay ${bidderDelayMs} ms), ${rounds} rounds of ${seconds} s per case, 2 cores shared by everything\n`);
-  for (const target of targets) await drive(target.url, target.pid, { connections: 16 }); // warm-up (JIT, pools)
-  const baselineMax = (await drive(baseline.url, baseline.pid, {})).rps;
+  for (const target of targets) await drive(target, { connections: 16 }); // warm-up (JIT, pools)
+  const baselineMax = (await drive(baseline, {})).rps;
   const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? Math.min(MAX_PACED_RATE, Math.floor(baselineMax / 2 / 10) * 10));
   process.stdout.write(`paced rate: ${PACED_RATE}/s (the lower of ${MAX_PACED_RATE}/s and half the baseline's ${baselineMax.toFixed(0)} auctions/s at max load)\n`);
   const atMax = new Map<Target, Figures[]>(targets.map((target) => [target, []]));
@@ -265,7 +292,7 @@ async function main(): Promise<void> {
   const pacedLoads = new Map<Target, PacedLoad>([...paced.keys()].map((target) => [target, new PacedLoad(target.url, requestHeaders)]));
   for (const [target, load] of pacedLoads) await drivePaced(load, target.pid, 200); // warm-up (connections)
   for (let round = 0; round < rounds; round++) {
-    for (const target of targets) atMax.get(target)!.push(await drive(target.url, target.pid, {}));
+    for (const target of targets) atMax.get(target)!.push(await drive(target, {}));
     // The notices cases may still be delivering what the full-load phases left: the paced phases start on a quiet machine.
     const waitedMs = await noticesDelivered(targets);
     if (waitedMs > 500) process.stdout.write(`(round ${round + 1}: ${(waitedMs / 1000).toFixed(1)} s for the notices cases to deliver what they owed)\n`);
@@ -305,6 +332,7 @@ async function main(): Promise<void> {
       `banner redirect-wrap + trackers cost: ${cost('core + banner rewrite')} (target < 15%)`,
       `VAST validation + tracker insertion cost: ${cost('core + VAST rewrite, video auctions', 'core, video auctions')} on the same video auctions (issue 17's target ≤ 25%)`,
       `notices (nurl + 3 lurl per auction) cost: ${cost('core + notices')} (target ≤ 10%)`,
+      `a Prebid.js auction (POST /openrtb2/auction: 3 imps, each naming the 4 bidders; 12 offers with targeting keys) costs ${ratio(figuresOf('core, Prebid.js auctions (3 imps)'), figuresOf('core'), 'cpuMsPerAuction').toFixed(2)}× a tag auction's CPU (1 imp, 1 winner)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -314,13 +342,13 @@ async function main(): Promise<void> {
   for (const target of targets) process.kill(target.pid, 'SIGTERM');
   const one = await exchange('everything on, 1 worker', {});
   const two = await exchange('everything on, --workers 2', {}, { workers: 2 });
-  await drive(one.url, one.pid, { connections: 16 });
-  await drive(two.url, two.pid, { connections: 16 });
+  await drive(one, { connections: 16 });
+  await drive(two, { connections: 16 });
   const oneRuns: Figures[] = [];
   const twoRuns: Figures[] = [];
   for (let round = 0; round < rounds; round++) {
-    oneRuns.push(await drive(one.url, one.pid, {}));
-    twoRuns.push(await drive(two.url, two.pid, {}));
+    oneRuns.push(await drive(one, {}));
+    twoRuns.push(await drive(two, {}));
   }
   process.stdout.write(`${row('everything on, --workers 2 (max load)', medianFigures(twoRuns))}\n--workers 2 vs 1 worker, everything on: ${ratio(twoRuns, oneRuns, 'rps').toFixed(2)}× (the load generator and bidders share the same 2 cores)\n`);
   for (const target of [one, two]) process.kill(target.pid, 'SIGTERM');
@@ -349,14 +377,14 @@ async function abRun(
   const bArgs = (process.env.BENCH_B_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const b = await exchange(`B (${other}${bArgs.length ? ` ${bArgs.join(' ')}` : ''})`, env, { checkout: other, nodeArgs: bArgs });
   const sides = [a, b, { ...koa, name: 'Koa baseline' }];
-  for (const side of sides) await drive(side.url, side.pid, { connections: 16 });
+  for (const side of sides) await drive(side, { connections: 16 });
   const loads = new Map(sides.map((side) => [side, new PacedLoad(side.url, requestHeaders)]));
   const full = new Map(sides.map((side) => [side, [] as Figures[]]));
   const slow = new Map(sides.map((side) => [side, [] as Figures[]]));
   for (let round = 0; round < rounds * 2; round++) {
     // Each round in the other order, so that neither side always follows the other.
     for (const side of round % 2 ? [...sides].reverse() : sides) {
-      full.get(side)!.push(await drive(side.url, side.pid, {}));
+      full.get(side)!.push(await drive(side, {}));
       slow.get(side)!.push(await drivePaced(loads.get(side)!, side.pid, 400));
     }
   }
