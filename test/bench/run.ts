@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   bidderPids.push(...bidders.map((bidder) => bidder.pid!));
   const endpoints = bidderPorts.map((port) => `http://127.0.0.1:${port}/bid`).join(',');
 
-  /** A measured server: its /ad URL and process. */
+  /** A measured server: its name, what its load sends (URL, and a body for the Prebid case), its process, its metrics. */
   interface Target extends LoadTarget { readonly name: string; readonly metricsUrl?: string }
   // The baselines are compiled as `rtb` compiles the exchange (core/bundle.mjs), so no side runs under a loader.
   const baselineSources = ['baseline.ts', 'koa-baseline.ts'].map((file) => path.join(root, 'test/bench', file));
