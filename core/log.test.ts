@@ -44,7 +44,7 @@ describe('createLog', () => {
     expect(fresh.find((line) => line.msg === 'log file reopened')).toMatchObject({ file });
   });
 
-  it('a process that exits right after logging (process.exit, no flush: pino flushes at exit) still writes every line, in order', () => {
+  it('a process that exits right after logging (process.exit, no flush: the log flushes itself at exit) still writes every line, in order', () => {
     const file = logFile();
     const logModule = fileURLToPath(new URL('./log.ts', import.meta.url));
     const script = `const { createLog } = await import(${JSON.stringify(logModule)}); const { log } = createLog({ level: 'info', file: ${JSON.stringify(file)} }); for (let n = 0; n < 300; n++) log.info({ n }, 'line'); process.exit(0);`;

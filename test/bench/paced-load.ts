@@ -31,11 +31,17 @@ export interface PacedFigures {
   readonly errors: number;
 }
 
-/**
- * The interval at which this process samples its own event loop, ms. `monitorEventLoopDelay` records the whole
- * interval between two ticks of its timer (an idle loop reads this much), so the delay is what a tick took beyond it.
- */
+/** The interval at which this process samples its own event loop, ms. */
 const LAG_RESOLUTION_MS = 5;
+
+/**
+ * An event-loop delay, ms, from the longest interval `monitorEventLoopDelay` recorded at `resolutionMs`: it records
+ * the whole interval between two ticks of its timer (an idle loop reads `resolutionMs`), so the delay is what a tick
+ * took beyond it. prom-client's `nodejs_eventloop_lag_max_seconds` is such an interval too.
+ */
+export function delayBeyondInterval(longestIntervalMs: number, resolutionMs: number): number {
+  return Math.max(0, longestIntervalMs - resolutionMs);
+}
 
 /** The value at quantile `q` of ascending `sorted` (nearest rank). */
 function quantile(sorted: Float64Array, q: number): number {
@@ -99,7 +105,7 @@ export class PacedLoad {
     let slowest = 0;
     for (let i = 1; i < total; i++) if (latencies[i]! > latencies[slowest]!) slowest = i;
     const sorted = latencies.sort();
-    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, slowestSentAtS: slowest / rate, loadLoopLagMaxMs: Math.max(0, lag.max / 1e6 - LAG_RESOLUTION_MS), sent, non2xx, errors };
+    return { rps: answered / elapsedS, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN, slowestSentAtS: slowest / rate, loadLoopLagMaxMs: delayBeyondInterval(lag.max / 1e6, LAG_RESOLUTION_MS), sent, non2xx, errors };
   }
 
   /** Closes the pool's connections. */
